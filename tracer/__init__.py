@@ -1,0 +1,1 @@
+"""tracer: a static call-graph tracer for OpenStack services."""
