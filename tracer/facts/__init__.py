@@ -1,0 +1,1 @@
+"""facts: frozen per-file records, their codec and cache (no libcst, no networkx)."""

@@ -1,0 +1,78 @@
+"""facts: encode records to plain nested tuples and back (for marshal and JSON).
+
+Stage: facts.  Must not import libcst, networkx or later stages.
+"""
+from __future__ import annotations
+
+import json
+
+from tracer.facts.model import (
+    Assign, CallSite, ClassFacts, FunctionFacts, Import, ModuleFacts, OptionFacts, Param, ScanFailure,
+)
+
+
+def encode(facts: ModuleFacts | ScanFailure) -> tuple:
+    """Plain nested tuples (marshal takes no tuple subclasses); tagged so failures round-trip."""
+    if isinstance(facts, ScanFailure):
+        return ("F", tuple(facts))
+    return ("M", (
+        facts.module, facts.path, facts.is_package, _plain(facts.imports),
+        tuple((c.qualname, c.line, c.bases, c.decorators, _plain(c.assigns), c.parent) for c in facts.classes),
+        tuple(_plain_function(f) for f in facts.functions),
+        _plain(facts.options),
+    ))
+
+
+def _plain(records: tuple) -> tuple:
+    return tuple(tuple(r) for r in records)
+
+
+def _plain_function(f: FunctionFacts) -> tuple:
+    return (
+        f.qualname, f.line, f.end_line, _plain(f.params), f.decorators, f.cls, f.parent, _plain(f.imports),
+        _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator,
+    )
+
+
+def decode(blob: tuple) -> ModuleFacts | ScanFailure:
+    tag, body = blob
+    if tag == "F":
+        return ScanFailure(*body)
+    if tag != "M":
+        raise ValueError(f"unknown fact tag {tag!r}")
+    module, path, is_package, imports, classes, functions, options = body
+    return ModuleFacts(
+        module, path, is_package,
+        tuple(Import(*i) for i in imports),
+        tuple(_class(c) for c in classes),
+        tuple(_function(f) for f in functions),
+        tuple(OptionFacts(*o) for o in options),
+    )
+
+
+def _class(c: tuple) -> ClassFacts:
+    qualname, line, bases, decorators, assigns, parent = c
+    return ClassFacts(qualname, line, bases, decorators, tuple(Assign(*a) for a in assigns), parent)
+
+
+def _function(f: tuple) -> FunctionFacts:
+    (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen) = f
+    return FunctionFacts(
+        qualname, line, end_line, tuple(Param(*p) for p in params), decorators, cls, parent,
+        tuple(Import(*i) for i in imports), tuple(Assign(*a) for a in assigns), returns,
+        tuple(CallSite(*c) for c in calls), gen,
+    )
+
+
+def _tuplify(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(_tuplify(v) for v in value)
+    return value
+
+
+def to_json(facts: ModuleFacts | ScanFailure) -> str:
+    return json.dumps(encode(facts), separators=(",", ":"), ensure_ascii=False)
+
+
+def from_json(text: str) -> ModuleFacts | ScanFailure:
+    return decode(_tuplify(json.loads(text)))

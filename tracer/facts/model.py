@@ -1,0 +1,108 @@
+"""facts: the frozen records one Python file yields, as the text says them.
+
+Stage: facts.  Must not import libcst, networkx or any later tracer stage.
+
+Records are ``NamedTuple``s (immutable, cheap to build and to decode from the
+cache).  Expressions are kept as small tagged tuples, not libcst nodes, so that
+a whole tree's facts fit in memory and round-trip through JSON:
+
+    ("n", name)                      a bare name
+    ("a", value, attr)               attribute access  value.attr
+    ("c", func, args, kwargs)        a call; args: tuple[Expr]; kwargs: tuple[(name|None, Expr)]
+    ("s", text)                      a string literal (implicit concatenation folded)
+    ("i", text)                      a number literal
+    ("u", (e1, e2, ...))             one of several values (``a if c else b``, ``a or b``)
+    ("l", (e1, ...))                 list / tuple / set display
+    ("d", ((k, v), ...))             dict display
+    ("k", value, key)                subscript  value[key]
+    ("+", left, right)               binary ``+`` (string building)
+    ("w", expr)                      the value bound by ``with expr as x``
+    ("*", expr)                      a starred argument
+    ("o",)                           anything else (opaque)
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+Expr = tuple
+OPAQUE: Expr = ("o",)
+
+SCHEMA_VERSION = 3
+
+
+class Import(NamedTuple):
+    """``bound`` is the local name; ``module`` the absolute module; ``name`` the imported member (None for ``import m``)."""
+
+    bound: str
+    module: str
+    name: str | None
+    line: int
+
+
+class CallSite(NamedTuple):
+    func: Expr
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+
+
+class Assign(NamedTuple):
+    target: Expr
+    value: Expr
+    line: int
+
+
+class Param(NamedTuple):
+    name: str
+    kind: str  # "p" positional-or-keyword, "k" keyword-only, "*" varargs, "**" varkw
+    default: Expr | None
+
+
+class FunctionFacts(NamedTuple):
+    qualname: str  # Python __qualname__; "<module>" for the module body
+    line: int
+    end_line: int
+    params: tuple  # tuple[Param]
+    decorators: tuple  # tuple[Expr]
+    cls: str | None  # qualname of the class whose body defines it (a method)
+    parent: str | None  # qualname of the enclosing function (a closure)
+    imports: tuple  # tuple[Import] made inside the body
+    assigns: tuple  # tuple[Assign]
+    returns: tuple  # tuple[Expr]
+    calls: tuple  # tuple[CallSite]
+    is_generator: bool
+
+
+class ClassFacts(NamedTuple):
+    qualname: str
+    line: int
+    bases: tuple  # tuple[Expr]
+    decorators: tuple  # tuple[Expr]
+    assigns: tuple  # tuple[Assign]; class-level ``name = value``
+    parent: str | None  # enclosing function, if any
+
+
+class OptionFacts(NamedTuple):
+    """A configuration option declaration ``cfg.XxxOpt('name', default=...)``."""
+
+    name: str
+    type: str
+    default: Expr | None
+    line: int
+
+
+class ModuleFacts(NamedTuple):
+    module: str
+    path: str
+    is_package: bool
+    imports: tuple  # module-level tuple[Import]
+    classes: tuple  # tuple[ClassFacts]
+    functions: tuple  # tuple[FunctionFacts], the module body first
+    options: tuple  # tuple[OptionFacts]
+
+
+class ScanFailure(NamedTuple):
+    path: str
+    reason: str  # short category: "syntax", "decode", "io"
+    detail: str

@@ -1,0 +1,1 @@
+"""link: whole-program resolution passes over the facts of every file."""

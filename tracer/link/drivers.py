@@ -1,0 +1,35 @@
+"""link: calls on a driver loaded from configuration, and the classes that could serve them.
+
+Stage: link.  Must not import libcst or render.
+
+``self.driver = importutils.import_object(<option default>)`` gives the
+configured class.  A call ``self.driver.m()`` goes to ``m`` as that class
+resolves it; the *candidates* are every subclass of the interface root (the
+topmost base in the configured class's MRO that defines ``m``) that overrides
+``m`` itself: the implementations a deployment may configure instead.
+"""
+from __future__ import annotations
+
+from tracer.link.program import Program
+
+
+def interface_root(p: Program, cls: str, name: str) -> str | None:
+    root = None
+    for k in p.mro(cls):
+        klass = p.classes.get(k)
+        if klass and name in klass.methods:
+            root = k
+    return root
+
+
+def candidates(p: Program, cls: str, name: str) -> list[str]:
+    """Method fqs that may serve ``name`` on a driver configured as ``cls``; base first."""
+    root = interface_root(p, cls, name)
+    if root is None:
+        return []
+    out = [p.classes[root].methods[name]]
+    for sub in p.all_subclasses(root):
+        method = p.classes[sub].methods.get(name) if sub in p.classes else None
+        if method and method not in out:
+            out.append(method)
+    return out

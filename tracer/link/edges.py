@@ -1,0 +1,168 @@
+"""link: resolve each call site of a function into evidence-carrying edges.
+
+Stage: link.  Must not import libcst or render.
+
+Edge kinds: ``call`` (in-process), ``rpc-cast`` / ``rpc-call`` (oslo.messaging,
+keyed on the method *literal*, the client's topic and namespace),
+``flow-task`` (an engine run reaches each task's ``execute`` in order),
+``driver`` (a call on a driver loaded from configuration; ``confidence`` is
+``configured`` for the configured class and ``candidate`` for other
+implementations).  A call is never linked by its method name alone: the
+receiver must evaluate to something; otherwise the site is ``Unresolved``
+with a reason.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tracer.link.drivers import candidates
+from tracer.link.flows import Flows
+from tracer.link.program import Program
+from tracer.link.resolve import Resolver, last_name
+from tracer.link.rpc import RpcBinder
+from tracer.link.values import ENGINE_RUNNERS, ext_matches
+
+
+class Edge(NamedTuple):
+    source: str
+    target: str
+    kind: str
+    path: str
+    line: int
+    confidence: str  # exact | possible | configured | candidate
+    meta: tuple  # sorted ((key, value), ...)
+
+    @property
+    def site(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class Unresolved(NamedTuple):
+    source: str
+    path: str
+    line: int
+    expr: str
+    reason: str
+
+
+def render_expr(expr: tuple) -> str:
+    tag = expr[0]
+    if tag == "n":
+        return expr[1]
+    if tag == "a":
+        return f"{render_expr(expr[1])}.{expr[2]}"
+    if tag == "c":
+        return f"{render_expr(expr[1])}(...)"
+    if tag == "s":
+        return repr(expr[1])
+    if tag == "k":
+        return f"{render_expr(expr[1])}[{render_expr(expr[2])}]"
+    return "<expr>"
+
+
+class Linker:
+    def __init__(self, program: Program) -> None:
+        self.p = program
+        self.r = Resolver(program)
+        self.rpc = RpcBinder(self.r)
+        self.flows = Flows(self.r)
+        self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
+        self.driver_choice: str | None = None
+        self.external_calls = 0
+
+    def edges(self, fq: str) -> tuple[Edge, ...]:
+        return self.resolve(fq)[0]
+
+    def resolve(self, fq: str) -> tuple[tuple[Edge, ...], tuple[Unresolved, ...]]:
+        hit = self._cache.get(fq)
+        if hit is None:
+            hit = self._cache[fq] = self._resolve(fq)
+        return hit
+
+    def _resolve(self, fq: str) -> tuple[tuple[Edge, ...], tuple[Unresolved, ...]]:
+        fn = self.p.functions[fq]
+        edges: list[Edge] = []
+        unresolved: list[Unresolved] = []
+        for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
+            values = self.r.eval(site.func, fq)
+            made = self._edges_for(fq, fn.path, site, values)
+            if made:
+                edges.extend(made)
+            elif not any(v[0] in ("ext", "exti", "str") for v in values):
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), self._reason(site, fq, values)))
+            else:
+                self.external_calls += 1
+        return tuple(dict.fromkeys(edges)), tuple(unresolved)
+
+    def _edges_for(self, fq: str, path: str, site, values) -> list[Edge]:
+        out: list[Edge] = []
+        confidence = "exact" if len(values) == 1 else "possible"
+        for v in sorted(values):
+            kind = v[0]
+            if kind in ("fn", "bound"):
+                out.append(Edge(fq, v[1], "call", path, site.line, confidence, ()))
+            elif kind == "cls":
+                init = self.p.lookup_method(v[1], "__init__")
+                if init:
+                    out.append(Edge(fq, init, "call", path, site.line, confidence, ()))
+            elif kind == "drvm":
+                out.extend(self._driver_edges(fq, path, site, v))
+            elif kind == "verb":
+                out.extend(self._rpc_edges(fq, path, site, v[1]))
+            elif kind == "run":
+                out.extend(self._flow_edges(fq, path, site, v[1]))
+            elif kind == "ext" and ext_matches(v[1], ENGINE_RUNNERS) and site.args:
+                for flow in sorted(x for x in self.r.eval(site.args[0], fq) if x[0] == "flow"):
+                    out.extend(self._flow_edges(fq, path, site, flow[1]))
+        return out
+
+    def _driver_edges(self, fq: str, path: str, site, v) -> list[Edge]:
+        method, cls = v[1], v[2]
+        name = method.rsplit(".", 1)[1]
+        meta = (("configured", cls),)
+        out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]
+        for other in candidates(self.p, cls, name):
+            if other != method:
+                out.append(Edge(fq, other, "driver", path, site.line, "candidate", meta))
+        return out
+
+    def _rpc_edges(self, fq: str, path: str, site, verb: str) -> list[Edge]:
+        owner = self.r._owner_class(self.p.functions[fq])
+        methods = self._method_literals(site, fq)
+        out = []
+        for topic, namespace in self.rpc.client_targets(owner) if owner else ():
+            for method in methods:
+                for b in self.rpc.bind(topic, namespace, method):
+                    meta = (("method", method), ("namespace", namespace), ("service", b.service), ("topic", topic))
+                    out.append(Edge(fq, b.method, f"rpc-{verb}", path, site.line, "exact", meta))
+        return out
+
+    def _method_literals(self, site, fq: str) -> list[str]:
+        expr = site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
+        if expr is None:
+            return []
+        return sorted(v[1] for v in self.r.eval(expr, fq) if v[0] == "str")
+
+    def _flow_edges(self, fq: str, path: str, site, flow_fn: str) -> list[Edge]:
+        out = []
+        fpath = self.p.functions[flow_fn].path
+        for t in self.flows.tasks(flow_fn):
+            if t.execute:
+                meta = (("added_at", f"{fpath}:{t.added_at}"), ("flow", flow_fn), ("order", t.order), ("task", t.task))
+                out.append(Edge(fq, t.execute, "flow-task", path, site.line, "exact", meta))
+        return out
+
+    def _reason(self, site, fq: str, values) -> str:
+        if values:
+            return "unsupported-value"
+        func = site.func
+        if func[0] == "n":
+            return "unknown-name"
+        if func[0] == "a":
+            base = self.r.eval(func[1], fq)
+            if not base:
+                return "untyped-receiver"
+            if any(b[0] in ("inst", "drv", "cls") for b in base):
+                return "attribute-not-found"
+            return "untyped-receiver"
+        return "dynamic-callee"

@@ -1,0 +1,489 @@
+"""link: evaluate recorded expressions to abstract values, on demand.
+
+Stage: link.  Must not import libcst or render.
+
+A small flow-insensitive abstract interpreter: a name is the union of every
+value assigned to it in its scope; a parameter is the union of the arguments
+passed at every call site that resolves to its function (capped); ``self.x``
+is the union of every ``self.x = ...`` in the class and its bases; a call's
+value is the union of the callee's return values.  Every query is memoised and
+re-entrant queries answer "nothing yet" instead of looping.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+
+from tracer.link.program import MODULE_BODY, Function, Program
+from tracer.link.values import (
+    EMPTY, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value, Values,
+    ext_matches,
+)
+
+_BUILTINS = frozenset(dir(builtins))
+MAX_VALUES = 24
+_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "rpc", "engine", "flow"})
+MAX_CALLERS = 60
+
+
+def last_name(expr: tuple) -> str | None:
+    if expr[0] == "n":
+        return expr[1]
+    if expr[0] == "a":
+        return expr[2]
+    return None
+
+
+class Resolver:
+    def __init__(self, program: Program) -> None:
+        self.p = program
+        self._memo: dict[tuple, Values] = {}
+        self._active: set[tuple] = set()
+        self._locals: dict[str, dict[str, list]] = {}
+        self._callsites: dict[str, list] | None = None
+        self._inst_attrs: dict[str, dict[str, list]] = {}
+        self._link_bases()
+
+    # -- memo plumbing -----------------------------------------------------
+    def _cached(self, key: tuple, compute) -> Values:
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        if key in self._active:
+            return EMPTY
+        self._active.add(key)
+        try:
+            result = compute()
+        finally:
+            self._active.discard(key)
+        if len(result) > MAX_VALUES:
+            result = frozenset(sorted(result)[:MAX_VALUES])
+        self._memo[key] = result
+        return result
+
+    # -- classes -----------------------------------------------------------
+    def _link_bases(self) -> None:
+        bases: dict[str, tuple[str, ...]] = {}
+        for fq, klass in self.p.classes.items():
+            scope = self._class_scope(klass.fq)
+            out: list[str] = []
+            for expr in klass.facts.bases:
+                for v in sorted(self.eval(expr, scope)):
+                    if v[0] == "cls" and v[1] != fq:
+                        out.append(v[1])
+                    elif v[0] == "ext":
+                        out.append(v[1])
+            bases[fq] = tuple(dict.fromkeys(out))
+        self.p.set_bases(bases)
+
+    def _class_scope(self, cls: str) -> str:
+        """Class bodies evaluate in the enclosing function, or the module body."""
+        klass = self.p.classes[cls]
+        parent = klass.facts.parent
+        return f"{klass.module}.{parent}" if parent else f"{klass.module}.{MODULE_BODY}"
+
+    def is_subclass(self, cls: str, bases: tuple[str, ...]) -> bool:
+        return any(k in bases or ext_matches(k, bases) for k in self.p.mro(cls))
+
+    # -- scopes ------------------------------------------------------------
+    def locals_of(self, fq: str) -> dict[str, list]:
+        hit = self._locals.get(fq)
+        if hit is not None:
+            return hit
+        fn = self.p.functions[fq]
+        names: dict[str, list] = defaultdict(list)
+        for d in fn.defs:
+            for i, param in enumerate(d.params):
+                names[param.name].append(("param", i))
+            for imp in d.imports:
+                if imp.bound:
+                    names[imp.bound].append(("import", imp))
+            for a in d.assigns:
+                if a.target[0] == "n":
+                    names[a.target[1]].append(("expr", a.value))
+        prefix = fn.facts.qualname
+        self._add_defs(names, fn.module, "" if prefix == MODULE_BODY else prefix + ".<locals>.")
+        self._locals[fq] = names
+        return names
+
+    def _add_defs(self, names: dict[str, list], module: str, prefix: str) -> None:
+        facts = self.p.modules[module]
+        for f in facts.functions:
+            rest = f.qualname[len(prefix):] if f.qualname.startswith(prefix) else None
+            if rest and "." not in rest and rest != MODULE_BODY:
+                names[rest].append(("def", ("fn", f"{module}.{f.qualname}")))
+        for c in facts.classes:
+            rest = c.qualname[len(prefix):] if c.qualname.startswith(prefix) else None
+            if rest and "." not in rest:
+                names[rest].append(("def", ("cls", f"{module}.{c.qualname}")))
+
+    # -- evaluation --------------------------------------------------------
+    def eval(self, expr: tuple, scope: str) -> Values:
+        tag = expr[0]
+        if tag == "n":
+            return self.name(expr[1], scope)
+        if tag == "s":
+            return frozenset({("str", expr[1])})
+        if tag == "a":
+            key = ("attr", expr, scope)
+            return self._cached(key, lambda: self._attr_expr(expr, scope))
+        if tag == "c":
+            key = ("call", expr, scope)
+            return self._cached(key, lambda: self._call_expr(expr, scope))
+        if tag == "u":
+            return frozenset().union(*(self.eval(e, scope) for e in expr[1]))
+        if tag == "+":
+            return self._concat(expr, scope)
+        if tag == "k":
+            return self._subscript(expr, scope)
+        return EMPTY
+
+    def _concat(self, expr: tuple, scope: str) -> Values:
+        left = [v[1] for v in self.eval(expr[1], scope) if v[0] == "str"]
+        right = [v[1] for v in self.eval(expr[2], scope) if v[0] == "str"]
+        return frozenset(("str", a + b) for a in left for b in right)
+
+    def _subscript(self, expr: tuple, scope: str) -> Values:
+        """``x[k] = v`` recorded in the same scope answers ``x[k]``."""
+        out: set[Value] = set()
+        for a in self.p.functions[scope].assigns():
+            if a.target == expr:
+                out |= self.eval(a.value, scope)
+        return frozenset(out)
+
+    def name(self, name: str, scope: str) -> Values:
+        return self._cached(("name", name, scope), lambda: self._name(name, scope))
+
+    def _name(self, name: str, scope: str) -> Values:
+        fn: Function | None = self.p.functions.get(scope)
+        while fn is not None:
+            sources = self.locals_of(fn.fq).get(name)
+            if sources:
+                return self._sources(sources, fn)
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        module = scope.rsplit(".", 1)[0] if scope.endswith(MODULE_BODY) else self.p.functions[scope].module
+        return self.global_name(module, name)
+
+    def global_name(self, module: str, name: str) -> Values:
+        return self._cached(("global", module, name), lambda: self._global(module, name))
+
+    def _global(self, module: str, name: str) -> Values:
+        body = f"{module}.{MODULE_BODY}"
+        if body not in self.p.functions:
+            return EMPTY
+        sources = self.locals_of(body).get(name)
+        out = set(self._sources(sources, self.p.functions[body])) if sources else set()
+        if not out:
+            for imp in self.p.modules[module].imports:
+                if imp.bound == "*":
+                    out |= self.global_name(imp.module, name) if imp.module in self.p.modules else set()
+        if not out and f"{module}.{name}" in self.p.modules:
+            out.add(("mod", f"{module}.{name}"))
+        if not out and name == "__name__":
+            out.add(("str", module))
+        if not out and name in _BUILTINS:
+            out.add(("ext", f"builtins.{name}"))
+        return frozenset(out)
+
+    def _sources(self, sources: list, fn: Function) -> Values:
+        out: set[Value] = set()
+        for kind, item in sources:
+            if kind == "expr":
+                out |= self.eval(item, fn.fq)
+            elif kind == "param":
+                out |= self.param(fn.fq, item)
+            elif kind == "import":
+                out |= self._import(item)
+            else:
+                out.add(item)
+        return frozenset(out)
+
+    def _import(self, imp) -> Values:
+        if imp.name is None:
+            target = imp.module
+            return frozenset({("mod", target) if target in self.p.modules else ("ext", target)})
+        full = f"{imp.module}.{imp.name}"
+        if full in self.p.modules:
+            return frozenset({("mod", full)})
+        if imp.module in self.p.modules:
+            return self.global_name(imp.module, imp.name)
+        return frozenset({("ext", full)})
+
+    # -- parameters --------------------------------------------------------
+    def param(self, fq: str, index: int) -> Values:
+        return self._cached(("param", fq, index), lambda: self._param(fq, index))
+
+    def _param(self, fq: str, index: int) -> Values:
+        fn = self.p.functions[fq]
+        param = fn.facts.params[index]
+        if index == 0 and fn.cls and not self._is_static(fn):
+            kind = "cls" if self._is_classmethod(fn) else "inst"
+            return frozenset({(kind, fn.cls)})
+        out: set[Value] = set()
+        if param.default is not None:
+            out |= self.eval(param.default, fn.fq)
+        if param.kind in ("*", "**"):
+            return frozenset(out)
+        for caller, site, offset in self.callers(fq):
+            arg = _argument(site, param.name, index - offset)
+            if arg is not None:
+                out |= self.eval(arg, caller)
+        return frozenset(out)
+
+    def _decorator_names(self, fn: Function) -> set[str]:
+        return {last_name(d) or "" for d in fn.facts.decorators if d[0] in ("n", "a")}
+
+    def _is_static(self, fn: Function) -> bool:
+        return "staticmethod" in self._decorator_names(fn)
+
+    def _is_classmethod(self, fn: Function) -> bool:
+        return "classmethod" in self._decorator_names(fn)
+
+    def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
+        """(caller fq, call site, positional offset) of the sites that resolve to ``fq``."""
+        fn = self.p.functions[fq]
+        names = {fn.name}
+        if fn.name == "__init__" and fn.cls:
+            names = {self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1]}
+        out = []
+        for name in sorted(names):
+            for caller, site in self.sites_named(name)[:MAX_CALLERS]:
+                offset = self._offset_if_calls(site, caller, fq)
+                if offset is not None:
+                    out.append((caller, site, offset))
+        return out
+
+    def _overridden(self, fq: str) -> set[str]:
+        """``fq`` and the base-class methods it overrides: calls to those reach ``fq`` too."""
+        fn = self.p.functions[fq]
+        out = {fq}
+        if fn.cls:
+            for k in self.p.mro(fn.cls)[1:]:
+                klass = self.p.classes.get(k)
+                if klass and fn.name in klass.methods:
+                    out.add(klass.methods[fn.name])
+        return out
+
+    def _offset_if_calls(self, site, caller: str, fq: str) -> int | None:
+        targets = self._overridden(fq)
+        for v in self.eval(site.func, caller):
+            if v[0] == "fn" and v[1] in targets:
+                return 0
+            if v[0] in ("bound", "drvm") and v[1] in targets:
+                return 1
+            if v[0] == "cls" and self.p.lookup_method(v[1], "__init__") == fq:
+                return 1
+        return None
+
+    def sites_named(self, name: str) -> list:
+        if self._callsites is None:
+            index: dict[str, list] = defaultdict(list)
+            for fq, fn in self.p.functions.items():
+                for site in fn.calls():
+                    short = last_name(site.func)
+                    if short:
+                        index[short].append((fq, site))
+            self._callsites = index
+        return self._callsites.get(name, [])
+
+    # -- attributes --------------------------------------------------------
+    def _attr_expr(self, expr: tuple, scope: str) -> Values:
+        base, attr = expr[1], expr[2]
+        out: set[Value] = set()
+        for v in self.eval(base, scope):
+            out |= self.attribute(v, attr)
+        if not any(v[0] in _PROGRAM_KINDS for v in out):
+            out |= self._option_default(attr)
+        return frozenset(out)
+
+    def _option_default(self, attr: str) -> Values:
+        """``CONF.x`` / ``self.configuration.x``: the declared default of option ``x``."""
+        return frozenset(
+            ("str", o.default[1]) for _, o in self.p.options.get(attr, ()) if o.default and o.default[0] == "s"
+        )
+
+    def attribute(self, v: Value, attr: str) -> Values:
+        return self._cached(("attrv", v, attr), lambda: self._attribute(v, attr))
+
+    def _attribute(self, v: Value, attr: str) -> Values:
+        kind = v[0]
+        if kind == "mod":
+            sub = f"{v[1]}.{attr}"
+            return frozenset({("mod", sub)}) if sub in self.p.modules else self.global_name(v[1], attr)
+        if kind == "ext":
+            return frozenset({("ext", f"{v[1]}.{attr}")})
+        if kind == "exti":
+            return frozenset({("exti", f"{v[1]}.{attr}")})
+        if kind in ("inst", "drv"):
+            return self._instance_attr(v, attr)
+        if kind == "cls":
+            return self._class_attr(v[1], attr)
+        if kind == "super":
+            return self._super_attr(v[1], attr)
+        if kind == "rpc":
+            if attr in ("cast", "call"):
+                return frozenset({("verb", attr)})
+            return frozenset({("prep",)}) if attr in ("prepare", "client") else EMPTY
+        if kind == "engine":
+            return frozenset({("run", v[1]) if attr == "run" else ("exti", f"taskflow.engine.{attr}")})
+        return EMPTY
+
+    def _instance_attr(self, v: Value, attr: str) -> Values:
+        cls = v[1]
+        method = self.p.lookup_method(cls, attr)
+        if method is not None:
+            fn = self.p.functions[method]
+            if "property" in self._decorator_names(fn) or "cached_property" in self._decorator_names(fn):
+                return self.returns(method)
+            return frozenset({("drvm" if v[0] == "drv" else "bound", method, cls)})
+        out = set(self.instance_attr_values(cls, attr))
+        out |= self._class_level(cls, attr)
+        return frozenset(out)
+
+    def _class_attr(self, cls: str, attr: str) -> Values:
+        method = self.p.lookup_method(cls, attr)
+        if method is not None:
+            fn = self.p.functions[method]
+            if self._is_classmethod(fn):
+                return frozenset({("bound", method, cls)})
+            return frozenset({("fn", method)})
+        return self._class_level(cls, attr)
+
+    def _super_attr(self, cls: str, attr: str) -> Values:
+        mro = self.p.mro(cls)
+        for k in mro[1:]:
+            klass = self.p.classes.get(k)
+            if klass and attr in klass.methods:
+                return frozenset({("bound", klass.methods[attr], cls)})
+        return EMPTY
+
+    def _class_level(self, cls: str, attr: str) -> Values:
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            if klass and attr in klass.attrs:
+                scope = self._class_scope(k)
+                out: set[Value] = set()
+                for expr in klass.attrs[attr]:
+                    if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
+                        out.add(("fn", klass.methods[expr[1]]))
+                    else:
+                        out |= self.eval(expr, scope)
+                return frozenset(out)
+        return EMPTY
+
+    def instance_attr_values(self, cls: str, attr: str) -> Values:
+        return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))
+
+    def _iattr(self, cls: str, attr: str) -> Values:
+        out: set[Value] = set()
+        for k in self.p.mro(cls):
+            for method, expr in self._self_assigns(k).get(attr, ()):
+                out |= self.eval(expr, method)
+            if out:
+                break
+        return frozenset(out)
+
+    def _self_assigns(self, cls: str) -> dict[str, list]:
+        hit = self._inst_attrs.get(cls)
+        if hit is not None:
+            return hit
+        table: dict[str, list] = defaultdict(list)
+        klass = self.p.classes.get(cls)
+        for method in klass.methods.values() if klass else ():
+            fn = self.p.functions[method]
+            selfname = fn.facts.params[0].name if fn.facts.params else None
+            for a in fn.assigns():
+                t = a.target
+                if t[0] == "a" and t[1] == ("n", selfname):
+                    table[t[2]].append((method, a.value))
+        self._inst_attrs[cls] = table
+        return table
+
+    # -- calls -------------------------------------------------------------
+    def _call_expr(self, expr: tuple, scope: str) -> Values:
+        out: set[Value] = set()
+        for v in self.eval(expr[1], scope):
+            out |= self.call_value(v, expr, scope)
+        return frozenset(out)
+
+    def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
+        kind = v[0]
+        if kind in ("fn", "bound", "drvm"):
+            return self.returns(v[1])
+        if kind == "cls":
+            return frozenset({("inst", v[1])})
+        if kind == "prep":
+            return frozenset({("rpc",)})
+        if kind == "ext":
+            return self._call_ext(v[1], expr, scope)
+        if kind == "drvcls":
+            return frozenset({("drv", v[1])})
+        return EMPTY
+
+    def _call_ext(self, dotted: str, expr: tuple, scope: str) -> Values:
+        if dotted.endswith(".super") or dotted == "super":
+            fn = self.p.functions.get(scope)
+            owner = self._owner_class(fn)
+            return frozenset({("super", owner)}) if owner else EMPTY
+        if ext_matches(dotted, RPC_CLIENT_FACTORIES):
+            return frozenset({("rpc",)})
+        if ext_matches(dotted, IMPORT_OBJECT + IMPORT_CLASS):
+            kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
+            return self._import_by_name(expr, scope, kind)
+        if ext_matches(dotted, ENGINE_LOADERS):
+            return frozenset({("engine", self._function_of(scope))})
+        if ext_matches(dotted, FLOW_PATTERNS):
+            return frozenset({("flow", self._function_of(scope))})
+        return frozenset({("exti", dotted)})
+
+    def _owner_class(self, fn: Function | None) -> str | None:
+        while fn is not None and fn.cls is None:
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        return fn.cls if fn else None
+
+    def _function_of(self, scope: str) -> str:
+        return scope
+
+    def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
+        args = expr[2]
+        if not args:
+            return EMPTY
+        out: set[Value] = set()
+        for v in self.eval(args[0], scope):
+            if v[0] == "str":
+                cls = self.class_by_path(v[1])
+                if cls:
+                    out.add((kind, cls))
+        return frozenset(out)
+
+    def class_by_path(self, path: str) -> str | None:
+        if path in self.p.classes:
+            return path
+        module, _, name = path.rpartition(".")
+        if module in self.p.modules:
+            for v in self.global_name(module, name):
+                if v[0] == "cls":
+                    return v[1]
+        return None
+
+    def returns(self, fq: str) -> Values:
+        return self._cached(("ret", fq), lambda: self._returns(fq))
+
+    def _returns(self, fq: str) -> Values:
+        fn = self.p.functions.get(fq)
+        if fn is None:
+            return EMPTY
+        out: set[Value] = set()
+        for d in fn.defs:
+            for expr in d.returns:
+                out |= self.eval(expr, fq)
+        return frozenset(out)
+
+
+def _argument(site, name: str, position: int):
+    for key, value in site.kwargs:
+        if key == name:
+            return value
+    if 0 <= position < len(site.args) and not any(a[0] == "*" for a in site.args[: position + 1]):
+        return site.args[position]
+    return None

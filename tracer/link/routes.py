@@ -1,0 +1,126 @@
+"""link: REST routes, from the routers' own calls to controller methods.
+
+Stage: link.  Must not import libcst or render.
+
+Understands the ``routes`` library conventions used by OpenStack routers:
+``mapper.resource(member, collection, controller=..., collection={...},
+member={...})`` gives index/create/show/update/delete plus the named extra
+actions, and ``@wsgi.action('key')`` methods answer ``POST .../{id}/action``
+with that key as the body's first key.  The URL prefix is learned from the
+router module (``api.v3`` -> ``/v3``) and from a mapper whose ``resource()``
+adds a ``{project_id}`` path prefix.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracer.link.resolve import Resolver, last_name
+
+_CONVENTIONS = (
+    ("GET", "", "index"), ("POST", "", "create"),
+    ("GET", "/{id}", "show"), ("PUT", "/{id}", "update"), ("DELETE", "/{id}", "delete"),
+)
+_VERSION = re.compile(r"^v\d+(?:_\d+)?$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Route:
+    method: str
+    path: str
+    action: str | None  # body key for POST .../action
+    handler: str  # function fq
+    project: str
+    site: str  # where the route is declared
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}" + (f" {self.action}" if self.action else "")
+
+
+class Routes:
+    def __init__(self, resolver: Resolver) -> None:
+        self.r = resolver
+        self.p = resolver.p
+        self.routes: list[Route] = sorted(set(self._collect()))
+
+    def _collect(self):
+        for fq, fn in sorted(self.p.functions.items()):
+            for site in fn.calls():
+                if last_name(site.func) == "resource" and site.func[0] == "a":
+                    yield from self._resource(fq, fn, site)
+
+    def _resource(self, fq: str, fn, site):
+        kw = {k: v for k, v in site.kwargs if k}
+        if len(site.args) < 2 or "controller" not in kw or site.args[1][0] != "s":
+            return
+        prefix = self._prefix(fn.module, site.func[1], fq)
+        base = f"{prefix}/{site.args[1][1]}"
+        where = f"{fn.path}:{site.line}"
+        for cls in self._controllers(kw["controller"], fq):
+            methods = self._methods(cls)
+            for verb, suffix, name in _CONVENTIONS + self._extras(kw, fq):
+                if name in methods:
+                    yield Route(verb, base + suffix, None, methods[name], fn.project, where)
+            for key, handler in self._actions(cls):
+                yield Route("POST", base + "/{id}/action", key, handler, fn.project, where)
+
+    def _extras(self, kw: dict, scope: str) -> tuple:
+        out = []
+        for kind, suffix in (("collection", ""), ("member", "/{id}")):
+            expr = kw.get(kind)
+            for key, verb in expr[1] if expr and expr[0] == "d" else ():
+                if key[0] == "s" and verb[0] == "s" and key[1] != "action":
+                    out.append((verb[1], f"{suffix}/{key[1]}", key[1]))
+        return tuple(out)
+
+    def _prefix(self, module: str, mapper: tuple, scope: str) -> str:
+        version = next((f"/{part}" for part in module.split(".") if _VERSION.match(part)), "")
+        for v in sorted(self.r.eval(mapper, scope)):
+            method = self.p.lookup_method(v[1], "resource") if v[0] == "inst" else None
+            if method and any(
+                a.value[0] == "s" and a.value[1].startswith("{project_id}") for a in self.p.functions[method].assigns()
+            ):
+                return f"{version}/{{project_id}}"
+        return version
+
+    def _methods(self, cls: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k in reversed(self.p.mro(cls)):
+            klass = self.p.classes.get(k)
+            if klass:
+                out.update(klass.methods)
+        return out
+
+    def _actions(self, cls: str) -> list[tuple[str, str]]:
+        out = {}
+        for name, fq in self._methods(cls).items():
+            for d in self.p.functions[fq].facts.decorators:
+                if d[0] == "c" and last_name(d[1]) == "action" and d[2] and d[2][0][0] == "s":
+                    out.setdefault(d[2][0][1], fq)
+        return sorted(out.items())
+
+    def _controllers(self, expr: tuple, scope: str, depth: int = 0) -> list[str]:
+        """Dig through ``Resource(Controller(...))`` wrappers and factory functions."""
+        if depth > 4:
+            return []
+        if expr[0] == "k" or expr[0] == "n":
+            values = [a.value for a in self.p.functions[scope].assigns() if a.target == expr]
+            return sorted({c for v in values for c in self._controllers(v, scope, depth + 1)})
+        if expr[0] != "c":
+            return []
+        out: set[str] = set()
+        for v in self.r.eval(expr[1], scope):
+            if v[0] == "cls" and self._is_controller(v[1]):
+                out.add(v[1])
+            elif v[0] == "cls" and expr[2]:
+                out.update(self._controllers(expr[2][0], scope, depth + 1))
+            elif v[0] == "fn":
+                for d in self.p.functions[v[1]].defs:
+                    for ret in d.returns:
+                        out.update(self._controllers(ret, v[1], depth + 1))
+        return sorted(out)
+
+    def _is_controller(self, cls: str) -> bool:
+        methods = self._methods(cls)
+        return any(name in methods for _, _, name in _CONVENTIONS)

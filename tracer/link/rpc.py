@@ -1,0 +1,196 @@
+"""link: bind RPC clients to the server methods that receive their messages.
+
+Stage: link.  Must not import libcst or render.
+
+Client side: an rpcapi class's ``Target(topic=..., namespace=...)``, found in
+its own or its bases' methods and class bodies, evaluated with ``self`` bound
+to the concrete class (so ``topic=self.TOPIC`` reads the subclass constant).
+
+Server side, learned from the code and its configuration defaults: every call
+passing ``binary='<service>'`` (``Service.create(...)``) names a service; its
+topic is the ``topic=`` argument (else the binary); its manager is the
+``manager=`` argument, else a module-level dict mapping binaries to class
+paths, else the default of the ``<suffix>_manager`` option.  Endpoints are the
+manager plus whatever its ``__init__`` appends to ``additional_endpoints``,
+each under its class-level ``target``'s namespace.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from tracer.link.program import MODULE_BODY
+from tracer.link.resolve import Resolver, last_name
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    binary: str
+    topic: str
+    manager: str
+    endpoints: tuple  # ((class fq, namespace or None), ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    method: str  # server method fq
+    service: str  # binary
+    endpoint: str  # endpoint class fq
+
+
+class RpcBinder:
+    def __init__(self, resolver: Resolver) -> None:
+        self.r = resolver
+        self.p = resolver.p
+        self._targets: dict[str, tuple] = {}
+        self.services = self._discover_services()
+        self._index: dict[tuple, list] = defaultdict(list)
+        for svc in self.services:
+            for cls, namespace in svc.endpoints:
+                self._index[(svc.topic, namespace)].append((svc.binary, cls))
+
+    # -- client side -------------------------------------------------------
+    def client_targets(self, cls: str) -> tuple[tuple[str, str | None], ...]:
+        """(topic, namespace) pairs the rpcapi class ``cls`` sends to."""
+        if cls not in self._targets:
+            self._targets[cls] = self._find_targets(cls)
+        return self._targets[cls]
+
+    def _find_targets(self, cls: str) -> tuple:
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            if klass is None:
+                continue
+            found = self._targets_in_methods(cls, klass) or self._targets_in_body(cls, k)
+            if found:
+                return found
+        return ()
+
+    def _targets_in_methods(self, cls: str, klass) -> tuple:
+        out = []
+        for method in klass.methods.values():
+            for site in self.p.functions[method].calls():
+                if last_name(site.func) == "Target":
+                    out += self._target_pairs(site.kwargs, method, cls)
+        return tuple(sorted(set(out), key=str))
+
+    def _targets_in_body(self, cls: str, k: str) -> tuple:
+        out = []
+        for exprs in self.p.classes[k].attrs.values():
+            for expr in exprs:
+                if expr[0] == "c" and last_name(expr[1]) == "Target":
+                    out += self._target_pairs(expr[3], self.r._class_scope(k), cls)
+        return tuple(sorted(set(out), key=str))
+
+    def _target_pairs(self, kwargs: tuple, scope: str, cls: str) -> list:
+        kw = dict((k, v) for k, v in kwargs if k)
+        if "topic" not in kw:
+            return []
+        topics = self._strings(kw["topic"], scope, cls)
+        namespaces = self._strings(kw["namespace"], scope, cls) if "namespace" in kw else [None]
+        return [(t, n) for t in topics for n in (namespaces or [None])]
+
+    def _strings(self, expr: tuple, scope: str, cls: str) -> list:
+        if expr[0] == "a" and expr[1] == ("n", "self"):
+            values = self.r.attribute(("inst", cls), expr[2])
+        else:
+            values = self.r.eval(expr, scope)
+        return sorted(v[1] for v in values if v[0] == "str")
+
+    # -- server side -------------------------------------------------------
+    def _discover_services(self) -> list[Service]:
+        found: dict[str, Service] = {}
+        for fq in sorted(self.p.functions):
+            for site in self.p.functions[fq].calls():
+                kw = dict((k, v) for k, v in site.kwargs if k)
+                if "binary" not in kw:
+                    continue
+                for binary in self._plain_strings(kw["binary"], fq):
+                    svc = self._service(binary, kw, fq)
+                    if svc and binary not in found:
+                        found[binary] = svc
+        return [found[b] for b in sorted(found)]
+
+    def _plain_strings(self, expr: tuple, scope: str) -> list[str]:
+        return sorted(v[1] for v in self.r.eval(expr, scope) if v[0] == "str")
+
+    def _service(self, binary: str, kw: dict, scope: str) -> Service | None:
+        topics = self._plain_strings(kw["topic"], scope) if "topic" in kw else []
+        topic = topics[0] if topics else binary
+        manager = self._manager(binary, kw, scope)
+        if manager is None:
+            return None
+        return Service(binary, topic, manager, self._endpoints(manager))
+
+    def _manager(self, binary: str, kw: dict, scope: str) -> str | None:
+        if "manager" in kw:
+            for v in sorted(self.r.eval(kw["manager"], scope)):
+                cls = v[1] if v[0] == "cls" else self.r.class_by_path(v[1]) if v[0] == "str" else None
+                if cls:
+                    return cls
+        return self._manager_from_tables(binary) or self._manager_from_option(binary)
+
+    def _manager_from_tables(self, binary: str) -> str | None:
+        for module in sorted(self.p.modules):
+            body = self.p.functions.get(f"{module}.{MODULE_BODY}")
+            for a in body.assigns() if body else ():
+                if a.value[0] != "d":
+                    continue
+                for key, value in a.value[1]:
+                    if key == ("s", binary) and value[0] == "s":
+                        cls = self.r.class_by_path(value[1])
+                        if cls:
+                            return cls
+        return None
+
+    def _manager_from_option(self, binary: str) -> str | None:
+        suffix = binary.rpartition("-")[2]
+        for _, option in self.p.options.get(f"{suffix}_manager", ()):
+            if option.default and option.default[0] == "s":
+                cls = self.r.class_by_path(option.default[1])
+                if cls:
+                    return cls
+        return None
+
+    def _endpoints(self, manager: str) -> tuple:
+        out = [(manager, self._namespace(manager))]
+        for k in self.p.mro(manager):
+            klass = self.p.classes.get(k)
+            for method in klass.methods.values() if klass else ():
+                for site in self.p.functions[method].calls():
+                    f = site.func
+                    if f[0] == "a" and f[2] in ("append", "extend") and last_name(f[1]) == "additional_endpoints":
+                        for v in sorted(self.r.eval(site.args[0], method) if site.args else ()):
+                            if v[0] == "inst":
+                                out.append((v[1], self._namespace(v[1])))
+        return tuple(dict.fromkeys(out))
+
+    def _namespace(self, cls: str) -> str | None:
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            for expr in klass.attrs.get("target", ()) if klass else ():
+                if expr[0] == "c":
+                    kw = dict((a, b) for a, b in expr[3] if a)
+                    if "namespace" in kw:
+                        names = self._plain_strings(kw["namespace"], self.r._class_scope(k))
+                        return names[0] if names else None
+                    return None
+        return None
+
+    # -- binding -----------------------------------------------------------
+    def bind(self, topic: str, namespace: str | None, method: str) -> list[Binding]:
+        out = []
+        for binary, cls in self._index.get((topic, namespace), ()):
+            target = self.p.lookup_method(cls, method)
+            if target is None:
+                alias = [v for v in self.r._class_level(cls, method) if v[0] == "fn"]
+                target = alias[0][1] if alias else None
+            if target is not None:
+                out.append(Binding(target, binary, cls))
+        return out
+
+    def service_of_topic(self, topic: str) -> str | None:
+        for svc in self.services:
+            if svc.topic == topic:
+                return svc.binary
+        return None

@@ -1,0 +1,42 @@
+"""link: the abstract values an expression can evaluate to.
+
+Stage: link.  Plain tuples, hashable, sortable:
+
+    ("mod", module)             a module of the program
+    ("cls", fq)                 a class object of the program
+    ("inst", fq)                an instance of a program class
+    ("drv", fq)                 an instance loaded from configuration (a driver)
+    ("fn", fq)                  a function (or an unbound method)
+    ("bound", fq, cls)          a method bound to an instance of ``cls``
+    ("drvm", fq, cls)           a method bound to a driver instance
+    ("super", cls)              ``super()`` inside ``cls``
+    ("str", text)               a string
+    ("ext", dotted)             a name outside the program (library code)
+    ("exti", dotted)            what calling an outside name returned
+    ("rpc",)                    an oslo.messaging RPC client (or a prepared context)
+    ("prep",)                   ``client.prepare`` / ``router.client`` bound
+    ("verb", "cast"|"call")     an RPC send method
+    ("flow", fq)                a taskflow pattern built in function ``fq``
+    ("engine", fq)              a taskflow engine loaded in get_flow ``fq``
+    ("run", fq)                 ``engine.run`` bound
+"""
+from __future__ import annotations
+
+Value = tuple
+Values = frozenset
+
+EMPTY: Values = frozenset()
+
+# Library entry points the tracer understands.  These name library APIs
+# (oslo.messaging, oslo.utils, taskflow), never OpenStack operations.
+RPC_CLIENT_FACTORIES = ("RPCClient", "get_rpc_client")
+IMPORT_OBJECT = ("import_object", "import_object_ns")
+IMPORT_CLASS = ("import_class",)
+FLOW_PATTERNS = ("linear_flow.Flow", "graph_flow.Flow", "unordered_flow.Flow")
+ENGINE_LOADERS = ("taskflow.engines.load", "taskflow.engines.helpers.load")
+ENGINE_RUNNERS = ("taskflow.engines.run", "taskflow.engines.helpers.run")
+TASK_BASES = ("taskflow.task.Task",)
+
+
+def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:
+    return any(dotted == s or dotted.endswith("." + s) for s in suffixes)

@@ -1,0 +1,265 @@
+"""scan: one libcst traversal of one file, gathering every fact family.
+
+Stage: scan.  Input is bytes and a relative path; output is ``ModuleFacts`` or
+``ScanFailure``.  Pure (no I/O); must not import networkx or later stages.
+
+The traversal keeps a stack of scopes (module body, classes, functions).  Each
+scope collects what the text says: definitions, imports, assignments, returns
+and call sites with their receiver expressions.  Nothing is resolved here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tracer.facts.model import (
+    Assign,
+    CallSite,
+    ClassFacts,
+    FunctionFacts,
+    Import,
+    ModuleFacts,
+    OptionFacts,
+    Param,
+    ScanFailure,
+)
+from tracer.scan.exprs import call_args, to_expr
+
+MODULE_SCOPE = "<module>"
+
+
+def module_name(relpath: str) -> tuple[str, bool]:
+    """``cinder/volume/__init__.py`` -> ("cinder.volume", True)."""
+    parts = relpath[:-3].split("/")
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts), is_package
+
+
+def scan_source(relpath: str, data: bytes) -> ModuleFacts | ScanFailure:
+    try:
+        tree = cst.parse_module(data)
+    except cst.ParserSyntaxError as exc:
+        return ScanFailure(relpath, "syntax", f"line {exc.raw_line}: {exc.message}")
+    except (UnicodeDecodeError, ValueError) as exc:
+        return ScanFailure(relpath, "decode", str(exc)[:200])
+    except RecursionError:
+        return ScanFailure(relpath, "too-deep", "expression nesting exceeds the parser's recursion limit")
+    module, is_package = module_name(relpath)
+    collector = _Collector(module, is_package)
+    try:
+        MetadataWrapper(tree, unsafe_skip_copy=True).visit(collector)
+    except RecursionError:
+        return ScanFailure(relpath, "too-deep", "expression nesting exceeds the recursion limit")
+    return collector.result(relpath)
+
+
+@dataclass
+class _Scope:
+    kind: str  # "module" | "class" | "function"
+    qualname: str
+    line: int = 0
+    end_line: int = 0
+    params: tuple = ()
+    decorators: tuple = ()
+    cls: str | None = None
+    parent: str | None = None
+    bases: tuple = ()
+    imports: list = field(default_factory=list)
+    assigns: list = field(default_factory=list)
+    returns: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    is_generator: bool = False
+
+    def as_function(self) -> FunctionFacts:
+        return FunctionFacts(
+            self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
+            self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
+            tuple(self.calls), self.is_generator,
+        )
+
+    def as_class(self) -> ClassFacts:
+        return ClassFacts(self.qualname, self.line, self.bases, self.decorators, tuple(self.assigns), self.parent)
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: str, is_package: bool) -> None:
+        super().__init__()
+        self.module = module
+        self.is_package = is_package
+        self.stack: list[_Scope] = [_Scope("module", MODULE_SCOPE)]
+        self.functions: list[FunctionFacts] = []
+        self.classes: list[ClassFacts] = []
+        self.options: list[OptionFacts] = []
+
+    # -- results -----------------------------------------------------------
+    def result(self, relpath: str) -> ModuleFacts:
+        body = self.stack[0]
+        functions = [body.as_function()] + sorted(self.functions, key=lambda f: (f.line, f.qualname))
+        return ModuleFacts(
+            self.module, relpath, self.is_package, tuple(body.imports),
+            tuple(sorted(self.classes, key=lambda c: (c.line, c.qualname))), tuple(functions), tuple(self.options),
+        )
+
+    # -- helpers -----------------------------------------------------------
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _qualname(self, name: str) -> str:
+        top = self.stack[-1]
+        if top.kind == "module":
+            return name
+        if top.kind == "class":
+            return f"{top.qualname}.{name}"
+        return f"{top.qualname}.<locals>.{name}"
+
+    def _enclosing_function(self) -> str | None:
+        for scope in reversed(self.stack):
+            if scope.kind == "function":
+                return scope.qualname
+        return None
+
+    def _code_scope(self) -> _Scope:
+        """Calls and assignments in a class body belong to the class scope."""
+        return self.stack[-1]
+
+    # -- definitions -------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        scope = _Scope("class", self._qualname(node.name.value), line=self._line(node.name))
+        scope.bases = tuple(to_expr(a.value) for a in node.bases)
+        scope.decorators = tuple(to_expr(d.decorator) for d in node.decorators)
+        scope.parent = self._enclosing_function()
+        self.stack.append(scope)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.append(self.stack.pop().as_class())
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        top = self.stack[-1]
+        scope = _Scope("function", self._qualname(node.name.value), line=self._line(node.name))
+        pos = self.get_metadata(PositionProvider, node)
+        scope.end_line = pos.end.line
+        scope.params = _params(node.params)
+        scope.decorators = tuple(to_expr(d.decorator) for d in node.decorators)
+        scope.cls = top.qualname if top.kind == "class" else None
+        scope.parent = self._enclosing_function()
+        self.stack.append(scope)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.append(self.stack.pop().as_function())
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return True
+
+    # -- imports -----------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        line = self._line(node)
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None:
+                bound = alias.asname.name.value
+                self.stack[-1].imports.append(Import(bound, dotted, None, line))
+            else:
+                top = dotted.split(".")[0]
+                self.stack[-1].imports.append(Import(top, top, None, line))
+                if dotted != top:
+                    self.stack[-1].imports.append(Import("", dotted, None, line))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        line = self._line(node)
+        base = self._absolute(node)
+        if base is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.stack[-1].imports.append(Import("*", base, "*", line))
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            bound = alias.asname.name.value if alias.asname is not None else name
+            self.stack[-1].imports.append(Import(bound, base, name, line))
+
+    def _absolute(self, node: cst.ImportFrom) -> str | None:
+        module = _dotted(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if level == 0:
+            return module
+        package = self.module if self.is_package else self.module.rpartition(".")[0]
+        parts = package.split(".") if package else []
+        if level - 1 > len(parts):
+            return None
+        parts = parts[: len(parts) - (level - 1)]
+        return ".".join(p for p in parts + ([module] if module else []) if p)
+
+    # -- statements ----------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = to_expr(node.value)
+        line = self._line(node)
+        for target in node.targets:
+            self._assign(target.target, value, line)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, to_expr(node.value), self._line(node))
+
+    def _assign(self, target: cst.BaseExpression, value: tuple, line: int) -> None:
+        scope = self._code_scope()
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                scope.assigns.append(Assign(to_expr(element.value), ("o",), line))
+            return
+        scope.assigns.append(Assign(to_expr(target), value, line))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            self._code_scope().assigns.append(
+                Assign(to_expr(node.asname.name), ("w", to_expr(node.item)), self._line(node))
+            )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and self.stack[-1].kind == "function":
+            self.stack[-1].returns.append(to_expr(node.value))
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self.stack[-1].kind == "function":
+            self.stack[-1].is_generator = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        token = func.attr if isinstance(func, cst.Attribute) else func
+        line = self.get_metadata(PositionProvider, token).start
+        args, kwargs = call_args(node)
+        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line.line, line.column))
+        self._maybe_option(func, args, kwargs, line.line)
+
+    def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if not (isinstance(name, str) and name.endswith("Opt") and args and args[0][0] == "s"):
+            return
+        default = next((v for k, v in kwargs if k == "default"), None)
+        self.options.append(OptionFacts(args[0][1], name, default, line))
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _params(params: cst.Parameters) -> tuple:
+    out: list[Param] = []
+    for p in (*params.posonly_params, *params.params):
+        out.append(Param(p.name.value, "p", to_expr(p.default) if p.default is not None else None))
+    if isinstance(params.star_arg, cst.Param):
+        out.append(Param(params.star_arg.name.value, "*", None))
+    for p in params.kwonly_params:
+        out.append(Param(p.name.value, "k", to_expr(p.default) if p.default is not None else None))
+    if params.star_kwarg is not None:
+        out.append(Param(params.star_kwarg.name.value, "**", None))
+    return tuple(out)

@@ -1,0 +1,95 @@
+"""scan: turn libcst expression nodes into the tagged tuples of ``tracer.facts.model``.
+
+Stage: scan.  Pure functions of one node; must not import networkx or later stages.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from tracer.facts.model import OPAQUE, Expr
+
+_MAX_DEPTH = 12
+
+
+def to_expr(node: cst.CSTNode, depth: int = 0) -> Expr:
+    """Record what an expression says, shallowly enough to stay small."""
+    if depth > _MAX_DEPTH:
+        return OPAQUE
+    handler = _HANDLERS.get(type(node))
+    return handler(node, depth + 1) if handler else OPAQUE
+
+
+def call_args(node: cst.Call, depth: int = 0) -> tuple[tuple, tuple]:
+    args: list[Expr] = []
+    kwargs: list[tuple] = []
+    for arg in node.args:
+        value = to_expr(arg.value, depth)
+        if arg.keyword is not None:
+            kwargs.append((arg.keyword.value, value))
+        elif arg.star == "**":
+            kwargs.append((None, value))
+        elif arg.star == "*":
+            args.append(("*", value))
+        else:
+            args.append(value)
+    return tuple(args), tuple(kwargs)
+
+
+def _string(node: cst.BaseString, depth: int) -> Expr:
+    try:
+        value = node.evaluated_value
+    except Exception:  # f-strings and odd escapes: not a literal we can use
+        return OPAQUE
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return ("s", value) if isinstance(value, str) else OPAQUE
+
+
+def _call(node: cst.Call, depth: int) -> Expr:
+    args, kwargs = call_args(node, depth)
+    return ("c", to_expr(node.func, depth), args, kwargs)
+
+
+def _binop(node: cst.BinaryOperation, depth: int) -> Expr:
+    if isinstance(node.operator, cst.Add):
+        return ("+", to_expr(node.left, depth), to_expr(node.right, depth))
+    return OPAQUE
+
+
+def _subscript(node: cst.Subscript, depth: int) -> Expr:
+    first = node.slice[0].slice if node.slice else None
+    key = to_expr(first.value, depth) if isinstance(first, cst.Index) else OPAQUE
+    return ("k", to_expr(node.value, depth), key)
+
+
+def _elements(node: cst.List | cst.Tuple | cst.Set, depth: int) -> Expr:
+    return ("l", tuple(to_expr(e.value, depth) for e in node.elements))
+
+
+def _dict(node: cst.Dict, depth: int) -> Expr:
+    pairs = tuple(
+        (to_expr(e.key, depth), to_expr(e.value, depth))
+        for e in node.elements
+        if isinstance(e, cst.DictElement)
+    )
+    return ("d", pairs)
+
+
+_HANDLERS = {
+    cst.Name: lambda n, d: ("n", n.value),
+    cst.Attribute: lambda n, d: ("a", to_expr(n.value, d), n.attr.value),
+    cst.Call: _call,
+    cst.SimpleString: _string,
+    cst.ConcatenatedString: _string,
+    cst.Integer: lambda n, d: ("i", n.value),
+    cst.Float: lambda n, d: ("i", n.value),
+    cst.IfExp: lambda n, d: ("u", (to_expr(n.body, d), to_expr(n.orelse, d))),
+    cst.BooleanOperation: lambda n, d: ("u", (to_expr(n.left, d), to_expr(n.right, d))),
+    cst.List: _elements,
+    cst.Tuple: _elements,
+    cst.Set: _elements,
+    cst.Dict: _dict,
+    cst.Subscript: _subscript,
+    cst.BinaryOperation: _binop,
+    cst.Await: lambda n, d: to_expr(n.expression, d),
+}
