@@ -84,8 +84,13 @@ class Linker:
         edges: list[Edge] = []
         unresolved: list[Unresolved] = []
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
-            values = self.r.eval(site.func, fq)
-            made = self._edges_for(fq, fn.path, site, values)
+            try:
+                values = self.r.eval(site.func, fq)
+                made = self._edges_for(fq, fn.path, site, values)
+            except RecursionError:
+                self.r.reset_active()
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
+                continue
             if made:
                 edges.extend(made)
             elif not any(v[0] in ("ext", "exti", "str") for v in values):
@@ -119,11 +124,12 @@ class Linker:
     def _driver_edges(self, fq: str, path: str, site, v) -> list[Edge]:
         method, cls = v[1], v[2]
         name = method.rsplit(".", 1)[1]
+        others = [m for m in candidates(self.p, cls, name) if m != method]
+        if not others:  # loaded by name but with nothing to choose from: a plain call
+            return [Edge(fq, method, "call", path, site.line, "exact", (("loaded_from", cls),))]
         meta = (("configured", cls),)
         out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]
-        for other in candidates(self.p, cls, name):
-            if other != method:
-                out.append(Edge(fq, other, "driver", path, site.line, "candidate", meta))
+        out += [Edge(fq, other, "driver", path, site.line, "candidate", meta) for other in others]
         return out
 
     def _rpc_edges(self, fq: str, path: str, site, verb: str) -> list[Edge]:

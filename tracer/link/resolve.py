@@ -45,6 +45,10 @@ class Resolver:
         self._link_bases()
 
     # -- memo plumbing -----------------------------------------------------
+    def reset_active(self) -> None:
+        """After an aborted query (recursion limit), forget the half-open keys."""
+        self._active.clear()
+
     def _cached(self, key: tuple, compute) -> Values:
         hit = self._memo.get(key)
         if hit is not None:
@@ -92,9 +96,9 @@ class Resolver:
             return hit
         fn = self.p.functions[fq]
         names: dict[str, list] = defaultdict(list)
-        for d in fn.defs:
+        for k, d in enumerate(fn.defs):
             for i, param in enumerate(d.params):
-                names[param.name].append(("param", i))
+                names[param.name].append(("param", (k, i)))
             for imp in d.imports:
                 if imp.bound:
                     names[imp.bound].append(("import", imp))
@@ -135,7 +139,7 @@ class Resolver:
         if tag == "+":
             return self._concat(expr, scope)
         if tag == "k":
-            return self._subscript(expr, scope)
+            return self._cached(("sub", expr, scope), lambda: self._subscript(expr, scope))
         return EMPTY
 
     def _concat(self, expr: tuple, scope: str) -> Values:
@@ -210,12 +214,14 @@ class Resolver:
         return frozenset({("ext", full)})
 
     # -- parameters --------------------------------------------------------
-    def param(self, fq: str, index: int) -> Values:
-        return self._cached(("param", fq, index), lambda: self._param(fq, index))
+    def param(self, fq: str, where: tuple[int, int]) -> Values:
+        """Values of parameter ``where`` = (index of the def among same-name overloads, position)."""
+        return self._cached(("param", fq, where), lambda: self._param(fq, where))
 
-    def _param(self, fq: str, index: int) -> Values:
+    def _param(self, fq: str, where: tuple[int, int]) -> Values:
         fn = self.p.functions[fq]
-        param = fn.facts.params[index]
+        index = where[1]
+        param = fn.defs[where[0]].params[index]
         if index == 0 and fn.cls and not self._is_static(fn):
             kind = "cls" if self._is_classmethod(fn) else "inst"
             return frozenset({(kind, fn.cls)})

@@ -99,17 +99,21 @@ class RpcBinder:
 
     # -- server side -------------------------------------------------------
     def _discover_services(self) -> list[Service]:
-        found: dict[str, Service] = {}
+        found: dict[str, tuple[int, Service]] = {}
         for fq in sorted(self.p.functions):
             for site in self.p.functions[fq].calls():
                 kw = dict((k, v) for k, v in site.kwargs if k)
                 if "binary" not in kw:
                     continue
+                # the site that says most (explicit topic and manager) wins
+                weight = ("topic" in kw) + ("manager" in kw)
                 for binary in self._plain_strings(kw["binary"], fq):
+                    if binary in found and found[binary][0] >= weight:
+                        continue
                     svc = self._service(binary, kw, fq)
-                    if svc and binary not in found:
-                        found[binary] = svc
-        return [found[b] for b in sorted(found)]
+                    if svc:
+                        found[binary] = (weight, svc)
+        return [found[b][1] for b in sorted(found)]
 
     def _plain_strings(self, expr: tuple, scope: str) -> list[str]:
         return sorted(v[1] for v in self.r.eval(expr, scope) if v[0] == "str")

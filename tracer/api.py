@@ -1,0 +1,157 @@
+"""api: library entry points (no printing): load sources, trace, export, summarise.
+
+Stage: the top of the pipeline; the CLI is a thin layer over this module.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from tracer import source
+from tracer.facts.cache import FactCache
+from tracer.graph.entry import Entry, find_entry
+from tracer.graph.trace import Trace, Tracer, TraceOptions
+from tracer.link.edges import Linker
+from tracer.link.program import MODULE_BODY, Program
+from tracer.link.routes import Routes
+from tracer.scan.runner import ScanReport, scan_files
+
+GRAPH_SCHEMA = "tracer-graph/1"
+TRACE_SCHEMA = "tracer-trace/1"
+
+
+@dataclass
+class Workspace:
+    trees: list[source.SourceTree]
+    report: ScanReport
+    program: Program
+    linker: Linker
+    routes: Routes
+    elapsed: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def tracer(self) -> Tracer:
+        return Tracer(self.linker, self.service_of)
+
+    def service_of(self, fq: str) -> str:
+        fn = self.program.functions[fq]
+        project = fn.project
+        for svc in self.linker.rpc.services:
+            for cls, _ in svc.endpoints:
+                if fn.cls and cls in self.program.mro(fn.cls):
+                    return svc.binary
+        if any(r.handler == fq for r in self.routes.routes) or fn.module.startswith(f"{project}.api."):
+            return f"{project}-api"
+        return project
+
+    def sources_json(self) -> list[dict]:
+        return [{"project": t.project, "version": t.version, "origin": t.origin} for t in self.trees]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def load(
+    specs: list[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    include_tests: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    message: Callable[[str], None] | None = None,
+) -> Workspace:
+    started = time.perf_counter()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
+    cache_dir = cache_dir or source.cache_root()
+    note = ""
+    if not specs:
+        specs, note = source.default_specs(Path.cwd())
+    trees = [source.resolve(spec, cache_dir, progress=message) for spec in specs]
+    files = []
+    for tree in trees:
+        files += [(tree.project, rel, path) for rel, path in source.python_files(tree, include_tests=include_tests)]
+    fetched = time.perf_counter()
+    report = scan_files(
+        [(rel, path) for _, rel, path in files], FactCache(cache_dir),
+        workers=workers, progress=(lambda d, t: progress("scan", d, t)) if progress else None,
+    )
+    project_of = {rel: project for project, rel, _ in files}
+    scanned = time.perf_counter()
+    program = Program([(project_of[m.path], m) for m in report.modules])
+    linker = Linker(program)
+    routes = Routes(linker.r)
+    linked = time.perf_counter()
+    elapsed = {"fetch": fetched - started, "scan": scanned - fetched, "link": linked - scanned}
+    return Workspace(trees, report, program, linker, routes, elapsed, note)
+
+
+def resolve_entry(ws: Workspace, text: str) -> Entry:
+    return find_entry(text, ws.program, ws.routes.routes)
+
+
+def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None) -> Trace:
+    entry = resolve_entry(ws, entry_text)
+    result = ws.tracer.trace(entry.fq, opts or TraceOptions(), label=entry.label)
+    return Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
+                 tuple((t.project, t.version, t.origin) for t in ws.trees))
+
+
+def trace_json(t: Trace) -> dict:
+    return {
+        "schema": TRACE_SCHEMA,
+        "sources": [{"project": p, "version": v, "origin": o} for p, v, o in t.sources],
+        "entry": {"id": t.entry, "label": t.entry_label, "service": t.entry_service},
+        "view": t.view,
+        "services": t.services(),
+        "hops": [h.as_dict() for h in t.hops],
+    }
+
+
+def export(ws: Workspace) -> dict:
+    """The whole graph in the documented ``tracer-graph/1`` shape, sorted."""
+    nodes, edges = [], []
+    for fq in sorted(ws.program.functions):
+        fn = ws.program.functions[fq]
+        if fq.endswith(MODULE_BODY):
+            continue
+        kind = "closure" if fn.parent else "method" if fn.cls else "function"
+        nodes.append({"id": fq, "kind": kind, "project": fn.project, "file": fn.path, "line": fn.line})
+        for e in ws.linker.edges(fq):
+            edge = {"source": e.source, "target": e.target, "kind": e.kind, "site": e.site, "confidence": e.confidence}
+            edge.update({k: v for k, v in e.meta})
+            edges.append(edge)
+    for r in ws.routes.routes:
+        nodes.append({"id": f"route:{r.label}", "kind": "route", "project": r.project,
+                      "file": r.site.rsplit(":", 1)[0], "line": int(r.site.rsplit(":", 1)[1])})
+        edges.append({"source": f"route:{r.label}", "target": r.handler, "kind": "route", "site": r.site,
+                      "confidence": "exact"})
+    edges.sort(key=lambda e: (e["source"], e["site"], e["kind"], e["target"]))
+    nodes.sort(key=lambda n: n["id"])
+    return {"schema": GRAPH_SCHEMA, "sources": ws.sources_json(), "nodes": nodes, "edges": edges}
+
+
+def summary(ws: Workspace, resolve_all: bool = True) -> dict:
+    edges: Counter = Counter()
+    unresolved: Counter = Counter()
+    for fq in ws.program.functions:
+        found, missing = ws.linker.resolve(fq) if resolve_all else ((), ())
+        edges.update(e.kind for e in found)
+        unresolved.update(u.reason for u in missing)
+    r = ws.report
+    return {
+        "sources": ws.sources_json(),
+        "files": {"scanned": r.scanned, "cached": r.cached, "skipped": len(r.failures),
+                  "skipped_by_reason": r.skipped_by_reason(), "corrupt_cache_entries_rebuilt": r.corrupt},
+        "nodes": sum(1 for fq in ws.program.functions if not fq.endswith(MODULE_BODY)),
+        "edges_by_kind": dict(sorted(edges.items())),
+        "unresolved_by_reason": dict(sorted(unresolved.items())),
+        "external_calls": ws.linker.external_calls,
+        "services": [{"binary": s.binary, "topic": s.topic, "manager": s.manager} for s in ws.linker.rpc.services],
+        "routes": len(ws.routes.routes),
+        "elapsed_s": {k: round(v, 2) for k, v in ws.elapsed.items()},
+    }

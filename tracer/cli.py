@@ -1,0 +1,154 @@
+"""cli: the ``tracer`` command (typer).  Options -> api -> render -> exit code.
+
+Stage: the top; every command is a thin wrapper over ``tracer.api``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from tracer import api
+from tracer.graph.entry import EntryError
+from tracer.graph.trace import TraceOptions
+from tracer.render.text import print_trace
+from tracer.source import SourceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trace OpenStack operations from REST to RPC, flows and drivers.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+SOURCE_HELP = "PROJECT==VERSION, PROJECT@SERIES, DIR or DIR@GITREF (repeatable; default: the tree here, else Stein nova+cinder)"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _load(sources: list[str] | None, debug: bool) -> api.Workspace:
+    progress = None
+    if err.is_terminal:
+        from rich.progress import Progress
+        bar = Progress(console=err, transient=True)
+        task = bar.add_task("scanning", total=None)
+        bar.start()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=stage)
+    try:
+        ws = api.load(sources or None, message=lambda m: err.print(f"[dim]{m}[/dim]"), progress=progress)
+    finally:
+        if progress is not None:
+            bar.stop()
+    if ws.note:
+        err.print(f"[dim]{ws.note}[/dim]")
+    if ws.report.failures:
+        reasons = ", ".join(f"{n} {r}" for r, n in ws.report.skipped_by_reason().items())
+        err.print(f"[yellow]skipped {len(ws.report.failures)} file(s) that do not parse ({reasons}); "
+                  f"`tracer index` lists them[/yellow]")
+    return ws
+
+
+def _fail(exc: Exception, debug: bool) -> None:
+    if debug:
+        raise exc
+    err.print(f"[red]error:[/red] {exc}")
+    for c in getattr(exc, "candidates", []):
+        err.print(f"  {c}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def trace(
+    entry: str = typer.Argument(..., help="qualified name, suffix, 'POST /volumes', or an operation such as create_volume"),
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
+    depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
+    driver: Optional[str] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o"),
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+) -> None:
+    """Trace one operation through the services."""
+    try:
+        ws = _load(source, debug)
+        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, driver=driver))
+    except (SourceError, EntryError) as exc:
+        _fail(exc, debug)
+    if fmt is Format.json:
+        _write(_dumps(api.trace_json(t)), output)
+    elif output:
+        console = Console(file=open(output, "w"), width=200, no_color=True)
+        print_trace(t, console)
+    else:
+        print_trace(t, out)
+
+
+@app.command()
+def export(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    output: Path = typer.Option(..., "--output", "-o"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Write the whole graph as JSON (schema tracer-graph/1)."""
+    try:
+        ws = _load(source, debug)
+    except SourceError as exc:
+        _fail(exc, debug)
+    _write(_dumps(api.export(ws)), output)
+
+
+@app.command()
+def index(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Build or refresh the fact cache and print a summary."""
+    try:
+        ws = _load(source, debug)
+    except SourceError as exc:
+        _fail(exc, debug)
+    data = api.summary(ws)
+    data["skipped_files"] = [{"path": f.path, "reason": f.reason, "detail": f.detail} for f in ws.report.failures]
+    if fmt is Format.json:
+        _write(_dumps(data), None)
+        return
+    for s in data["sources"]:
+        out.print(f"source  {s['project']} {s['version']}  ({s['origin']})")
+    f = data["files"]
+    out.print(f"files   scanned {f['scanned']}, cached {f['cached']}, skipped {f['skipped']} {f['skipped_by_reason'] or ''}")
+    for item in data["skipped_files"][:20]:
+        out.print(f"        skipped {item['path']}: {item['reason']} ({item['detail']})")
+    out.print(f"nodes   {data['nodes']}   routes {data['routes']}")
+    out.print("edges   " + ", ".join(f"{k} {v}" for k, v in data["edges_by_kind"].items()))
+    out.print("unresolved calls  " + ", ".join(f"{k} {v}" for k, v in data["unresolved_by_reason"].items()))
+    out.print("services  " + ", ".join(f"{s['binary']} (topic {s['topic']})" for s in data["services"]))
+    out.print("elapsed   " + ", ".join(f"{k} {v}s" for k, v in data["elapsed_s"].items()))
+
+
+def _write(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

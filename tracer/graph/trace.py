@@ -1,0 +1,194 @@
+"""graph: follow edges from an entry point and keep the skeleton a reader wants.
+
+Stage: graph.  Reads the linker; returns frozen ``Trace``/``Hop`` records
+(comparable between releases: no strings to re-parse).  Must not import
+libcst or render.
+
+The default view keeps the hops on the way from the entry to every RPC hop,
+flow task and driver call (and to calls that build a flow), plus one level of
+a driver's calls into its own class; everything else (logging, exceptions,
+object plumbing) is folded.  ``full`` keeps every resolved call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from tracer.link.edges import Edge, Linker
+
+SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
+MAX_NODES = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    step: int
+    depth: int
+    caller: str
+    callee: str
+    kind: str
+    site: str
+    service: str
+    confidence: str
+    meta: tuple = ()
+    repeat: bool = False  # the callee was expanded earlier in the trace
+
+    def as_dict(self) -> dict:
+        return {
+            "step": self.step, "depth": self.depth, "caller": self.caller, "callee": self.callee,
+            "kind": self.kind, "site": self.site, "service": self.service, "confidence": self.confidence,
+            "meta": {k: v for k, v in self.meta}, "repeat": self.repeat,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    entry: str
+    entry_label: str
+    entry_service: str
+    hops: tuple[Hop, ...]
+    view: str  # "skeleton" | "full"
+    sources: tuple = field(default=())
+
+    def services(self) -> list[str]:
+        return list(dict.fromkeys([self.entry_service] + [h.service for h in self.hops]))
+
+
+@dataclass(frozen=True, slots=True)
+class TraceOptions:
+    full: bool = False
+    depth: int | None = None
+    driver: str | None = None  # pick the implementation whose name contains this
+
+
+class Tracer:
+    def __init__(self, linker: Linker, service_of) -> None:
+        self.l = linker
+        self.service_of = service_of  # fq -> service name for an entry
+
+    # -- exploring ---------------------------------------------------------
+    def chosen_edges(self, fq: str, opts: TraceOptions) -> list[Edge]:
+        edges = self.l.edges(fq)
+        out: list[Edge] = []
+        drivers: dict[tuple, list[Edge]] = {}
+        for e in edges:
+            if e.kind == "driver":
+                drivers.setdefault((e.line, dict(e.meta).get("configured")), []).append(e)
+            else:
+                out.append(e)
+        for group in drivers.values():
+            out.append(_pick_driver(group, opts.driver))
+        return sorted(out, key=_edge_order)
+
+    def explore(self, entry: str, opts: TraceOptions) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        g.add_node(entry)
+        todo = [entry]
+        seen = {entry}
+        while todo and len(seen) < MAX_NODES:
+            fq = todo.pop()
+            for e in self.chosen_edges(fq, opts):
+                g.add_edge(e.source, e.target, edge=e)
+                if e.target not in seen and e.target in self.l.p.functions:
+                    seen.add(e.target)
+                    todo.append(e.target)
+        return g
+
+    def _keep(self, g: nx.MultiDiGraph) -> set[str]:
+        marks = set()
+        for u, v, data in g.edges(data=True):
+            if self._interesting(data["edge"]):
+                marks.add(u)
+                marks.add(v)
+        keep = set(marks)
+        for node in marks:
+            keep |= nx.ancestors(g, node)
+        return keep
+
+    def _interesting(self, e: Edge) -> bool:
+        if e.kind in SKELETON_KINDS:
+            return True
+        return any(v[0] == "engine" for v in self.l.r.returns(e.target))
+
+    # -- the tree ----------------------------------------------------------
+    def trace(self, entry: str, opts: TraceOptions, label: str = "") -> Trace:
+        g = self.explore(entry, opts)
+        keep = set(g.nodes) if opts.full else self._keep(g)
+        entry_service = self.service_of(entry)
+        hops: list[Hop] = []
+        expanded: set[str] = {entry}
+        driver_targets: set[str] = set()
+        stack = [(entry, 0, entry_service)]
+        while stack:
+            fq, depth, service = stack.pop()
+            if opts.depth is not None and depth >= opts.depth:
+                continue
+            children = []
+            from_driver = fq in driver_targets
+            for e in self.chosen_edges(fq, opts):
+                if not self._show(e, keep, from_driver, opts):
+                    continue
+                child_service = dict(e.meta).get("service", service) if e.kind.startswith("rpc") else service
+                repeat = e.target in expanded
+                hops.append(Hop(0, depth + 1, e.source, e.target, e.kind, e.site, child_service, e.confidence, e.meta, repeat))
+                if e.kind == "driver":
+                    driver_targets.add(e.target)
+                if not repeat:
+                    expanded.add(e.target)
+                    same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
+                    if not (from_driver and same_class) or opts.full:  # a driver's own steps are leaves
+                        children.append((len(hops) - 1, e.target, depth + 1, child_service))
+            # depth first, in execution order: insert children's subtrees after each hop
+            for _, target, d, svc in reversed(children):
+                stack.append((target, d, svc))
+        ordered = _renumber(self._order(entry, hops))
+        return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton")
+
+    def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
+        if opts.full:
+            return True
+        if from_driver:  # one level of the driver's own steps, and hops it makes itself
+            same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
+            return same_class or self._interesting(e) or self._makes_hop(e.target, opts)
+        return e.target in keep or self._interesting(e)
+
+    def _makes_hop(self, fq: str, opts: TraceOptions) -> bool:
+        return any(self._interesting(e) for e in self.chosen_edges(fq, opts))
+
+    def _order(self, entry: str, hops: list[Hop]) -> list[Hop]:
+        """Depth-first, execution order: each hop followed by the subtree it expands."""
+        by_caller: dict[str, list[Hop]] = {}
+        for h in hops:
+            by_caller.setdefault(h.caller, []).append(h)
+        out: list[Hop] = []
+
+        def walk(fq: str, seen: set[str]) -> None:
+            for h in by_caller.get(fq, ()):
+                out.append(h)
+                if not h.repeat and h.callee not in seen:
+                    walk(h.callee, seen | {h.callee})
+
+        walk(entry, {entry})
+        return out
+
+
+def _edge_order(e: Edge) -> tuple:
+    return (e.line, dict(e.meta).get("order", 0), e.kind, e.target)
+
+
+def _pick_driver(group: list[Edge], wanted: str | None) -> Edge:
+    if wanted:
+        needle = wanted.lower()
+        matches = [e for e in group if needle in e.target.rsplit(".", 1)[0].lower()]
+        if matches:
+            return sorted(matches, key=lambda e: (e.confidence != "configured", len(e.target), e.target))[0]
+    configured = [e for e in group if e.confidence == "configured"]
+    chosen = (configured or group)[0]
+    extra = (("alternatives", len(group) - 1),) if len(group) > 1 else ()
+    return chosen._replace(meta=tuple(sorted(chosen.meta + extra)))
+
+
+def _renumber(hops: list[Hop]) -> list[Hop]:
+    return [Hop(i, h.depth, h.caller, h.callee, h.kind, h.site, h.service, h.confidence, h.meta, h.repeat)
+            for i, h in enumerate(hops, 1)]

@@ -1,0 +1,1 @@
+"""render: one module per output format, all drawn from the same records."""
