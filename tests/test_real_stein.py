@@ -1,0 +1,95 @@
+"""The real Stein trees (nova 19.0.0 + cinder 14.0.0, indexed together), asserted hop by hop.
+
+Marked ``real``: the trees are fetched once with pip and their facts cached
+(``TRACER_CACHE_DIR``, default ``.tracer-cache`` in the repository).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from tracer import api
+from tracer.cli import app
+from tracer.graph.trace import TraceOptions
+
+pytestmark = pytest.mark.real
+
+CHAIN = "cinder-create-volume"
+
+
+def _sites(hop: dict) -> set[str]:
+    return {hop["site"], hop.get("site_expr_start", hop["site"])}
+
+
+@pytest.fixture(scope="module")
+def export(stein):
+    return api.export(stein)
+
+
+def test_stein_trees_parse_without_loss(stein):
+    assert {t.project for t in stein.trees} == {"nova", "cinder"}
+    assert len(stein.report.modules) > 1500
+    assert stein.report.failures == []
+
+
+def test_services_learned_from_code(stein):
+    topics = {s.binary: s.topic for s in stein.linker.rpc.services}
+    assert topics["nova-compute"] == "compute"
+    assert topics["cinder-volume"] == "cinder-volume"
+    assert topics["cinder-scheduler"] == "cinder-scheduler"
+
+
+@pytest.mark.parametrize("step", range(1, 28))
+def test_create_volume_hop_is_an_export_edge(export, seed_chains, step):
+    hop = seed_chains[CHAIN]["hops"][step - 1]
+    assert hop["step"] == step
+    found = {e["site"] for e in export["edges"]
+             if (e["source"], e["target"], e["kind"]) == (hop["caller"], hop["callee"], hop["kind"])}
+    assert found & _sites(hop), f"step {step}: {hop['caller']} -> {hop['callee']} ({hop['kind']}) at {hop['site']}; got {found}"
+
+
+def test_create_volume_trace_has_every_hop(stein, seed_chains):
+    chain = seed_chains[CHAIN]
+    t = api.trace(stein, "create_volume", TraceOptions(driver="rbd"))
+    assert t.entry == chain["entry"]["controller"]
+    assert t.entry_label == "POST /v3/{project_id}/volumes"
+    got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
+    missing = [h["step"] for h in chain["hops"]
+               if not any((h["caller"], h["callee"], h["kind"], s) in got for s in _sites(h))]
+    assert missing == []
+    services = {h.callee: h.service for h in t.hops}
+    assert t.entry_service == "cinder-api"
+    assert services["cinder.scheduler.manager.SchedulerManager.create_volume"] == "cinder-scheduler"
+    assert services["cinder.volume.manager.VolumeManager.create_volume"] == "cinder-volume"
+    assert services["cinder.volume.drivers.rbd.RBDDriver.create_volume"] == "cinder-volume"
+    order = [h.callee for h in t.hops if h.kind == "flow-task" and "flows.manager" in h.callee]
+    assert [c.rsplit(".", 2)[-2] for c in order] == [
+        "ExtractVolumeRefTask", "OnFailureRescheduleTask", "ExtractVolumeSpecTask",
+        "NotifyVolumeActionTask", "CreateVolumeFromSpecTask", "CreateVolumeOnFinishTask",
+    ]
+
+
+def test_default_driver_is_the_configured_one(stein):
+    t = api.trace(stein, "create_volume")
+    drivers = {h.callee for h in t.hops if h.kind == "driver" and h.caller.endswith("_create_raw_volume")}
+    assert drivers == {"cinder.volume.drivers.lvm.LVMVolumeDriver.create_volume"}
+
+
+def test_cli_trace_output_names_every_hop(real_cache, seed_chains):
+    result = CliRunner().invoke(
+        app, ["trace", "create_volume", "-s", "nova==19.0.0", "-s", "cinder==14.0.0", "--driver", "rbd"],
+        env={"TRACER_CACHE_DIR": str(real_cache), "COLUMNS": "300"},
+    )
+    assert result.exit_code == 0, result.output
+    for hop in seed_chains[CHAIN]["hops"]:
+        line = next((l for l in result.stdout.splitlines() if f" {hop['callee']} " in l and hop["site"] in l), None)
+        assert line is not None, f"step {hop['step']} {hop['callee']} at {hop['site']}"
+        assert hop["kind"] in line
+
+
+def test_export_is_byte_identical(stein, real_cache):
+    again = api.load(["nova==19.0.0", "cinder==14.0.0"], cache_dir=real_cache)
+    import json
+    assert json.dumps(api.export(stein), sort_keys=True) == json.dumps(api.export(again), sort_keys=True)
