@@ -27,7 +27,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Import(NamedTuple):

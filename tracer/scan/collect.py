@@ -26,6 +26,7 @@ from tracer.facts.model import (
     ScanFailure,
 )
 from tracer.scan.exprs import call_args, to_expr
+from tracer.scan.walk import AstLines, walk
 
 MODULE_SCOPE = "<module>"
 
@@ -49,8 +50,17 @@ def scan_source(relpath: str, data: bytes) -> ModuleFacts | ScanFailure:
     except RecursionError:
         return ScanFailure(relpath, "too-deep", "expression nesting exceeds the parser's recursion limit")
     module, is_package = module_name(relpath)
-    collector = _Collector(module, is_package)
     try:
+        lines = AstLines(data)
+    except (SyntaxError, ValueError, RecursionError):
+        lines = None
+    try:
+        if lines is not None:
+            collector = _Collector(module, is_package, lines)
+            walk(tree, collector)
+            if lines.consistent():
+                return collector.result(relpath)
+        collector = _Collector(module, is_package, None)  # exact positions from libcst itself
         MetadataWrapper(tree, unsafe_skip_copy=True).visit(collector)
     except RecursionError:
         return ScanFailure(relpath, "too-deep", "expression nesting exceeds the recursion limit")
@@ -88,10 +98,12 @@ class _Scope:
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, lines: AstLines | None) -> None:
         super().__init__()
+        self.lines = lines
         self.module = module
         self.is_package = is_package
+        self.last_line = 1
         self.stack: list[_Scope] = [_Scope("module", MODULE_SCOPE)]
         self.functions: list[FunctionFacts] = []
         self.classes: list[ClassFacts] = []
@@ -108,7 +120,26 @@ class _Collector(cst.CSTVisitor):
 
     # -- helpers -----------------------------------------------------------
     def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        """Line of a statement: exact with libcst positions, else the enclosing scope's last known line."""
+        if self.lines is None:
+            return self.get_metadata(PositionProvider, node).start.line
+        return self.last_line
+
+    def _def_lines(self, node: cst.CSTNode, name: cst.Name) -> tuple[int, int]:
+        if self.lines is None:
+            pos = self.get_metadata(PositionProvider, node)
+            return self.get_metadata(PositionProvider, name).start.line, pos.end.line
+        line, end = self.lines.definition()
+        self.last_line = line
+        return line, end
+
+    def _call_pos(self, token: cst.CSTNode) -> tuple[int, int]:
+        if self.lines is None:
+            pos = self.get_metadata(PositionProvider, token).start
+            return pos.line, pos.column
+        line, col = self.lines.call()
+        self.last_line = line
+        return line, col
 
     def _qualname(self, name: str) -> str:
         top = self.stack[-1]
@@ -130,7 +161,7 @@ class _Collector(cst.CSTVisitor):
 
     # -- definitions -------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        scope = _Scope("class", self._qualname(node.name.value), line=self._line(node.name))
+        scope = _Scope("class", self._qualname(node.name.value), line=self._def_lines(node, node.name)[0])
         scope.bases = tuple(to_expr(a.value) for a in node.bases)
         scope.decorators = tuple(to_expr(d.decorator) for d in node.decorators)
         scope.parent = self._enclosing_function()
@@ -141,9 +172,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         top = self.stack[-1]
-        scope = _Scope("function", self._qualname(node.name.value), line=self._line(node.name))
-        pos = self.get_metadata(PositionProvider, node)
-        scope.end_line = pos.end.line
+        line, end = self._def_lines(node, node.name)
+        scope = _Scope("function", self._qualname(node.name.value), line=line)
+        scope.end_line = end
         scope.params = _params(node.params)
         scope.decorators = tuple(to_expr(d.decorator) for d in node.decorators)
         scope.cls = top.qualname if top.kind == "class" else None
@@ -231,10 +262,10 @@ class _Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         token = func.attr if isinstance(func, cst.Attribute) else func
-        line = self.get_metadata(PositionProvider, token).start
+        line, col = self._call_pos(token)
         args, kwargs = call_args(node)
-        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line.line, line.column))
-        self._maybe_option(func, args, kwargs, line.line)
+        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col))
+        self._maybe_option(func, args, kwargs, line)
 
     def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:
         name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")

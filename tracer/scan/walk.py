@@ -1,0 +1,107 @@
+"""scan: a light pre-order walk over a libcst tree, and line numbers taken from ``ast``.
+
+Stage: scan.  Must not import networkx or later stages.
+
+libcst's visitor machinery rebuilds every node while visiting, and its
+PositionProvider re-generates the whole file's code: together five times the
+cost of parsing.  This walk only reads the fields that can hold code (never
+whitespace or punctuation), in source order, and calls ``visit_X``/``leave_X``
+methods of the collector.  Line numbers come from CPython's ``ast`` parse of
+the same bytes: the k-th ``Call`` (or def/class) met in source order is the
+k-th one ``ast`` finds sorted by position, outer before inner.  When the counts
+disagree the caller falls back to libcst's PositionProvider for that file.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import libcst as cst
+
+_SKIP = frozenset({
+    "lpar", "rpar", "lbrace", "rbrace", "lbracket", "rbracket", "comma", "colon", "first_colon", "second_colon",
+    "semicolon", "equal", "dot", "star", "leading_lines", "lines_after_decorators", "header", "footer", "newline",
+    "trailing_whitespace", "comment", "empty_lines", "operator", "relative", "asynchronous", "default_indent",
+    "default_newline", "encoding", "has_trailing_newline", "indent", "separator", "trailing_comma", "posonly_ind",
+    "conversion", "first_line", "last_line", "whitespace",
+})
+# Where the dataclass field order is not the source order.
+_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("keyword", "value"),
+}
+_FIELDS: dict[type, tuple[str, ...]] = dict(_ORDER)
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    hit = _FIELDS.get(t)
+    if hit is None:
+        hit = _FIELDS[t] = tuple(
+            f.name for f in dataclasses.fields(t) if f.name not in _SKIP and not f.name.startswith("whitespace")
+        )
+    return hit
+
+
+def walk(node: cst.CSTNode, collector: object) -> None:
+    handlers: dict[type, tuple] = {}
+    _walk(node, collector, handlers)
+
+
+def _walk(node: cst.CSTNode, collector: object, handlers: dict) -> None:
+    t = type(node)
+    pair = handlers.get(t)
+    if pair is None:
+        pair = handlers[t] = (getattr(collector, f"visit_{t.__name__}", None), getattr(collector, f"leave_{t.__name__}", None))
+    enter, leave = pair
+    if enter is None or enter(node) is not False:
+        for name in _fields(t):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                _walk(value, collector, handlers)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        _walk(item, collector, handlers)
+    if leave is not None:
+        leave(node)
+
+
+class AstLines:
+    """Line (and column) of the k-th call and the k-th def/class, in libcst's visiting order."""
+
+    def __init__(self, source: bytes) -> None:
+        tree = ast.parse(source)
+        calls, defs = [], []
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Call):
+                calls.append(n)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defs.append(n)
+        calls.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))
+        defs.sort(key=lambda n: (n.lineno, n.col_offset))
+        self.calls = [_token(n.func) for n in calls]
+        self.defs = [(n.lineno, n.end_lineno or n.lineno) for n in defs]
+        self.next_call = 0
+        self.next_def = 0
+
+    def call(self) -> tuple[int, int]:
+        k = self.next_call
+        self.next_call += 1
+        return self.calls[k] if k < len(self.calls) else (0, 0)
+
+    def definition(self) -> tuple[int, int]:
+        k = self.next_def
+        self.next_def += 1
+        return self.defs[k] if k < len(self.defs) else (0, 0)
+
+    def consistent(self) -> bool:
+        return self.next_call == len(self.calls) and self.next_def == len(self.defs)
+
+
+def _token(func: ast.expr) -> tuple[int, int]:
+    """Where the callee's name token is: the attribute name ends the expression."""
+    if isinstance(func, ast.Attribute):
+        return (func.end_lineno or func.lineno, max((func.end_col_offset or 0) - len(func.attr), 0))
+    return (func.lineno, func.col_offset)
