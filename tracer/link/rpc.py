@@ -107,10 +107,12 @@ class RpcBinder:
                     continue
                 # the site that says most (explicit topic and manager) wins
                 weight = ("topic" in kw) + ("manager" in kw)
-                for binary in self._plain_strings(kw["binary"], fq):
+                # a binary name is a constant: read it at module level, never through parameters
+                module_scope = f"{self.p.functions[fq].module}.{MODULE_BODY}"
+                for binary in self._plain_strings(kw["binary"], module_scope):
                     if binary in found and found[binary][0] >= weight:
                         continue
-                    svc = self._service(binary, kw, fq)
+                    svc = self._service(binary, kw, module_scope)
                     if svc:
                         found[binary] = (weight, svc)
         return [found[b][1] for b in sorted(found)]
