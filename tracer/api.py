@@ -18,6 +18,7 @@ from tracer.graph.trace import Trace, Tracer, TraceOptions
 from tracer.link.edges import Linker
 from tracer.link.program import MODULE_BODY, Program
 from tracer.link.routes import Routes
+from tracer.scan.entrypoints import read_entry_points
 from tracer.scan.runner import ScanReport, scan_files
 
 GRAPH_SCHEMA = "tracer-graph/1"
@@ -82,7 +83,11 @@ def load(
     )
     project_of = {rel: project for project, rel, _ in files}
     scanned = time.perf_counter()
-    program = Program([(project_of[m.path], m) for m in report.modules])
+    entry_points: dict = {}
+    for tree in trees:
+        for group, table in read_entry_points(tree.root).items():
+            entry_points.setdefault(group, {}).update(table)
+    program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
     linker = Linker(program)
     routes = Routes(linker.r)
     linked = time.perf_counter()

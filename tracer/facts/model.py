@@ -27,7 +27,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Import(NamedTuple):
@@ -43,8 +43,9 @@ class CallSite(NamedTuple):
     func: Expr
     args: tuple
     kwargs: tuple
-    line: int
+    line: int  # the line of the callee's name token
     col: int
+    arg_lines: tuple = ()  # line of each argument: positional first, then keyword, in source order
 
 
 class Assign(NamedTuple):

@@ -20,7 +20,7 @@ from tracer.link.flows import Flows
 from tracer.link.program import Program
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.rpc import RpcBinder
-from tracer.link.values import ENGINE_RUNNERS, ext_matches
+from tracer.link.values import ENGINE_RUNNERS, ext_matches, strings
 
 
 class Edge(NamedTuple):
@@ -91,9 +91,10 @@ class Linker:
                 self.r.reset_active()
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
                 continue
+            made += self._callbacks(fq, fn.path, site)
             if made:
                 edges.extend(made)
-            elif not any(v[0] in ("ext", "exti", "str") for v in values):
+            elif not any(v[0] in ("ext", "exti", "str", "cfg") for v in values):
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), self._reason(site, fq, values)))
             else:
                 self.external_calls += 1
@@ -119,6 +120,20 @@ class Linker:
             elif kind == "ext" and ext_matches(v[1], ENGINE_RUNNERS) and site.args:
                 for flow in sorted(x for x in self.r.eval(site.args[0], fq) if x[0] == "flow"):
                     out.extend(self._flow_edges(fq, path, site, flow[1]))
+        return out
+
+    def _callbacks(self, fq: str, path: str, site) -> list[Edge]:
+        """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""
+        out = []
+        args = list(site.args) + [v for _, v in site.kwargs]
+        for i, arg in enumerate(args):
+            if arg[0] not in ("n", "a"):
+                continue
+            line = site.arg_lines[i] if i < len(site.arg_lines) else site.line
+            for v in sorted(self.r.eval(arg, fq)):
+                if v[0] in ("fn", "bound") and v[1] in self.p.functions:
+                    meta = (("via", render_expr(site.func)),)
+                    out.append(Edge(fq, v[1], "call", path, line, "callback", meta))
         return out
 
     def _driver_edges(self, fq: str, path: str, site, v) -> list[Edge]:
@@ -147,7 +162,7 @@ class Linker:
         expr = site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
         if expr is None:
             return []
-        return sorted(v[1] for v in self.r.eval(expr, fq) if v[0] == "str")
+        return strings(self.r.eval(expr, fq))
 
     def _flow_edges(self, fq: str, path: str, site, flow_fn: str) -> list[Edge]:
         out = []

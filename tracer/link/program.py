@@ -59,7 +59,8 @@ class Klass:
 
 
 class Program:
-    def __init__(self, modules: list[tuple[str, ModuleFacts]]) -> None:
+    def __init__(self, modules: list[tuple[str, ModuleFacts]], entry_points: dict | None = None) -> None:
+        self.entry_points: dict[str, dict[str, str]] = entry_points or {}  # group -> name -> "module:attr"
         self.modules: dict[str, ModuleFacts] = {}
         self.module_project: dict[str, str] = {}
         self.functions: dict[str, Function] = {}

@@ -16,13 +16,13 @@ from collections import defaultdict
 
 from tracer.link.program import MODULE_BODY, Function, Program
 from tracer.link.values import (
-    EMPTY, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value, Values,
-    ext_matches,
+    BACKEND_PROXIES, EMPTY, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
+    Values, ext_matches, strings,
 )
 
 _BUILTINS = frozenset(dir(builtins))
 MAX_VALUES = 24
-_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "rpc", "engine", "flow"})
+_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow"})
 MAX_CALLERS = 60
 
 
@@ -143,17 +143,35 @@ class Resolver:
         return EMPTY
 
     def _concat(self, expr: tuple, scope: str) -> Values:
-        left = [v[1] for v in self.eval(expr[1], scope) if v[0] == "str"]
-        right = [v[1] for v in self.eval(expr[2], scope) if v[0] == "str"]
-        return frozenset(("str", a + b) for a in left for b in right)
+        left, right = self.eval(expr[1], scope), self.eval(expr[2], scope)
+        kind = "cfg" if any(v[0] == "cfg" for v in left | right) else "str"
+        return frozenset((kind, a + b) for a in strings(left) for b in strings(right))
 
     def _subscript(self, expr: tuple, scope: str) -> Values:
-        """``x[k] = v`` recorded in the same scope answers ``x[k]``."""
+        """``x[k] = v`` recorded in the same scope answers ``x[k]``; so does a dict display bound to ``x``."""
         out: set[Value] = set()
         for a in self.p.functions[scope].assigns():
             if a.target == expr:
                 out |= self.eval(a.value, scope)
+        if not out and expr[1][0] == "n":
+            keys = set(strings(self.eval(expr[2], scope)))
+            for table, where in self._bound_exprs(expr[1][1], scope):
+                if table[0] == "d":
+                    for k, v in table[1]:
+                        if not keys or (k[0] == "s" and k[1] in keys):
+                            out |= self.eval(v, where)
         return frozenset(out)
+
+    def _bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
+        """The expressions assigned to ``name`` where ``scope`` sees it (locals, enclosing, module)."""
+        fn: Function | None = self.p.functions.get(scope)
+        while fn is not None:
+            sources = self.locals_of(fn.fq).get(name)
+            if sources:
+                return [(item, fn.fq) for kind, item in sources if kind == "expr"]
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        body = f"{self.p.functions[scope].module}.{MODULE_BODY}"
+        return [(item, body) for kind, item in self.locals_of(body).get(name, ()) if kind == "expr"]
 
     def name(self, name: str, scope: str) -> Values:
         return self._cached(("name", name, scope), lambda: self._name(name, scope))
@@ -305,7 +323,7 @@ class Resolver:
     def _option_default(self, attr: str) -> Values:
         """``CONF.x`` / ``self.configuration.x``: the declared default of option ``x``."""
         return frozenset(
-            ("str", o.default[1]) for _, o in self.p.options.get(attr, ()) if o.default and o.default[0] == "s"
+            ("cfg", o.default[1]) for _, o in self.p.options.get(attr, ()) if o.default and o.default[0] == "s"
         )
 
     def attribute(self, v: Value, attr: str) -> Values:
@@ -330,6 +348,8 @@ class Resolver:
             if attr in ("cast", "call"):
                 return frozenset({("verb", attr)})
             return frozenset({("prep",)}) if attr in ("prepare", "client") else EMPTY
+        if kind == "plugin":
+            return frozenset({(v[2], v[1])}) if attr == "driver" else EMPTY
         if kind == "engine":
             return frozenset({("run", v[1]) if attr == "run" else ("exti", f"taskflow.engine.{attr}")})
         return EMPTY
@@ -440,7 +460,41 @@ class Resolver:
             return frozenset({("engine", self._function_of(scope))})
         if ext_matches(dotted, FLOW_PATTERNS):
             return frozenset({("flow", self._function_of(scope))})
+        if ext_matches(dotted, PLUGIN_LOADERS):
+            return self._plugins(expr, scope)
+        if ext_matches(dotted, BACKEND_PROXIES):
+            return self._backend_modules(expr, scope) or frozenset({("exti", dotted)})
         return frozenset({("exti", dotted)})
+
+    def _plugins(self, expr: tuple, scope: str) -> Values:
+        """``DriverManager(namespace, name)``: the entry point ``name`` of group ``namespace``."""
+        args = dict(enumerate(expr[2]))
+        kw = {k: v for k, v in expr[3] if k}
+        namespace, name = kw.get("namespace", args.get(0)), kw.get("name", args.get(1))
+        if namespace is None or name is None:
+            return EMPTY
+        out: set[Value] = set()
+        names = self.eval(name, scope)
+        for group in strings(self.eval(namespace, scope)):
+            table = self.p.entry_points.get(group, {})
+            for v in names:
+                target = table.get(v[1]) if v[0] in ("str", "cfg") else None
+                cls = self.class_by_path(target.replace(":", ".")) if target else None
+                if cls:
+                    out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
+        return frozenset(out)
+
+    def _backend_modules(self, expr: tuple, scope: str) -> Values:
+        """``DBAPI.from_config(backend_mapping={'sqlalchemy': 'pkg.db.sqlalchemy.api'})``: a proxy to those modules."""
+        out: set[Value] = set()
+        for key, value in expr[3]:
+            if key != "backend_mapping":
+                continue
+            tables = [(value, scope)] if value[0] == "d" else self._bound_exprs(value[1], scope) if value[0] == "n" else []
+            for table, where in tables:
+                for _, path in table[1] if table[0] == "d" else ():
+                    out |= {("mod", t) for t in strings(self.eval(path, where)) if t in self.p.modules}
+        return frozenset(out)
 
     def _owner_class(self, fn: Function | None) -> str | None:
         while fn is not None and fn.cls is None:
@@ -451,16 +505,31 @@ class Resolver:
         return scope
 
     def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
+        """``import_object(path)``: a driver when the path is a configuration default, else a plain class.
+
+        When the path cannot be read (no default: the deployment must set it), an
+        ``isinstance(x, Base)`` check in the same function names the interface.
+        """
         args = expr[2]
         if not args:
             return EMPTY
         out: set[Value] = set()
         for v in self.eval(args[0], scope):
-            if v[0] == "str":
-                cls = self.class_by_path(v[1])
-                if cls:
-                    out.add((kind, cls))
+            cls = self.class_by_path(v[1]) if v[0] in ("str", "cfg") else None
+            if cls:
+                plain = "inst" if kind == "drv" else "cls"
+                out.add((kind if v[0] == "cfg" else plain, cls))
+        if not out:
+            out |= {(kind, base) for base in self._isinstance_bases(scope)}
         return frozenset(out)
+
+    def _isinstance_bases(self, scope: str) -> list[str]:
+        fn = self.p.functions.get(scope)
+        found = []
+        for site in fn.calls() if fn else ():
+            if site.func == ("n", "isinstance") and len(site.args) == 2:
+                found += [v[1] for v in self.eval(site.args[1], scope) if v[0] == "cls"]
+        return sorted(set(found))
 
     def class_by_path(self, path: str) -> str | None:
         if path in self.p.classes:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from tracer.link.program import MODULE_BODY
 from tracer.link.resolve import Resolver, last_name
+from tracer.link.values import STRING_KINDS, strings
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ class RpcBinder:
             values = self.r.attribute(("inst", cls), expr[2])
         else:
             values = self.r.eval(expr, scope)
-        return sorted(v[1] for v in values if v[0] == "str")
+        return strings(values)
 
     # -- server side -------------------------------------------------------
     def _discover_services(self) -> list[Service]:
@@ -118,7 +119,7 @@ class RpcBinder:
         return [found[b][1] for b in sorted(found)]
 
     def _plain_strings(self, expr: tuple, scope: str) -> list[str]:
-        return sorted(v[1] for v in self.r.eval(expr, scope) if v[0] == "str")
+        return strings(self.r.eval(expr, scope))
 
     def _service(self, binary: str, kw: dict, scope: str) -> Service | None:
         topics = self._plain_strings(kw["topic"], scope) if "topic" in kw else []
@@ -131,7 +132,7 @@ class RpcBinder:
     def _manager(self, binary: str, kw: dict, scope: str) -> str | None:
         if "manager" in kw:
             for v in sorted(self.r.eval(kw["manager"], scope)):
-                cls = v[1] if v[0] == "cls" else self.r.class_by_path(v[1]) if v[0] == "str" else None
+                cls = v[1] if v[0] == "cls" else self.r.class_by_path(v[1]) if v[0] in STRING_KINDS else None
                 if cls:
                     return cls
         return self._manager_from_tables(binary) or self._manager_from_option(binary)

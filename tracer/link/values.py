@@ -6,11 +6,13 @@ Stage: link.  Plain tuples, hashable, sortable:
     ("cls", fq)                 a class object of the program
     ("inst", fq)                an instance of a program class
     ("drv", fq)                 an instance loaded from configuration (a driver)
+    ("plugin", fq, kind)        a stevedore manager whose ``.driver`` is ``(kind, fq)``
     ("fn", fq)                  a function (or an unbound method)
     ("bound", fq, cls)          a method bound to an instance of ``cls``
     ("drvm", fq, cls)           a method bound to a driver instance
     ("super", cls)              ``super()`` inside ``cls``
-    ("str", text)               a string
+    ("str", text)               a string written in the code
+    ("cfg", text)               a string that is a configuration option's default
     ("ext", dotted)             a name outside the program (library code)
     ("exti", dotted)            what calling an outside name returned
     ("rpc",)                    an oslo.messaging RPC client (or a prepared context)
@@ -36,7 +38,17 @@ FLOW_PATTERNS = ("linear_flow.Flow", "graph_flow.Flow", "unordered_flow.Flow")
 ENGINE_LOADERS = ("taskflow.engines.load", "taskflow.engines.helpers.load")
 ENGINE_RUNNERS = ("taskflow.engines.run", "taskflow.engines.helpers.run")
 TASK_BASES = ("taskflow.task.Task",)
+BACKEND_PROXIES = ("DBAPI.from_config",)
+PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
 
 
 def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:
     return any(dotted == s or dotted.endswith("." + s) for s in suffixes)
+
+
+STRING_KINDS = ("str", "cfg")
+
+
+def strings(values) -> list[str]:
+    """The texts of the string-like values, sorted."""
+    return sorted({v[1] for v in values if v[0] in STRING_KINDS})

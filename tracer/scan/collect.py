@@ -133,13 +133,16 @@ class _Collector(cst.CSTVisitor):
         self.last_line = line
         return line, end
 
-    def _call_pos(self, token: cst.CSTNode) -> tuple[int, int]:
+    def _call_pos(self, node: cst.Call, token: cst.CSTNode) -> tuple[int, int, tuple]:
         if self.lines is None:
             pos = self.get_metadata(PositionProvider, token).start
-            return pos.line, pos.column
-        line, col = self.lines.call()
+            ordered = [a for a in node.args if a.keyword is None and a.star != "**"]
+            ordered += [a for a in node.args if a.keyword is not None or a.star == "**"]
+            lines = tuple(self.get_metadata(PositionProvider, a.value).start.line for a in ordered)
+            return pos.line, pos.column, lines
+        line, col, lines = self.lines.call()
         self.last_line = line
-        return line, col
+        return line, col, lines
 
     def _qualname(self, name: str) -> str:
         top = self.stack[-1]
@@ -262,9 +265,9 @@ class _Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         token = func.attr if isinstance(func, cst.Attribute) else func
-        line, col = self._call_pos(token)
+        line, col, arg_lines = self._call_pos(node, token)
         args, kwargs = call_args(node)
-        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col))
+        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col, arg_lines))
         self._maybe_option(func, args, kwargs, line)
 
     def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:

@@ -81,15 +81,15 @@ class AstLines:
                 defs.append(n)
         calls.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))
         defs.sort(key=lambda n: (n.lineno, n.col_offset))
-        self.calls = [_token(n.func) for n in calls]
+        self.calls = [_token(n.func) + (_arg_lines(n),) for n in calls]
         self.defs = [(n.lineno, n.end_lineno or n.lineno) for n in defs]
         self.next_call = 0
         self.next_def = 0
 
-    def call(self) -> tuple[int, int]:
+    def call(self) -> tuple[int, int, tuple]:
         k = self.next_call
         self.next_call += 1
-        return self.calls[k] if k < len(self.calls) else (0, 0)
+        return self.calls[k] if k < len(self.calls) else (0, 0, ())
 
     def definition(self) -> tuple[int, int]:
         k = self.next_def
@@ -98,6 +98,10 @@ class AstLines:
 
     def consistent(self) -> bool:
         return self.next_call == len(self.calls) and self.next_def == len(self.defs)
+
+
+def _arg_lines(call: ast.Call) -> tuple:
+    return tuple(a.lineno for a in call.args) + tuple(k.value.lineno for k in call.keywords)
 
 
 def _token(func: ast.expr) -> tuple[int, int]:

@@ -34,7 +34,10 @@ def pip_download(requirement: str, project: str, dest: Path, *, wheel: bool) -> 
     only = ["--only-binary", ":all:"] if wheel else ["--no-binary", project]
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-input",
                "--disable-pip-version-check", *only, "-d", str(dest), requirement]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=PIP_TIMEOUT_S)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=PIP_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        raise SourceError(f"{requirement}: pip download took longer than {PIP_TIMEOUT_S} s; gave up") from exc
 
 
 def pip_said(stderr: str) -> str:
@@ -54,9 +57,10 @@ def download(requirement: str, project: str, dest: Path, progress: ProgressFn | 
         result = pip_download(requirement, project, dest, wheel=False)
     if result.returncode == 0:
         return downloaded_file(dest, requirement)
+    said = pip_said(result.stderr)
     if NO_MATCH in result.stderr.lower():
-        raise NoSuchRelease(f"{requirement}: no such release on the package index (pip said: {pip_said(result.stderr)})")
-    raise SourceError(f"{requirement}: pip download failed (pip said: {pip_said(result.stderr)})")
+        raise NoSuchRelease(f"{requirement}: no such release on the package index (pip said: {said})")
+    raise SourceError(f"{requirement}: pip download failed (pip said: {said})")
 
 
 def downloaded_file(dest: Path, requirement: str) -> Path:
