@@ -105,3 +105,16 @@ def test_corrupt_cache_entry_is_rebuilt(tmp_path):
     again = api.load([str(FIXTURE)], cache_dir=tmp_path)
     assert again.report.scanned == 1 and again.report.corrupt == 1
     assert "proj.image.API.get" in again.program.functions
+
+
+def test_listings(tmp_path):
+    rpc = run("rpc", "-s", str(FIXTURE), "-f", "json", cache=tmp_path)
+    assert rpc.exit_code == 0, rpc.output
+    rows = json.loads(rpc.stdout)
+    bound = {(r["client"].rsplit(".", 1)[-1], r["verb"], r["method"], r["server"]) for r in rows}
+    assert ("build_thing", "cast", "build_thing", "proj.worker.manager.WorkerManager.build_thing") in bound
+    assert ("failover", "cast", "failover_host", "proj.worker.manager.WorkerManager.failover") in bound
+    flows = json.loads(run("flows", "-s", str(FIXTURE), "-f", "json", cache=tmp_path).stdout)
+    assert [t["task"].rsplit(".", 1)[-1] for t in flows[0]["tasks"]] == ["PrepareTask", "MakeTask", "FinishTask"]
+    routes = run("routes", "-s", str(FIXTURE), cache=tmp_path)
+    assert "POST  /things  -  proj.api.things.ThingController.create" in routes.stdout

@@ -160,3 +160,35 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
         "routes": len(ws.routes.routes),
         "elapsed_s": {k: round(v, 2) for k, v in ws.elapsed.items()},
     }
+
+
+def rpc_table(ws: Workspace) -> list[dict]:
+    """Every RPC cast/call site: bound to a server method, or unresolved with a reason."""
+    rows = []
+    for fq in sorted(ws.program.functions):
+        found, missing = ws.linker.resolve(fq)
+        for e in found:
+            if e.kind.startswith("rpc-"):
+                meta = dict(e.meta)
+                rows.append({"client": fq, "verb": e.kind[4:], "method": meta["method"], "topic": meta["topic"],
+                             "namespace": meta["namespace"], "server": e.target, "service": meta["service"],
+                             "site": e.site})
+        for u in missing:
+            if u.reason.startswith("rpc-"):
+                rows.append({"client": fq, "verb": None, "method": None, "topic": None, "namespace": None,
+                             "server": None, "service": None, "site": f"{u.path}:{u.line}", "unresolved": u.reason})
+    return rows
+
+
+def flow_table(ws: Workspace) -> list[dict]:
+    return [
+        {"flow": fq, "file": ws.program.functions[fq].path,
+         "tasks": [{"order": t.order, "task": t.task, "execute": t.execute,
+                    "added_at": f"{ws.program.functions[fq].path}:{t.added_at}"} for t in ws.linker.flows.tasks(fq)]}
+        for fq in ws.linker.flows.all_flows()
+    ]
+
+
+def route_table(ws: Workspace) -> list[dict]:
+    return [{"method": r.method, "path": r.path, "action": r.action, "handler": r.handler, "site": r.site}
+            for r in ws.routes.routes]

@@ -138,6 +138,56 @@ def index(
     out.print("elapsed   " + ", ".join(f"{k} {v}s" for k, v in data["elapsed_s"].items()))
 
 
+def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, columns: list[str]) -> None:
+    try:
+        ws = _load(source, debug)
+    except SourceError as exc:
+        _fail(exc, debug)
+    rows = table(ws)
+    if fmt is Format.json:
+        _write(_dumps(rows), None)
+        return
+    for row in rows:
+        out.print("  ".join(str(row.get(c) if row.get(c) is not None else "-") for c in columns), markup=False)
+    out.print(f"{len(rows)} rows", style="dim")
+
+
+@app.command()
+def rpc(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """List RPC cast/call sites: client method, verb, topic, namespace, server method, service."""
+    _listing(source, fmt, debug, api.rpc_table,
+             ["client", "verb", "method", "topic", "namespace", "server", "service", "site", "unresolved"])
+
+
+@app.command()
+def flows(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """List taskflow flows with their tasks in order."""
+    def table(ws):
+        rows = api.flow_table(ws)
+        if fmt is Format.json:
+            return rows
+        return [{"flow": r["flow"], "tasks": " -> ".join(t["task"].rsplit(".", 1)[-1] for t in r["tasks"])} for r in rows]
+    _listing(source, fmt, debug, table, ["flow", "tasks"])
+
+
+@app.command()
+def routes(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """List REST routes: HTTP method, path, action, controller method."""
+    _listing(source, fmt, debug, api.route_table, ["method", "path", "action", "handler"])
+
+
 def _write(text: str, output: Optional[Path]) -> None:
     if output is None:
         sys.stdout.write(text)

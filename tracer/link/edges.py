@@ -174,6 +174,8 @@ class Linker:
         return out
 
     def _reason(self, site, fq: str, values) -> str:
+        if any(v[0] == "verb" for v in values):
+            return "rpc-unbound" if self._method_literals(site, fq) else "rpc-method-not-literal"
         if values:
             return "unsupported-value"
         func = site.func
