@@ -84,6 +84,11 @@ class Linker:
         edges: list[Edge] = []
         unresolved: list[Unresolved] = []
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
+            if site.func[0] == "n" and self.r.is_parameter(site.func[1], fq):
+                # calling a function handed in as an argument: every caller's function would be
+                # merged here; the passing sites carry these edges (kind call, confidence callback)
+                unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], "callable-parameter"))
+                continue
             try:
                 values = self.r.eval(site.func, fq)
                 made = self._edges_for(fq, fn.path, site, values)
@@ -127,8 +132,8 @@ class Linker:
         out = []
         args = list(site.args) + [v for _, v in site.kwargs]
         for i, arg in enumerate(args):
-            if arg[0] not in ("n", "a"):
-                continue
+            if arg[0] not in ("n", "a") or (arg[0] == "n" and self.r.is_parameter(arg[1], fq)):
+                continue  # a parameter passed on: its own callers carry the edge
             line = site.arg_lines[i] if i < len(site.arg_lines) else site.line
             for v in sorted(self.r.eval(arg, fq)):
                 if v[0] in ("fn", "bound") and v[1] in self.p.functions:

@@ -186,6 +186,16 @@ class Resolver:
         module = scope.rsplit(".", 1)[0] if scope.endswith(MODULE_BODY) else self.p.functions[scope].module
         return self.global_name(module, name)
 
+    def is_parameter(self, name: str, scope: str) -> bool:
+        """Whether ``name`` in ``scope`` is only a parameter (of the function or an enclosing one)."""
+        fn: Function | None = self.p.functions.get(scope)
+        while fn is not None:
+            sources = self.locals_of(fn.fq).get(name)
+            if sources:
+                return all(kind == "param" for kind, _ in sources)
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        return False
+
     def global_name(self, module: str, name: str) -> Values:
         return self._cached(("global", module, name), lambda: self._global(module, name))
 

@@ -1,0 +1,49 @@
+"""render: collapse a trace to classes or modules, for traces too big to draw call by call.
+
+Stage: render.  Reads and returns ``Trace``/``Hop`` records; must not import
+libcst, networkx, the linker or ``tracer.api``.
+
+The result is an ordinary ``Trace`` (so every format draws it): each function
+is replaced by its class (``level="class"``; module-level functions by their
+module) or its module (``level="module"``), calls inside one group disappear
+and the hops under them move up, so the tree stays a tree.  Names are split by
+convention (the first capitalised component is a class), not by a lookup.
+"""
+from __future__ import annotations
+
+from tracer.graph.trace import Hop, Trace
+
+LEVELS = ("class", "module")
+
+
+def owner(fq: str, level: str) -> str:
+    """``pkg.mod.Class.method`` -> ``pkg.mod.Class`` (class) or ``pkg.mod`` (module)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown aggregation level {level!r}; use one of {', '.join(LEVELS)}")
+    parts = fq.split(".<locals>.")[0].split(".")
+    first_class = next((i for i, p in enumerate(parts) if i and p[:1].isupper()), None)
+    if first_class is None:
+        return ".".join(parts[:-1]) or fq
+    return ".".join(parts[: first_class + 1] if level == "class" else parts[:first_class])
+
+
+def aggregate(trace: Trace, level: str = "class") -> Trace:
+    """The same trace with functions collapsed to their ``level``; hops inside one group are dropped."""
+    entry = owner(trace.entry, level)
+    hops: list[Hop] = []
+    kept_depth = [0]  # per original depth: the depth it has in the collapsed tree
+    expanded = {entry}
+    for h in trace.hops:
+        del kept_depth[h.depth:]
+        parent = kept_depth[-1]
+        caller, callee = owner(h.caller, level), owner(h.callee, level)
+        if caller == callee:
+            kept_depth.append(parent)
+            continue
+        repeat = h.repeat or callee in expanded
+        expanded.add(callee)
+        hops.append(Hop(len(hops) + 1, parent + 1, caller, callee, h.kind, h.site, h.service, h.confidence,
+                        h.meta, repeat))
+        kept_depth.append(parent + 1)
+    return Trace(entry, trace.entry_label, trace.entry_service, tuple(hops), f"{trace.view}, by {level}",
+                 trace.sources)

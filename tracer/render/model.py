@@ -1,0 +1,190 @@
+"""render: the presentation model every diagram format is drawn from.
+
+Stage: render.  Reads ``Trace``/``Hop`` records (and, duck-typed, a linked
+program's definition sites); must not import libcst, networkx, the linker or
+``tracer.api``.
+
+A ``Model`` is the trace as a graph: one node per distinct function (the entry
+and every callee, in the order execution first reaches them), one edge per
+distinct (caller, callee, kind, label), and one cluster per service in
+first-seen order.  Everything is ordered by execution step, so the same trace
+always gives the same model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol
+
+from tracer.graph.trace import Hop, Trace
+
+KINDS = ("call", "rpc-cast", "rpc-call", "rest", "flow-task", "driver")
+# When a node is reached by several kinds, the most telling one decides how it is drawn.
+_ROLE_RANK = {"call": 0, "rest": 1, "rpc-call": 2, "rpc-cast": 2, "flow-task": 3, "driver": 4}
+_ROLE = {"call": "call", "rest": "rest", "rpc-call": "rpc", "rpc-cast": "rpc", "flow-task": "flow-task",
+         "driver": "driver"}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str  # qualified name
+    label: str  # "Class.method"
+    site: str  # "path:line" of the definition, "" when unknown
+    service: str
+    role: str  # entry | call | rest | rpc | flow-task | driver
+    orders: tuple[int, ...]  # flow task positions, when reached as a flow task
+    step: int  # first step that reaches it (0: the entry)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    kind: str
+    label: str  # "cast create_volume", "#3", "" ...
+    sites: tuple[str, ...]  # call sites, in execution order
+    confidence: str
+    step: int  # first step
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    service: str
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    title: str
+    entry: str
+    view: str
+    sources: tuple[str, ...]  # "cinder 14.0.0"
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    clusters: tuple[Cluster, ...]
+
+    def node(self, fq: str) -> Node:
+        return next(n for n in self.nodes if n.id == fq)
+
+
+class _Function(Protocol):
+    path: str
+    line: int
+
+
+class ProgramLike(Protocol):
+    """What ``definition_sites`` reads of ``tracer.link.program.Program``."""
+
+    functions: Mapping[str, _Function]
+    classes: Mapping
+    modules: Mapping
+
+
+def short_label(fq: str) -> str:
+    """``pkg.mod.Class.method`` -> ``Class.method``; closures keep their enclosing function."""
+    head, sep, tail = fq.partition(".<locals>.")
+    short = ".".join(head.split(".")[-2:])
+    return f"{short}.{tail.replace('.<locals>.', '.')}" if sep else short
+
+
+def edge_label(h: Hop) -> str:
+    meta = dict(h.meta)
+    if h.kind == "rpc-cast":
+        return f"cast {meta.get('method') or h.callee.rsplit('.', 1)[-1]}"
+    if h.kind == "rpc-call":
+        return f"call {meta.get('method') or h.callee.rsplit('.', 1)[-1]}"
+    if h.kind == "flow-task":
+        return _task_label(h, meta)
+    if h.kind == "rest":
+        route = " ".join(str(meta[k]) for k in ("http_method", "path") if meta.get(k))
+        return route or "REST"
+    if h.kind == "driver":
+        return f"driver (+{meta['alternatives']})" if meta.get("alternatives") else "driver"
+    return ""
+
+
+def _task_label(h: Hop, meta: dict) -> str:
+    order = f"#{meta['order']}" if meta.get("order") is not None else "#?"
+    task = str(meta.get("task") or "")
+    task_class = task.rsplit(".", 1)[-1]
+    callee_class = h.callee.rsplit(".", 2)[-2] if h.callee.count(".") >= 2 else ""
+    return f"{order} {task_class}" if task_class and task_class != callee_class else order
+
+
+def target_service(h: Hop) -> str:
+    """The service a hop lands in (a REST hop may name the receiving service in its meta)."""
+    return str(dict(h.meta).get("service") or h.service) if h.kind == "rest" else h.service
+
+
+def build_model(trace: Trace, where: Mapping[str, str] | None = None) -> Model:
+    """The trace as a graph; ``where`` maps qualified names to their definition ``path:line``."""
+    where = where or {}
+    first: dict[str, tuple[int, str]] = {trace.entry: (0, trace.entry_service)}
+    role: dict[str, str] = {trace.entry: "entry"}
+    orders: dict[str, list[int]] = {}
+    for h in trace.hops:
+        first.setdefault(h.callee, (h.step, target_service(h)))
+        _note_role(role, h)
+        order = dict(h.meta).get("order") if h.kind == "flow-task" else None
+        if isinstance(order, int) and order not in orders.setdefault(h.callee, []):
+            orders[h.callee].append(order)
+    nodes = tuple(
+        Node(fq, short_label(fq), where.get(fq, ""), svc, _ROLE.get(role[fq], role[fq]),
+             tuple(sorted(orders.get(fq, ()))), step)
+        for fq, (step, svc) in first.items()
+    )
+    return Model(trace.entry_label, trace.entry, trace.view, _sources(trace), nodes, _edges(trace),
+                 _clusters(nodes))
+
+
+def _note_role(role: dict[str, str], h: Hop) -> None:
+    current = role.get(h.callee)
+    if current == "entry":
+        return
+    if current is None or _ROLE_RANK.get(h.kind, 0) > _ROLE_RANK.get(current, 0):
+        role[h.callee] = h.kind
+
+
+def _edges(trace: Trace) -> tuple[Edge, ...]:
+    found: dict[tuple[str, str, str, str], Edge] = {}
+    for h in trace.hops:
+        key = (h.caller, h.callee, h.kind, edge_label(h))
+        old = found.get(key)
+        if old is None:
+            found[key] = Edge(h.caller, h.callee, h.kind, key[3], (h.site,), h.confidence, h.step)
+        elif h.site not in old.sites:
+            found[key] = Edge(old.source, old.target, old.kind, old.label, old.sites + (h.site,),
+                              old.confidence, old.step)
+    return tuple(sorted(found.values(), key=lambda e: (e.step, e.source, e.target, e.kind, e.label)))
+
+
+def _clusters(nodes: tuple[Node, ...]) -> tuple[Cluster, ...]:
+    members: dict[str, list[str]] = {}
+    for n in nodes:
+        members.setdefault(n.service, []).append(n.id)
+    return tuple(Cluster(svc, tuple(ids)) for svc, ids in members.items())
+
+
+def _sources(trace: Trace) -> tuple[str, ...]:
+    return tuple(f"{s[0]} {s[1]}" for s in trace.sources if len(s) >= 2)
+
+
+def definition_sites(program: ProgramLike, trace: Trace) -> dict[str, str]:
+    """``path:line`` of every function, class or module named in the trace (for node labels)."""
+    names = [trace.entry] + [h.callee for h in trace.hops]
+    out: dict[str, str] = {}
+    for fq in names:
+        site = _site(program, fq)
+        if site:
+            out[fq] = site
+    return out
+
+
+def _site(program: ProgramLike, fq: str) -> str:
+    fn = program.functions.get(fq)
+    if fn is not None:
+        return f"{fn.path}:{fn.line}"
+    cls = program.classes.get(fq)
+    if cls is not None:
+        return f"{cls.path}:{cls.facts.line}"
+    mod = program.modules.get(fq)
+    return f"{mod.path}:1" if mod is not None else ""
