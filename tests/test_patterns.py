@@ -72,7 +72,7 @@ def test_route_and_operation_entry(proj):
 
 
 def test_driver_choice(proj):
-    t = api.trace(proj, "proj.worker.flows.build.MakeTask.execute", TraceOptions(driver="other"))
+    t = api.trace(proj, "proj.worker.flows.build.MakeTask.execute", TraceOptions(drivers=("other",)))
     assert [h.callee for h in t.hops if h.kind == "driver"] == ["proj.drivers.other.OtherDriver.make"]
 
 

@@ -52,7 +52,7 @@ def test_create_volume_hop_is_an_export_edge(export, seed_chains, step):
 
 def test_create_volume_trace_has_every_hop(stein, seed_chains):
     chain = seed_chains[CHAIN]
-    t = api.trace(stein, "create_volume", TraceOptions(driver="rbd"))
+    t = api.trace(stein, "create_volume", TraceOptions(drivers=("rbd",)))
     assert t.entry == chain["entry"]["controller"]
     assert t.entry_label == "POST /v3/{project_id}/volumes"
     got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
@@ -93,3 +93,40 @@ def test_export_is_byte_identical(stein, real_cache):
     again = api.load(["nova==19.0.0", "cinder==14.0.0"], cache_dir=real_cache)
     import json
     assert json.dumps(api.export(stein), sort_keys=True) == json.dumps(api.export(again), sort_keys=True)
+
+
+def _http_entry(chain: dict) -> str:
+    e = chain["entry"]
+    return f"{e['http_method']} {e['path']} {e.get('action', '')}".strip()
+
+
+def test_nova_route_table_and_actions(stein):
+    actions = [r for r in stein.routes.routes if r.method == "POST" and r.path == "/servers/{id}/action"]
+    assert len(actions) == 41  # the catalog's count of @wsgi.action keys on /servers/{id}/action
+    assert {r.action: r.handler for r in actions}["reboot"] == "nova.api.openstack.compute.servers.ServersController._action_reboot"
+
+
+@pytest.mark.parametrize("chain_id", [
+    "nova-reboot-soft", "nova-reboot-hard", "nova-attach-volume-attachments-api", "nova-attach-volume-legacy",
+    "cinder-create-volume", "nova-boot", "cinder-initialize-connection-qos",
+])
+def test_http_entry_reaches_the_reference_controller(stein, seed_chains, chain_id):
+    chain = seed_chains[chain_id]
+    assert api.resolve_entry(stein, _http_entry(chain)).fq == chain["entry"]["controller"]
+
+
+@pytest.mark.parametrize("chain_id", ["nova-reboot-soft", "nova-reboot-hard", "cinder-initialize-connection-qos"])
+def test_whole_chain_is_in_the_export(export, seed_chains, chain_id):
+    edges = {(e["source"], e["target"], e["kind"], e["site"]) for e in export["edges"]}
+    missing = [h["step"] for h in seed_chains[chain_id]["hops"]
+               if not any((h["caller"], h["callee"], h["kind"], s) in edges for s in _sites(h))]
+    assert missing == []
+
+
+def test_soft_reboot_trace_from_its_http_entry(stein, seed_chains):
+    chain = seed_chains["nova-reboot-soft"]
+    t = api.trace(stein, _http_entry(chain), TraceOptions(drivers=("libvirt",)))
+    got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
+    assert [h["step"] for h in chain["hops"] if (h["caller"], h["callee"], h["kind"], h["site"]) not in got] == []
+    assert {h.callee: h.service for h in t.hops}["nova.compute.manager.ComputeManager.reboot_instance"] == "nova-compute"
+    assert len(t.hops) < 60  # the skeleton, not the whole call graph

@@ -130,11 +130,14 @@ def export(ws: Workspace) -> dict:
             edge = {"source": e.source, "target": e.target, "kind": e.kind, "site": e.site, "confidence": e.confidence}
             edge.update({k: v for k, v in e.meta})
             edges.append(edge)
+    route_nodes = {}
     for r in ws.routes.routes:
-        nodes.append({"id": f"route:{r.label}", "kind": "route", "project": r.project,
-                      "file": r.site.rsplit(":", 1)[0], "line": int(r.site.rsplit(":", 1)[1])})
+        path, _, line = r.site.rpartition(":")
+        route_nodes.setdefault(f"route:{r.label}", {"id": f"route:{r.label}", "kind": "route", "project": r.project,
+                                                    "file": path, "line": int(line)})
         edges.append({"source": f"route:{r.label}", "target": r.handler, "kind": "route", "site": r.site,
                       "confidence": "exact"})
+    nodes += route_nodes.values()
     edges.sort(key=lambda e: (e["source"], e["site"], e["kind"], e["target"]))
     nodes.sort(key=lambda n: n["id"])
     return {"schema": GRAPH_SCHEMA, "sources": ws.sources_json(), "nodes": nodes, "edges": edges}

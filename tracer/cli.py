@@ -76,14 +76,14 @@ def trace(
     fmt: Format = typer.Option(Format.text, "--format", "-f"),
     full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
     depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
-    driver: Optional[str] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd"),
+    driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Trace one operation through the services."""
     try:
         ws = _load(source, debug)
-        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, driver=driver))
+        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ())))
     except (SourceError, EntryError) as exc:
         _fail(exc, debug)
     if fmt is Format.json:

@@ -59,7 +59,7 @@ class Trace:
 class TraceOptions:
     full: bool = False
     depth: int | None = None
-    driver: str | None = None  # pick the implementation whose name contains this
+    drivers: tuple[str, ...] = ()  # at a driver call, pick the implementation whose name contains one of these
 
 
 class Tracer:
@@ -78,7 +78,7 @@ class Tracer:
             else:
                 out.append(e)
         for group in drivers.values():
-            out.append(_pick_driver(group, opts.driver))
+            out.append(_pick_driver(group, opts.drivers))
         return sorted(out, key=_edge_order)
 
     def explore(self, entry: str, opts: TraceOptions) -> nx.MultiDiGraph:
@@ -177,9 +177,8 @@ def _edge_order(e: Edge) -> tuple:
     return (e.line, dict(e.meta).get("order", 0), e.kind, e.target)
 
 
-def _pick_driver(group: list[Edge], wanted: str | None) -> Edge:
-    if wanted:
-        needle = wanted.lower()
+def _pick_driver(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
+    for needle in (w.lower() for w in wanted):
         matches = [e for e in group if needle in e.target.rsplit(".", 1)[0].lower()]
         if matches:
             return sorted(matches, key=lambda e: (e.confidence != "configured", len(e.target), e.target))[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracer.link.program import MODULE_BODY
 from tracer.link.resolve import Resolver, last_name
 
 _CONVENTIONS = (
@@ -22,6 +23,7 @@ _CONVENTIONS = (
     ("GET", "/{id}", "show"), ("PUT", "/{id}", "update"), ("DELETE", "/{id}", "delete"),
 )
 _VERSION = re.compile(r"^v\d+(?:_\d+)?$")
+_HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -45,10 +47,83 @@ class Routes:
         self.routes: list[Route] = sorted(set(self._collect()))
 
     def _collect(self):
+        found = []
+        extensions = []
         for fq, fn in sorted(self.p.functions.items()):
             for site in fn.calls():
-                if last_name(site.func) == "resource" and site.func[0] == "a":
-                    yield from self._resource(fq, fn, site)
+                name = last_name(site.func)
+                if name == "resource" and site.func[0] == "a":
+                    found += self._resource(fq, fn, site)
+                elif name == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
+                    extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
+            if fq.endswith(MODULE_BODY):
+                found += self._route_tables(fq, fn)
+        found += self._extension_actions(found, extensions)
+        return found
+
+    # -- route tables: (('/servers/{id}/action', {'POST': [factory, 'action']}), ...) -------------
+    def _route_tables(self, body: str, fn) -> list[Route]:
+        out: list[Route] = []
+        for a in fn.assigns():
+            if a.value[0] != "l" or len(a.value[1]) < 3:
+                continue
+            for entry in a.value[1]:
+                out += self._table_entry(entry, body, fn, f"{fn.path}:{a.line}")
+        return out
+
+    def _table_entry(self, entry: tuple, scope: str, fn, where: str) -> list[Route]:
+        if entry[0] != "l" or len(entry[1]) != 2 or entry[1][0][0] != "s" or entry[1][1][0] != "d":
+            return []
+        path, methods = entry[1][0][1], entry[1][1][1]
+        out = []
+        for verb, info in methods:
+            if verb[0] != "s" or verb[1] not in _HTTP or info[0] != "l" or len(info[1]) != 2 or info[1][1][0] != "s":
+                continue
+            classes = self._factory_classes(info[1][0], scope)
+            action = info[1][1][1]
+            out += self._dispatch(verb[1], path, action, classes, fn.project, where)
+        return out
+
+    def _dispatch(self, verb: str, path: str, action: str, classes: list[str], project: str, where: str) -> list[Route]:
+        if action == "action":
+            actions = {}
+            for cls in classes:
+                for key, handler in self._actions(cls):
+                    actions.setdefault(key, handler)
+            return [Route(verb, path, key, handler, project, where) for key, handler in sorted(actions.items())]
+        for cls in classes:
+            handler = self._methods(cls).get(action)
+            if handler:
+                return [Route(verb, path, None, handler, project, where)]
+        return []
+
+    def _factory_classes(self, expr: tuple, scope: str) -> list[str]:
+        """``partial(_create_controller, Main, [ActionCtl, ...])``: Main first, then the action controllers."""
+        exprs = [expr]
+        if expr[0] == "n":
+            exprs = [e for e, _ in self.r._bound_exprs(expr[1], scope)]
+        out: list[str] = []
+        for e in exprs:
+            if e[0] != "c":
+                continue
+            for arg in e[2]:
+                items = arg[1] if arg[0] == "l" else (arg,)
+                for item in items:
+                    out += [v[1] for v in sorted(self.r.eval(item, scope)) if v[0] == "cls"]
+        return list(dict.fromkeys(out))
+
+    # -- controller extensions: ControllerExtension(self, 'volumes', Ctl()) -------------------------
+    def _extension_actions(self, routes: list[Route], extensions: list) -> list[Route]:
+        out = []
+        for collection, expr, scope, where in extensions:
+            classes = sorted(v[1] for v in self.r.eval(expr, scope) if v[0] == "inst")
+            bases = sorted({r.path for r in routes if r.method == "POST" and r.action is None
+                            and r.path.rsplit("/", 1)[-1] == collection})
+            for cls in classes:
+                for key, handler in self._actions(cls):
+                    out += [Route("POST", f"{base}/{{id}}/action", key, handler, self.p.functions[scope].project, where)
+                            for base in bases]
+        return out
 
     def _resource(self, fq: str, fn, site):
         kw = {k: v for k, v in site.kwargs if k}
