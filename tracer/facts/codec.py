@@ -55,12 +55,15 @@ def _class(c: tuple) -> ClassFacts:
     return ClassFacts(qualname, line, bases, decorators, tuple(Assign(*a) for a in assigns), parent)
 
 
+_new = tuple.__new__
+
+
 def _function(f: tuple) -> FunctionFacts:
     (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen) = f
     return FunctionFacts(
         qualname, line, end_line, tuple(Param(*p) for p in params), decorators, cls, parent,
         tuple(Import(*i) for i in imports), tuple(Assign(*a) for a in assigns), returns,
-        tuple(CallSite(*c) for c in calls), gen,
+        tuple([_new(CallSite, c) for c in calls]), gen,
     )
 
 

@@ -14,7 +14,6 @@ from typing import Callable, Iterable
 
 from tracer.facts.cache import FactCache, content_key
 from tracer.facts.model import ModuleFacts, ScanFailure
-from tracer.scan.collect import scan_source
 
 Progress = Callable[[int, int], None]
 
@@ -32,6 +31,8 @@ class ScanReport:
 
 
 def _scan_one(job: tuple[str, bytes]) -> ModuleFacts | ScanFailure:
+    from tracer.scan.collect import scan_source  # libcst loads only when a file must be parsed
+
     relpath, data = job
     try:
         return scan_source(relpath, data)
