@@ -118,3 +118,18 @@ def test_listings(tmp_path):
     assert [t["task"].rsplit(".", 1)[-1] for t in flows[0]["tasks"]] == ["PrepareTask", "MakeTask", "FinishTask"]
     routes = run("routes", "-s", str(FIXTURE), cache=tmp_path)
     assert "POST  /things  -  proj.api.things.ThingController.create" in routes.stdout
+
+
+def test_trace_diagram_formats(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    svg = tmp_path / "t.svg"
+    result = run("trace", "create_thing", "-s", str(FIXTURE), "-f", "svg", "-o", str(svg), cache=tmp_path)
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(svg.read_bytes())
+    assert root.tag.endswith("svg")
+    assert "proj-worker" in "".join(root.itertext())  # one box per service
+    mermaid = run("trace", "create_thing", "-s", str(FIXTURE), "-f", "mermaid", cache=tmp_path)
+    assert mermaid.stdout.splitlines()[1].startswith("flowchart")
+    again = run("trace", "create_thing", "-s", str(FIXTURE), "-f", "mermaid", cache=tmp_path)
+    assert mermaid.stdout == again.stdout

@@ -143,6 +143,9 @@ def export(ws: Workspace) -> dict:
 
 
 def _export(ws: Workspace) -> dict:
+    # A fresh linker, queried in sorted order: the resolver's memo may hold answers cut short by a
+    # cycle during earlier queries, and the export must not depend on what was asked before.
+    linker = Linker(ws.program)
     nodes, edges = [], []
     for fq in sorted(ws.program.functions):
         fn = ws.program.functions[fq]
@@ -150,7 +153,7 @@ def _export(ws: Workspace) -> dict:
             continue
         kind = "closure" if fn.parent else "method" if fn.cls else "function"
         nodes.append({"id": fq, "kind": kind, "project": fn.project, "file": fn.path, "line": fn.line})
-        for e in ws.linker.edges(fq):
+        for e in linker.edges(fq):
             edge = {"source": e.source, "target": e.target, "kind": e.kind, "site": e.site, "confidence": e.confidence}
             edge.update({k: v for k, v in e.meta})
             edges.append(edge)

@@ -32,6 +32,17 @@ class Format(str, Enum):
     json = "json"
 
 
+class TraceFormat(str, Enum):
+    text = "text"
+    json = "json"
+    dot = "dot"
+    svg = "svg"
+    mermaid = "mermaid"
+    sequence = "sequence"
+    sequence_svg = "sequence-svg"
+    html = "html"
+
+
 def _dumps(data: object) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -73,8 +84,9 @@ def _fail(exc: Exception, debug: bool) -> None:
 def trace(
     entry: str = typer.Argument(..., help="qualified name, suffix, 'POST /volumes', or an operation such as create_volume"),
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
-    fmt: Format = typer.Option(Format.text, "--format", "-f"),
+    fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", "-f"),
     full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
+    aggregate: Optional[str] = typer.Option(None, "--aggregate", help="draw classes or modules instead of functions: class|module"),
     depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
@@ -86,8 +98,10 @@ def trace(
         t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ())))
     except (SourceError, EntryError) as exc:
         _fail(exc, debug)
-    if fmt is Format.json:
+    if fmt is TraceFormat.json:
         _write(_dumps(api.trace_json(t)), output)
+    elif fmt is not TraceFormat.text:
+        _diagram(ws, t, fmt.value, aggregate, output, debug)
     elif output:
         console = Console(file=open(output, "w"), width=200, no_color=True)
         print_trace(t, console)
@@ -136,6 +150,43 @@ def index(
     out.print("unresolved calls  " + ", ".join(f"{k} {v}" for k, v in data["unresolved_by_reason"].items()))
     out.print("services  " + ", ".join(f"{s['binary']} (topic {s['topic']})" for s in data["services"]))
     out.print("elapsed   " + ", ".join(f"{k} {v}s" for k, v in data["elapsed_s"].items()))
+
+
+def _diagram(ws: api.Workspace, t, fmt: str, level: Optional[str], output: Optional[Path], debug: bool) -> None:
+    from tracer.render import TooLargeError, aggregate, definition_sites, render
+
+    try:
+        drawn = aggregate(t, level) if level else t
+        data = render(drawn, fmt, definition_sites(ws.program, drawn))
+    except (TooLargeError, ValueError) as exc:
+        _fail(exc, debug)
+    if isinstance(data, bytes):
+        if output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(data)
+    else:
+        _write(data, output)
+
+
+@app.command()
+def gallery(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    reference: Path = typer.Option(Path("tests/data/seed_paths.json"), "--chains", help="reference chains (seed_paths.json)"),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Regenerate the diagrams of the reference chains (SVG, Mermaid, sequence) into a folder."""
+    from tracer.render.gallery import build_gallery
+
+    try:
+        ws = _load(source or ["nova==19.0.0", "cinder==14.0.0"], debug)
+        chains = json.loads(reference.read_text(encoding="utf-8"))["chains"]
+    except (SourceError, OSError, ValueError, KeyError) as exc:
+        _fail(exc, debug)
+    for item in build_gallery(ws, out_dir, chains):
+        out.print(f"{item.name}: {', '.join(str(f) for f in item.files)}", markup=False)
 
 
 def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, columns: list[str]) -> None:

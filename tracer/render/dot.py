@@ -9,6 +9,7 @@ trace: the same trace gives byte-identical DOT.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Mapping
 
@@ -16,6 +17,8 @@ from tracer.graph.trace import Trace
 from tracer.render.model import KINDS, Edge, Model, Node, build_model
 
 FONT = "Helvetica"
+RANK_W, NODE_H, RANK_H = 220.0, 45.0, 60.0  # points a level takes across, a node down (LR), a level down (TB)
+SITE_COLOUR = "#555555"
 
 EDGE_STYLE: dict[str, dict[str, str]] = {
     "call": {"color": "grey55"},
@@ -28,7 +31,7 @@ EDGE_STYLE: dict[str, dict[str, str]] = {
 }
 EDGE_MEANING = {
     "call": "call", "rpc-cast": "RPC cast (async)", "rpc-call": "RPC call (waits)", "rest": "REST request",
-    "flow-task": "flow task #order", "driver": "configured driver",
+    "flow-task": "flow task #order", "driver": "driver (+N other implementations)",
 }
 NODE_STYLE: dict[str, dict[str, str]] = {
     "entry": {"fillcolor": "lightyellow", "penwidth": "2", "style": "rounded,filled,bold"},
@@ -36,10 +39,19 @@ NODE_STYLE: dict[str, dict[str, str]] = {
     "rest": {"fillcolor": "#eeeeee"},
     "rpc": {"fillcolor": "#e8eaff", "color": "blue3"},
     "flow-task": {"fillcolor": "#e3f4dc", "color": "green4"},
-    "driver": {"fillcolor": "#ffe9cc", "color": "darkorange2", "shape": "box3d", "style": "filled"},
+    "driver": {"fillcolor": "#ffe9cc", "color": "darkorange2", "shape": "box3d", "style": "filled",
+               "margin": "0.2,0.05"},
 }
 NODE_MEANING = {"entry": "entry point", "rpc": "RPC endpoint (manager)", "flow-task": "flow task",
                 "driver": "driver implementation"}
+
+
+class Html(str):
+    """A Graphviz HTML-like label, written as ``<...>`` instead of a quoted string."""
+
+
+def html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def quote(text: str) -> str:
@@ -49,7 +61,7 @@ def quote(text: str) -> str:
 
 
 def attrs(values: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={quote(v)}" for k, v in values.items())
+    return ", ".join(f"{k}=<{v}>" if isinstance(v, Html) else f"{k}={quote(v)}" for k, v in values.items())
 
 
 def cluster_names(model: Model) -> dict[str, str]:
@@ -64,10 +76,13 @@ def cluster_names(model: Model) -> dict[str, str]:
     return names
 
 
-def node_label(n: Node) -> str:
+def node_label(n: Node) -> Html:
+    """``Class.method`` over a smaller grey ``file:line``; flow tasks lead with their order."""
     orders = ",".join(f"#{o}" for o in n.orders)
-    name = f"{orders} {n.label}" if orders else n.label
-    return f"{name}\n{n.site}" if n.site else name
+    name = html_escape(f"{orders} {n.label}" if orders else n.label)
+    if not n.site:
+        return Html(name)
+    return Html(f'{name}<BR/><FONT POINT-SIZE="8" COLOR="{SITE_COLOUR}">{html_escape(n.site)}</FONT>')
 
 
 def node_attrs(n: Node) -> dict[str, str]:
@@ -76,41 +91,107 @@ def node_attrs(n: Node) -> dict[str, str]:
     return out
 
 
-def edge_attrs(e: Edge) -> dict[str, str]:
+def edge_text(label: str, rankdir: str) -> str:
+    """An edge label laid out in lines: one name a line; top-down, the verb on its own line too.
+
+    Labels sit beside top-down edges, so narrow blocks keep neighbours from
+    reading as one sentence; left-right labels sit above the edge.
+    """
+    text = label.replace(", ", ",\n")
+    if rankdir == "TB" and " " in text.split("\n", 1)[0] and not text.startswith("#"):
+        text = text.replace(" ", "\n", 1)
+    return f" {text} ".replace("\n", " \n ")
+
+
+def edge_attrs(e: Edge, rankdir: str = "LR") -> dict[str, str]:
     out = dict(EDGE_STYLE.get(e.kind, EDGE_STYLE["call"]))
     if e.label:
-        out["label"] = e.label
-    out["tooltip"] = f"{e.kind} {e.source} -> {e.target}\nat {', '.join(e.sites)} ({e.confidence})"
+        out["label"] = edge_text(e.label, rankdir)
+    detail = f"\n{'; '.join(e.labels)}" if len(e.labels) > 1 else ""
+    out["tooltip"] = f"{e.kind} {e.source} -> {e.target}\nat {', '.join(e.sites)} ({e.confidence}){detail}"
     return out
 
 
-def to_dot(trace: Trace | Model, where: Mapping[str, str] | None = None, rankdir: str = "LR",
+def choose_rankdir(model: Model, aspect: float = 1.6) -> str:
+    """``LR`` or ``TB``, whichever gives a picture closer to ``aspect`` (width/height).
+
+    Deep, narrow traces read better top-down; broad ones left to right.  The
+    estimate counts tree levels and the most functions on one level.
+    """
+    levels: dict[int, int] = {}
+    for n in model.nodes:
+        levels[n.depth] = levels.get(n.depth, 0) + 1
+    depth, breadth = len(levels), max(levels.values())
+    lr = (depth * RANK_W) / (breadth * NODE_H)
+    tb = (breadth * RANK_W) / (depth * RANK_H)
+    return "LR" if abs(math.log(lr / aspect)) <= abs(math.log(tb / aspect)) else "TB"
+
+
+def to_dot(trace: Trace | Model, where: Mapping[str, str] | None = None, rankdir: str = "auto",
            legend: bool = True) -> str:
-    """Graphviz DOT for a trace (or an already built model); ``where`` gives definition sites."""
+    """Graphviz DOT for a trace (or an already built model); ``where`` gives definition sites.
+
+    ``rankdir`` is ``LR``, ``TB`` or ``auto`` (see ``choose_rankdir``).
+    """
     model = trace if isinstance(trace, Model) else build_model(trace, where)
+    rankdir = choose_rankdir(model) if rankdir == "auto" else rankdir
     lines = ["digraph trace {"] + [f"  {line}" for line in _header(model, rankdir)]
     names = cluster_names(model)
     for c in model.clusters:
-        lines += [f"  subgraph {names[c.service]} {{", f"    {attrs(_cluster_style(c.service))};"]
-        lines += [f"    {quote(fq)} [{attrs(node_attrs(model.node(fq)))}];" for fq in c.nodes]
+        lines += [f"  subgraph {names[c.service]} {{", f"    graph [{attrs(_cluster_style(c.service))}];"]
+        members = c.nodes[::-1] if rankdir == "LR" else c.nodes  # see _layout_order
+        lines += [f"    {quote(fq)} [{attrs(node_attrs(model.node(fq)))}];" for fq in members]
         lines.append("  }")
-    lines += [f"  {quote(e.source)} -> {quote(e.target)} [{attrs(edge_attrs(e))}];" for e in model.edges]
+    edges = _layout_order(model.edges, rankdir)
+    lines += [f"  {quote(e.source)} -> {quote(e.target)} [{attrs(_layout_attrs(model, e) | edge_attrs(e, rankdir))}];"
+              for e in edges]
     if legend:
-        lines += [f"  {line}" for line in _legend(model)]
+        lines += [f"  {line}" for line in _legend(model, rankdir)]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _layout_order(edges: tuple[Edge, ...], rankdir: str) -> list[Edge]:
+    """Tree edges first (``ordering=out`` follows them), back references last.
+
+    Graphviz stacks an LR graph's ranks bottom-up in input order, so for LR the
+    tree edges (and each cluster's nodes) are listed backwards: the first call
+    then sits on top.
+    """
+    tree = [e for e in edges if not e.repeat]
+    back = [e for e in edges if e.repeat]
+    return (tree[::-1] if rankdir == "LR" else tree) + back
+
+
+def _layout_attrs(model: Model, e: Edge) -> dict[str, str]:
+    """A forward reference to a function drawn earlier must not stretch the layout.
+
+    Backward references keep their constraint: Graphviz turns them round and
+    routes them as ordinary edges, where unconstrained ones loop far outside.
+    """
+    if e.repeat and model.node(e.target).depth > model.node(e.source).depth:
+        return {"constraint": "false"}
+    return {}
+
+
 def _header(model: Model, rankdir: str) -> list[str]:
-    title = f"{model.title}  ({model.entry})" if model.title != model.entry else model.title
-    sub = "; ".join(filter(None, [f"view: {model.view}", ", ".join(model.sources)]))
-    graph = {"rankdir": rankdir, "newrank": "true", "compound": "true", "fontname": FONT, "fontsize": "16",
-             "label": f"{title}\n{sub}", "labelloc": "t", "labeljust": "l", "nodesep": "0.25",
-             "ranksep": "0.45", "tooltip": model.title, "bgcolor": "white"}
+    graph = {"rankdir": rankdir, "newrank": "true", "ordering": "out", "fontname": FONT, "fontsize": "16",
+             "label": _title(model), "labelloc": "t", "labeljust": "l", "nodesep": "0.2", "ranksep": "0.4",
+             "tooltip": model.title, "bgcolor": "white"}
     node = {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "grey40",
             "fontname": FONT, "fontsize": "10", "margin": "0.12,0.04", "height": "0.3"}
     edge = {"fontname": FONT, "fontsize": "9", "arrowsize": "0.7"}
     return [f"graph [{attrs(graph)}];", f"node [{attrs(node)}];", f"edge [{attrs(edge)}];"]
+
+
+def _title(model: Model) -> Html:
+    """The operation in bold, then the entry's qualified name, the view and the sources, left-aligned."""
+    sub = "; ".join(filter(None, [f"view: {model.view}", ", ".join(model.sources)]))
+    lines = [f"<B>{html_escape(model.title)}</B>"]
+    if model.title != model.entry:
+        lines.append(html_escape(model.entry))
+    lines.append(f'<FONT POINT-SIZE="11" COLOR="{SITE_COLOUR}">{html_escape(sub)}</FONT>')
+    return Html("".join(f'{line}<BR ALIGN="LEFT"/>' for line in lines))
 
 
 def _cluster_style(service: str) -> dict[str, str]:
@@ -118,21 +199,25 @@ def _cluster_style(service: str) -> dict[str, str]:
             "fontname": f"{FONT}-Bold", "fontsize": "13", "labeljust": "l", "tooltip": service}
 
 
-def _legend(model: Model) -> list[str]:
-    """A ``cluster_legend`` box: one sample edge per kind used, one sample node per role used."""
+def _legend(model: Model, rankdir: str) -> list[str]:
+    """A ``cluster_legend`` box: rows of a sample edge per kind used, then a sample node per role used."""
     kinds = [k for k in KINDS if any(e.kind == k for e in model.edges)] or ["call"]
     roles = [r for r in NODE_MEANING if any(n.role == r for n in model.nodes)]
     out = ["subgraph cluster_legend {",
-           f"  {attrs({'label': 'legend', 'style': 'rounded', 'color': 'grey70', 'fontsize': '11', 'fontname': FONT})};",
-           f"  node [{attrs({'shape': 'plaintext', 'style': '', 'fontsize': '9', 'height': '0.2'})}];"]
-    for k in kinds:
-        style = dict(EDGE_STYLE[k])
-        out.append(f"  {quote('legend:' + k)} [label=\"\", shape=point, width=\"0.06\"];")
-        out.append(f"  {quote('legend:' + k + ':to')} [{attrs({'label': EDGE_MEANING[k]})}];")
-        out.append(f"  {quote('legend:' + k)} -> {quote('legend:' + k + ':to')} [{attrs(style)}];")
-    for r in roles:
-        style = {"shape": "box", "style": "rounded,filled", "label": NODE_MEANING[r], "fontsize": "9"}
-        style.update(NODE_STYLE[r])
-        out.append(f"  {quote('legend:node:' + r)} [{attrs(style)}];")
+           f"  graph [{attrs({'label': 'legend', 'style': 'rounded', 'color': 'grey70', 'fontsize': '11'})}];",
+           f"  node [{attrs({'shape': 'plaintext', 'style': '', 'fontsize': '9', 'height': '0.3'})}];"]
+    rows = range(max(len(kinds), len(roles)))
+    for i in reversed(rows) if rankdir == "LR" else rows:  # see _layout_order
+        kind = kinds[i] if i < len(kinds) else None
+        start, text, sample = f"legend:{i}", f"legend:{i}:text", f"legend:{i}:node"
+        out.append(f"  {quote(start)} [label=\"\", width=\"0.1\"];")
+        out.append(f"  {quote(text)} [{attrs({'label': EDGE_MEANING[kind] if kind else ''})}];")
+        style = dict(EDGE_STYLE[kind]) if kind else {"style": "invis"}
+        out.append(f"  {quote(start)} -> {quote(text)} [{attrs(style)}];")
+        if i < len(roles):
+            node = {"shape": "box", "style": "rounded,filled", "label": NODE_MEANING[roles[i]]}
+            node.update(NODE_STYLE[roles[i]])
+            out.append(f"  {quote(sample)} [{attrs(node)}];")
+            out.append(f"  {quote(text)} -> {quote(sample)} [style=\"invis\"];")
     out.append("}")
     return out

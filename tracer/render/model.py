@@ -12,7 +12,7 @@ always gives the same model.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
 from tracer.graph.trace import Hop, Trace
@@ -33,6 +33,7 @@ class Node:
     role: str  # entry | call | rest | rpc | flow-task | driver
     orders: tuple[int, ...]  # flow task positions, when reached as a flow task
     step: int  # first step that reaches it (0: the entry)
+    depth: int = 0  # tree level of that first step
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +41,12 @@ class Edge:
     source: str
     target: str
     kind: str
-    label: str  # "cast create_volume", "#3", "" ...
+    label: str  # "cast create_volume", "#3", "" ... (merged when several hops share the edge)
     sites: tuple[str, ...]  # call sites, in execution order
     confidence: str
     step: int  # first step
+    repeat: bool = False  # every hop it stands for reaches a function expanded earlier
+    labels: tuple[str, ...] = ()  # each hop's own label, distinct, in execution order
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,10 @@ class Model:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     clusters: tuple[Cluster, ...]
+    index: Mapping[str, Node] = field(default_factory=dict, compare=False, repr=False)
 
     def node(self, fq: str) -> Node:
-        return next(n for n in self.nodes if n.id == fq)
+        return self.index[fq] if self.index else next(n for n in self.nodes if n.id == fq)
 
 
 class _Function(Protocol):
@@ -106,8 +110,8 @@ def _task_label(h: Hop, meta: dict) -> str:
     order = f"#{meta['order']}" if meta.get("order") is not None else "#?"
     task = str(meta.get("task") or "")
     task_class = task.rsplit(".", 1)[-1]
-    callee_class = h.callee.rsplit(".", 2)[-2] if h.callee.count(".") >= 2 else ""
-    return f"{order} {task_class}" if task_class and task_class != callee_class else order
+    shown = h.callee.split(".")[-2:]  # the callee's own name already says which class it is
+    return f"{order} {task_class}" if task_class and task_class not in shown else order
 
 
 def target_service(h: Hop) -> str:
@@ -118,22 +122,22 @@ def target_service(h: Hop) -> str:
 def build_model(trace: Trace, where: Mapping[str, str] | None = None) -> Model:
     """The trace as a graph; ``where`` maps qualified names to their definition ``path:line``."""
     where = where or {}
-    first: dict[str, tuple[int, str]] = {trace.entry: (0, trace.entry_service)}
+    first: dict[str, tuple[int, str, int]] = {trace.entry: (0, trace.entry_service, 0)}
     role: dict[str, str] = {trace.entry: "entry"}
     orders: dict[str, list[int]] = {}
     for h in trace.hops:
-        first.setdefault(h.callee, (h.step, target_service(h)))
+        first.setdefault(h.callee, (h.step, target_service(h), h.depth))
         _note_role(role, h)
         order = dict(h.meta).get("order") if h.kind == "flow-task" else None
         if isinstance(order, int) and order not in orders.setdefault(h.callee, []):
             orders[h.callee].append(order)
     nodes = tuple(
         Node(fq, short_label(fq), where.get(fq, ""), svc, _ROLE.get(role[fq], role[fq]),
-             tuple(sorted(orders.get(fq, ()))), step)
-        for fq, (step, svc) in first.items()
+             tuple(sorted(orders.get(fq, ()))), step, depth)
+        for fq, (step, svc, depth) in first.items()
     )
     return Model(trace.entry_label, trace.entry, trace.view, _sources(trace), nodes, _edges(trace),
-                 _clusters(nodes))
+                 _clusters(nodes), {n.id: n for n in nodes})
 
 
 def _note_role(role: dict[str, str], h: Hop) -> None:
@@ -145,16 +149,32 @@ def _note_role(role: dict[str, str], h: Hop) -> None:
 
 
 def _edges(trace: Trace) -> tuple[Edge, ...]:
-    found: dict[tuple[str, str, str, str], Edge] = {}
+    """One edge per (caller, callee, kind); hops that share one merge their sites and labels."""
+    found: dict[tuple[str, str, str], Edge] = {}
     for h in trace.hops:
-        key = (h.caller, h.callee, h.kind, edge_label(h))
+        key, label = (h.caller, h.callee, h.kind), edge_label(h)
         old = found.get(key)
         if old is None:
-            found[key] = Edge(h.caller, h.callee, h.kind, key[3], (h.site,), h.confidence, h.step)
-        elif h.site not in old.sites:
-            found[key] = Edge(old.source, old.target, old.kind, old.label, old.sites + (h.site,),
-                              old.confidence, old.step)
-    return tuple(sorted(found.values(), key=lambda e: (e.step, e.source, e.target, e.kind, e.label)))
+            found[key] = Edge(h.caller, h.callee, h.kind, label, (h.site,), h.confidence, h.step, h.repeat, (label,))
+            continue
+        sites = old.sites if h.site in old.sites else old.sites + (h.site,)
+        labels = old.labels if label in old.labels else old.labels + (label,)
+        found[key] = Edge(old.source, old.target, old.kind, merge_labels(old.kind, labels), sites, old.confidence,
+                          old.step, old.repeat and h.repeat, labels)
+    return tuple(sorted(found.values(), key=lambda e: (e.step, e.source, e.target, e.kind)))
+
+
+def merge_labels(kind: str, labels: tuple[str, ...], shown: int = 3) -> str:
+    """``cast a``, ``cast b`` -> ``cast a, b``; past ``shown`` names, ``+N``; drivers just ``driver``."""
+    labels = tuple(label for label in labels if label)
+    if len(labels) <= 1:
+        return labels[0] if labels else ""
+    if kind == "driver":
+        return "driver"
+    prefix = labels[0].split(" ", 1)[0] + " " if kind.startswith("rpc") else ""
+    names = [label[len(prefix):] if prefix and label.startswith(prefix) else label for label in labels]
+    more = f" +{len(names) - shown}" if len(names) > shown else ""
+    return prefix + ", ".join(names[:shown]) + more
 
 
 def _clusters(nodes: tuple[Node, ...]) -> tuple[Cluster, ...]:

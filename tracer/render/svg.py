@@ -31,8 +31,8 @@ def check_size(model: Model, limit: int = MAX_NODES) -> None:
     if len(model.nodes) > limit:
         raise TooLargeError(
             f"the trace has {len(model.nodes)} functions, more than {limit} can be drawn readably; "
-            f"drop --full, cut it with --depth N, or draw an aggregated view "
-            f"(tracer.render.aggregate(trace, 'class') or 'module')"
+            f"drop --full, cut it with --depth N, or draw it by class or module "
+            f"(tracer.render.aggregate(trace, 'class'|'module'))"
         )
 
 
@@ -48,7 +48,7 @@ def dot_to_svg(dot: str) -> bytes:
     return _GENERATOR.sub(b"", svg)
 
 
-def to_svg(trace: Trace | Model, where: Mapping[str, str] | None = None, rankdir: str = "LR",
+def to_svg(trace: Trace | Model, where: Mapping[str, str] | None = None, rankdir: str = "auto",
            limit: int = MAX_NODES) -> bytes:
     """SVG for a trace; raises ``TooLargeError`` past ``limit`` nodes (see ``aggregate``)."""
     model = trace if isinstance(trace, Model) else build_model(trace, where)
