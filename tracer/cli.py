@@ -59,6 +59,8 @@ def _load(sources: list[str] | None, debug: bool) -> api.Workspace:
             bar.update(task, completed=done, total=total, description=stage)
     try:
         ws = api.load(sources or None, message=lambda m: err.print(f"[dim]{m}[/dim]"), progress=progress)
+    except SourceError as exc:
+        _fail(exc, debug)
     finally:
         if progress is not None:
             bar.stop()
@@ -93,18 +95,18 @@ def trace(
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Trace one operation through the services."""
+    ws = _load(source, debug)
     try:
-        ws = _load(source, debug)
         t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ())))
-    except (SourceError, EntryError) as exc:
+    except EntryError as exc:
         _fail(exc, debug)
     if fmt is TraceFormat.json:
         _write(_dumps(api.trace_json(t)), output)
     elif fmt is not TraceFormat.text:
         _diagram(ws, t, fmt.value, aggregate, output, debug)
     elif output:
-        console = Console(file=open(output, "w"), width=200, no_color=True)
-        print_trace(t, console)
+        with open(output, "w", encoding="utf-8") as handle:
+            print_trace(t, Console(file=handle, width=200, no_color=True))
     else:
         print_trace(t, out)
 
@@ -116,11 +118,7 @@ def export(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Write the whole graph as JSON (schema tracer-graph/1)."""
-    try:
-        ws = _load(source, debug)
-    except SourceError as exc:
-        _fail(exc, debug)
-    _write(_dumps(api.export(ws)), output)
+    _write(_dumps(api.export(_load(source, debug))), output)
 
 
 @app.command()
@@ -130,10 +128,7 @@ def index(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Build or refresh the fact cache and print a summary."""
-    try:
-        ws = _load(source, debug)
-    except SourceError as exc:
-        _fail(exc, debug)
+    ws = _load(source, debug)
     data = api.summary(ws)
     data["skipped_files"] = [{"path": f.path, "reason": f.reason, "detail": f.detail} for f in ws.report.failures]
     if fmt is Format.json:
@@ -180,21 +175,17 @@ def gallery(
     """Regenerate the diagrams of the reference chains (SVG, Mermaid, sequence) into a folder."""
     from tracer.render.gallery import build_gallery
 
+    ws = _load(source or ["nova==19.0.0", "cinder==14.0.0"], debug)
     try:
-        ws = _load(source or ["nova==19.0.0", "cinder==14.0.0"], debug)
         chains = json.loads(reference.read_text(encoding="utf-8"))["chains"]
-    except (SourceError, OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         _fail(exc, debug)
     for item in build_gallery(ws, out_dir, chains):
         out.print(f"{item.name}: {', '.join(str(f) for f in item.files)}", markup=False)
 
 
 def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, columns: list[str]) -> None:
-    try:
-        ws = _load(source, debug)
-    except SourceError as exc:
-        _fail(exc, debug)
-    rows = table(ws)
+    rows = table(_load(source, debug))
     if fmt is Format.json:
         _write(_dumps(rows), None)
         return
