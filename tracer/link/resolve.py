@@ -467,9 +467,9 @@ class Resolver:
             kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
             return self._import_by_name(expr, scope, kind)
         if ext_matches(dotted, ENGINE_LOADERS):
-            return frozenset({("engine", self._function_of(scope))})
+            return frozenset({("engine", scope)})
         if ext_matches(dotted, FLOW_PATTERNS):
-            return frozenset({("flow", self._function_of(scope))})
+            return frozenset({("flow", scope)})
         if ext_matches(dotted, PLUGIN_LOADERS):
             return self._plugins(expr, scope)
         if ext_matches(dotted, BACKEND_PROXIES):
@@ -510,9 +510,6 @@ class Resolver:
         while fn is not None and fn.cls is None:
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return fn.cls if fn else None
-
-    def _function_of(self, scope: str) -> str:
-        return scope
 
     def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
         """``import_object(path)``: a driver when the path is a configuration default, else a plain class.

@@ -187,9 +187,6 @@ class _Collector(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions.append(self.stack.pop().as_function())
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return True
-
     # -- imports -----------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
         line = self._line(node)
