@@ -153,7 +153,7 @@ class Linker:
         return out
 
     def _rpc_edges(self, fq: str, path: str, site, verb: str) -> list[Edge]:
-        owner = self.r._owner_class(self.p.functions[fq])
+        owner = self.r.owner_class(self.p.functions[fq])
         methods = self._method_literals(site, fq)
         out = []
         for topic, namespace in self.rpc.client_targets(owner) if owner else ():

@@ -69,7 +69,7 @@ class Resolver:
     def _link_bases(self) -> None:
         bases: dict[str, tuple[str, ...]] = {}
         for fq, klass in self.p.classes.items():
-            scope = self._class_scope(klass.fq)
+            scope = self.class_scope(klass.fq)
             out: list[str] = []
             for expr in klass.facts.bases:
                 for v in sorted(self.eval(expr, scope)):
@@ -80,7 +80,7 @@ class Resolver:
             bases[fq] = tuple(dict.fromkeys(out))
         self.p.set_bases(bases)
 
-    def _class_scope(self, cls: str) -> str:
+    def class_scope(self, cls: str) -> str:
         """Class bodies evaluate in the enclosing function, or the module body."""
         klass = self.p.classes[cls]
         parent = klass.facts.parent
@@ -155,14 +155,14 @@ class Resolver:
                 out |= self.eval(a.value, scope)
         if not out and expr[1][0] == "n":
             keys = set(strings(self.eval(expr[2], scope)))
-            for table, where in self._bound_exprs(expr[1][1], scope):
+            for table, where in self.bound_exprs(expr[1][1], scope):
                 if table[0] == "d":
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
         return frozenset(out)
 
-    def _bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
+    def bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
         """The expressions assigned to ``name`` where ``scope`` sees it (locals, enclosing, module)."""
         fn: Function | None = self.p.functions.get(scope)
         while fn is not None:
@@ -373,7 +373,7 @@ class Resolver:
                 return self.returns(method)
             return frozenset({("drvm" if v[0] == "drv" else "bound", method, cls)})
         out = set(self.instance_attr_values(cls, attr))
-        out |= self._class_level(cls, attr)
+        out |= self.class_level(cls, attr)
         return frozenset(out)
 
     def _class_attr(self, cls: str, attr: str) -> Values:
@@ -383,7 +383,7 @@ class Resolver:
             if self._is_classmethod(fn):
                 return frozenset({("bound", method, cls)})
             return frozenset({("fn", method)})
-        return self._class_level(cls, attr)
+        return self.class_level(cls, attr)
 
     def _super_attr(self, cls: str, attr: str) -> Values:
         mro = self.p.mro(cls)
@@ -393,11 +393,11 @@ class Resolver:
                 return frozenset({("bound", klass.methods[attr], cls)})
         return EMPTY
 
-    def _class_level(self, cls: str, attr: str) -> Values:
+    def class_level(self, cls: str, attr: str) -> Values:
         for k in self.p.mro(cls):
             klass = self.p.classes.get(k)
             if klass and attr in klass.attrs:
-                scope = self._class_scope(k)
+                scope = self.class_scope(k)
                 out: set[Value] = set()
                 for expr in klass.attrs[attr]:
                     if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
@@ -459,7 +459,7 @@ class Resolver:
     def _call_ext(self, dotted: str, expr: tuple, scope: str) -> Values:
         if dotted.endswith(".super") or dotted == "super":
             fn = self.p.functions.get(scope)
-            owner = self._owner_class(fn)
+            owner = self.owner_class(fn)
             return frozenset({("super", owner)}) if owner else EMPTY
         if ext_matches(dotted, RPC_CLIENT_FACTORIES):
             return frozenset({("rpc",)})
@@ -500,13 +500,13 @@ class Resolver:
         for key, value in expr[3]:
             if key != "backend_mapping":
                 continue
-            tables = [(value, scope)] if value[0] == "d" else self._bound_exprs(value[1], scope) if value[0] == "n" else []
+            tables = [(value, scope)] if value[0] == "d" else self.bound_exprs(value[1], scope) if value[0] == "n" else []
             for table, where in tables:
                 for _, path in table[1] if table[0] == "d" else ():
                     out |= {("mod", t) for t in strings(self.eval(path, where)) if t in self.p.modules}
         return frozenset(out)
 
-    def _owner_class(self, fn: Function | None) -> str | None:
+    def owner_class(self, fn: Function | None) -> str | None:
         while fn is not None and fn.cls is None:
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return fn.cls if fn else None

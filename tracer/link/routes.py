@@ -101,7 +101,7 @@ class Routes:
         """``partial(_create_controller, Main, [ActionCtl, ...])``: Main first, then the action controllers."""
         exprs = [expr]
         if expr[0] == "n":
-            exprs = [e for e, _ in self.r._bound_exprs(expr[1], scope)]
+            exprs = [e for e, _ in self.r.bound_exprs(expr[1], scope)]
         out: list[str] = []
         for e in exprs:
             if e[0] != "c":

@@ -80,7 +80,7 @@ class RpcBinder:
         for exprs in self.p.classes[k].attrs.values():
             for expr in exprs:
                 if expr[0] == "c" and last_name(expr[1]) == "Target":
-                    out += self._target_pairs(expr[3], self.r._class_scope(k), cls)
+                    out += self._target_pairs(expr[3], self.r.class_scope(k), cls)
         return tuple(sorted(set(out), key=str))
 
     def _target_pairs(self, kwargs: tuple, scope: str, cls: str) -> list:
@@ -179,7 +179,7 @@ class RpcBinder:
                 if expr[0] == "c":
                     kw = dict((a, b) for a, b in expr[3] if a)
                     if "namespace" in kw:
-                        names = self._plain_strings(kw["namespace"], self.r._class_scope(k))
+                        names = self._plain_strings(kw["namespace"], self.r.class_scope(k))
                         return names[0] if names else None
                     return None
         return None
@@ -190,7 +190,7 @@ class RpcBinder:
         for binary, cls in self._index.get((topic, namespace), ()):
             target = self.p.lookup_method(cls, method)
             if target is None:
-                alias = [v for v in self.r._class_level(cls, method) if v[0] == "fn"]
+                alias = [v for v in self.r.class_level(cls, method) if v[0] == "fn"]
                 target = alias[0][1] if alias else None
             if target is not None:
                 out.append(Binding(target, binary, cls))
