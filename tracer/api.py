@@ -49,7 +49,7 @@ class Workspace:
                 if fn.cls and cls in self.program.mro(fn.cls):
                     return svc.binary
         if any(r.handler == fq for r in self.routes.routes) or fn.module.startswith(f"{project}.api."):
-            return f"{project}-api"
+            return self.routes.service_of(fq)
         return project
 
     def sources_json(self) -> list[dict]:
@@ -78,6 +78,7 @@ def load(
     *,
     cache_dir: Path | None = None,
     include_tests: bool = False,
+    clients: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
     message: Callable[[str], None] | None = None,
@@ -89,6 +90,8 @@ def load(
     if not specs:
         specs, note = source.default_specs(Path.cwd())
     trees = [source.resolve(spec, cache_dir, progress=message) for spec in specs]
+    if clients:
+        trees += _client_trees(trees, cache_dir, message)
     files = []
     for tree in trees:
         files += [(tree.project, rel, path) for rel, path in source.python_files(tree, include_tests=include_tests)]
@@ -107,10 +110,25 @@ def load(
     with _quiet_gc():
         program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
         linker = Linker(program)
-        routes = Routes(linker.r)
+        routes = linker.routes
     linked = time.perf_counter()
     elapsed = {"fetch": fetched - started, "scan": scanned - fetched, "link": linked - scanned}
     return Workspace(trees, report, program, linker, routes, elapsed, note)
+
+
+def _client_trees(trees: list[source.SourceTree], cache_dir: Path, message) -> list[source.SourceTree]:
+    """The client libraries the trees use to call each other (nova -> python-cinderclient -> cinder).
+
+    Without one, the REST hops into that project are not traced; that is said, not fatal.
+    """
+    out = []
+    for spec, why in source.client_specs(trees):
+        try:
+            out.append(source.resolve(spec, cache_dir, progress=message))
+        except source.SourceError as err:
+            if message:
+                message(f"{spec} ({why}) is not available, REST hops through it are not traced: {err}")
+    return out
 
 
 def resolve_entry(ws: Workspace, text: str) -> Entry:

@@ -16,6 +16,9 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("d", ((k, v), ...))             dict display
     ("k", value, key)                subscript  value[key]
     ("+", left, right)               binary ``+`` (string building)
+    ("%", left, right)               binary ``%`` (string formatting: URL templates, import paths)
+    ("f", (part, ...))               an f-string: literal ("s", text) parts and the expressions between
+    ("t", value, index)              element ``index`` of ``value`` (``a, b = f()`` binds a to ("t", f(), 0))
     ("w", expr)                      the value bound by ``with expr as x``
     ("*", expr)                      a starred argument
     ("o",)                           anything else (opaque)
@@ -27,7 +30,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Import(NamedTuple):

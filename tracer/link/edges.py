@@ -7,7 +7,9 @@ keyed on the method *literal*, the client's topic and namespace),
 ``flow-task`` (an engine run reaches each task's ``execute`` in order),
 ``driver`` (a call on a driver loaded from configuration; ``confidence`` is
 ``configured`` for the configured class and ``candidate`` for other
-implementations).  A call is never linked by its method name alone: the
+implementations), ``rest`` (an HTTP request, sent directly or through a client
+library, that a route of another indexed project answers: the edge goes to
+that route's controller method).  A call is never linked by its method name alone: the
 receiver must evaluate to something; otherwise the site is ``Unresolved``
 with a reason.
 """
@@ -17,8 +19,10 @@ from typing import NamedTuple
 
 from tracer.link.drivers import candidates
 from tracer.link.flows import Flows
+from tracer.link.http import Requests
 from tracer.link.program import Program
 from tracer.link.resolve import Resolver, last_name
+from tracer.link.routes import Routes
 from tracer.link.rpc import RpcBinder
 from tracer.link.values import ENGINE_RUNNERS, ext_matches, strings
 
@@ -69,6 +73,20 @@ class Linker:
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
         self.driver_choice: str | None = None
         self.external_calls = 0
+        self._routes: Routes | None = None
+        self._requests: Requests | None = None
+
+    @property
+    def routes(self) -> Routes:
+        if self._routes is None:
+            self._routes = Routes(self.r)
+        return self._routes
+
+    @property
+    def requests(self) -> Requests:
+        if self._requests is None:
+            self._requests = Requests(self.r, self.routes.routes)
+        return self._requests
 
     def edges(self, fq: str) -> tuple[Edge, ...]:
         return self.resolve(fq)[0]
@@ -96,6 +114,7 @@ class Linker:
                 self.r.reset_active()
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
                 continue
+            made = self._rest_edges(fq, fn, site, made)
             made += self._callbacks(fq, fn.path, site)
             if made:
                 edges.extend(made)
@@ -126,6 +145,23 @@ class Linker:
                 for flow in sorted(x for x in self.r.eval(site.args[0], fq) if x[0] == "flow"):
                     out.extend(self._flow_edges(fq, path, site, flow[1]))
         return out
+
+    def _rest_edges(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
+        """A site that sends an HTTP request a route of the indexed trees answers: a ``rest`` edge to the controller.
+
+        The calls into the client library at that site are its plumbing and are dropped;
+        calls within the caller's own project stay.
+        """
+        rest: list[Edge] = []
+        for request in self.requests.at_site(fq, site):
+            for route in self.requests.route_for(request):
+                meta = (("action", route.action), ("client", request.client), ("http", f"{route.method} {route.path}"),
+                        ("service", self.routes.service_of(route.handler)))
+                rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
+        if not rest:
+            return made
+        own = [e for e in made if self.p.functions[e.target].project == fn.project]
+        return own + rest
 
     def _callbacks(self, fq: str, path: str, site) -> list[Edge]:
         """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""

@@ -12,18 +12,21 @@ re-entrant queries answer "nothing yet" instead of looping.
 from __future__ import annotations
 
 import builtins
+import re
 from collections import defaultdict
 
 from tracer.link.program import MODULE_BODY, Function, Program
 from tracer.link.values import (
     BACKEND_PROXIES, EMPTY, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
-    Values, ext_matches, strings,
+    WILD, Values, ext_matches, strings, templates,
 )
 
 _BUILTINS = frozenset(dir(builtins))
 MAX_VALUES = 24
 _PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow"})
 MAX_CALLERS = 60
+MAX_GLOB = 6
+_CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
 
 
 def last_name(expr: tuple) -> str | None:
@@ -71,7 +74,7 @@ class Resolver:
         for fq, klass in self.p.classes.items():
             scope = self.class_scope(klass.fq)
             out: list[str] = []
-            for expr in klass.facts.bases:
+            for expr in _base_exprs(klass.facts.bases):
                 for v in sorted(self.eval(expr, scope)):
                     if v[0] == "cls" and v[1] != fq:
                         out.append(v[1])
@@ -140,12 +143,47 @@ class Resolver:
             return self._concat(expr, scope)
         if tag == "k":
             return self._cached(("sub", expr, scope), lambda: self._subscript(expr, scope))
+        if tag == "%":
+            return self._cached(("fmt", expr, scope), lambda: self._percent(expr, scope))
+        if tag == "f":
+            return self._cached(("fstr", expr, scope), lambda: self._fstring(expr, scope))
+        if tag == "t":
+            return self._cached(("elt", expr, scope), lambda: self._element(expr, scope))
         return EMPTY
+
+    def _one_text(self, expr: tuple, scope: str) -> str:
+        """A formatted part: its text when it has exactly one, else the unknown marker."""
+        found = templates(self.eval(expr, scope)) if expr[0] in ("s", "n", "a", "+", "%", "f") else []
+        return found[0] if len(found) == 1 else WILD
+
+    def _percent(self, expr: tuple, scope: str) -> Values:
+        """``"%s/x" % y``: each conversion takes its argument's one known text, else ``WILD``."""
+        right = expr[2]
+        args = list(right[1]) if right[0] == "l" else [right]
+        one = lambda arg: self._one_text(arg, scope)  # noqa: E731
+        return frozenset(("str", fill_percent(text, args, one)) for text in templates(self.eval(expr[1], scope)))
+
+    def _fstring(self, expr: tuple, scope: str) -> Values:
+        return frozenset({("str", "".join(p[1] if p[0] == "s" else self._one_text(p, scope) for p in expr[1]))})
+
+    def _element(self, expr: tuple, scope: str) -> Values:
+        """``a, b = f()``: element ``index`` of every tuple ``f`` returns."""
+        value, index = expr[1], expr[2]
+        if value[0] != "c":
+            return EMPTY
+        out: set[Value] = set()
+        for v in self.eval(value[1], scope):
+            fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound", "drvm") else None
+            for d in fn.defs if fn else ():
+                for ret in d.returns:
+                    if ret[0] == "l" and len(ret[1]) > index:
+                        out |= self.eval(ret[1][index], fn.fq)
+        return frozenset(out)
 
     def _concat(self, expr: tuple, scope: str) -> Values:
         left, right = self.eval(expr[1], scope), self.eval(expr[2], scope)
         kind = "cfg" if any(v[0] == "cfg" for v in left | right) else "str"
-        return frozenset((kind, a + b) for a in strings(left) for b in strings(right))
+        return frozenset((kind, a + b) for a in templates(left) for b in templates(right))
 
     def _subscript(self, expr: tuple, scope: str) -> Values:
         """``x[k] = v`` recorded in the same scope answers ``x[k]``; so does a dict display bound to ``x``."""
@@ -259,7 +297,7 @@ class Resolver:
         if param.kind in ("*", "**"):
             return frozenset(out)
         for caller, site, offset in self.callers(fq):
-            arg = _argument(site, param.name, index - offset)
+            arg = argument(site, param.name, index - offset)
             if arg is not None:
                 out |= self.eval(arg, caller)
         return frozenset(out)
@@ -521,10 +559,15 @@ class Resolver:
         if not args:
             return EMPTY
         out: set[Value] = set()
+        plain = "inst" if kind == "drv" else "cls"
         for v in self.eval(args[0], scope):
-            cls = self.class_by_path(v[1]) if v[0] in ("str", "cfg") else None
+            if v[0] not in ("str", "cfg"):
+                continue
+            if WILD in v[1]:  # "pkg.v%s.client.Client" % major: every class the pattern names
+                out |= {(plain, cls) for cls in self.classes_matching(v[1])}
+                continue
+            cls = self.class_by_path(v[1])
             if cls:
-                plain = "inst" if kind == "drv" else "cls"
                 out.add((kind if v[0] == "cfg" else plain, cls))
         if not out:
             out |= {(kind, base) for base in self._isinstance_bases(scope)}
@@ -537,6 +580,12 @@ class Resolver:
             if site.func == ("n", "isinstance") and len(site.args) == 2:
                 found += [v[1] for v in self.eval(site.args[1], scope) if v[0] == "cls"]
         return sorted(set(found))
+
+    def classes_matching(self, pattern: str) -> list[str]:
+        """Classes whose dotted path fits a pattern with unknown parts (none if too many fit)."""
+        regex = re.compile("[^.]+".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+        found = sorted(fq for fq in self.p.classes if regex.match(fq))
+        return found if len(found) <= MAX_GLOB else []
 
     def class_by_path(self, path: str) -> str | None:
         if path in self.p.classes:
@@ -562,7 +611,33 @@ class Resolver:
         return frozenset(out)
 
 
-def _argument(site, name: str, position: int):
+def _base_exprs(bases: tuple) -> list[tuple]:
+    """``six.with_metaclass(Meta, Base)`` as a base class stands for ``Base``."""
+    out = []
+    for expr in bases:
+        if expr[0] == "c" and last_name(expr[1]) == "with_metaclass":
+            out += list(expr[2][1:])
+        else:
+            out.append(expr)
+    return out
+
+
+def fill_percent(text: str, args: list, one) -> str:
+    """``text % args``: each conversion takes ``one(arg)`` (a text, or ``WILD`` when unknown)."""
+    pieces = iter(args)
+
+    def fill(m: re.Match) -> str:
+        if m.group(0) == "%%":
+            return "%"
+        if m.group(1):  # %(name)s takes a mapping
+            return WILD
+        arg = next(pieces, None)
+        return WILD if arg is None else one(arg)
+
+    return _CONVERSION.sub(fill, text)
+
+
+def argument(site, name: str, position: int):
     for key, value in site.kwargs:
         if key == name:
             return value

@@ -65,10 +65,26 @@ class Routes:
     def _route_tables(self, body: str, fn) -> list[Route]:
         out: list[Route] = []
         for a in fn.assigns():
+            if a.value[0] == "d" and len(a.value[1]) >= 3:
+                out += self._declarations(a.value[1], body, fn, f"{fn.path}:{a.line}")
             if a.value[0] != "l" or len(a.value[1]) < 3:
                 continue
             for entry in a.value[1]:
                 out += self._table_entry(entry, body, fn, f"{fn.path}:{a.line}")
+        return out
+
+    def _declarations(self, pairs: tuple, scope: str, fn, where: str) -> list[Route]:
+        """``{'/path': {'GET': handler_function, ...}, ...}`` (Stein placement's ROUTE_DECLARATIONS)."""
+        out = []
+        for key, methods in pairs:
+            if key[0] != "s" or not (key[1] == "" or key[1].startswith("/")) or methods[0] != "d":
+                continue
+            for verb, handler in methods[1]:
+                if verb[0] != "s" or verb[1] not in _HTTP:
+                    continue
+                for v in sorted(self.r.eval(handler, scope)):
+                    if v[0] == "fn":
+                        out.append(Route(verb[1], key[1] or "/", None, v[1], fn.project, where))
         return out
 
     def _table_entry(self, entry: tuple, scope: str, fn, where: str) -> list[Route]:
@@ -124,6 +140,28 @@ class Routes:
                     out += [Route("POST", f"{base}/{{id}}/action", key, handler, self.p.functions[scope].project, where)
                             for base in bases]
         return out
+
+    def service_of(self, handler: str) -> str:
+        """The API service a controller runs in: the project's WSGI script nearest the handler's package.
+
+        ``nova-api-wsgi`` -> ``nova-api``, ``nova-placement-api`` stays, ``cinder-wsgi`` -> ``cinder-api``;
+        a project without WSGI scripts gets ``<project>-api``.
+        """
+        fn = self.p.functions[handler]
+        parts = fn.module.split(".")
+        best: tuple[int, str] | None = None
+        for name, target in sorted(self.p.entry_points.get("wsgi_scripts", {}).items()):
+            module = target.split(":", 1)[0]
+            if self.p.module_project.get(module) != fn.project:
+                continue
+            package = module.split(".")[:-1]
+            common = next((i for i, (a, b) in enumerate(zip(package, parts)) if a != b), min(len(package), len(parts)))
+            if best is None or common > best[0]:
+                best = (common, name)
+        if best is None:
+            return f"{fn.project}-api"
+        name = best[1].removesuffix("-wsgi")
+        return f"{name}-api" if name == fn.project else name
 
     def _resource(self, fq: str, fn, site):
         kw = {k: v for k, v in site.kwargs if k}

@@ -49,6 +49,14 @@ def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:
 STRING_KINDS = ("str", "cfg")
 
 
+WILD = "\x00"  # stands for an unknown part inside a string built by % or an f-string
+
+
 def strings(values) -> list[str]:
-    """The texts of the string-like values, sorted."""
+    """The texts of the string-like values with no unknown part, sorted."""
+    return sorted({v[1] for v in values if v[0] in STRING_KINDS and WILD not in v[1]})
+
+
+def templates(values) -> list[str]:
+    """The texts of the string-like values, unknown parts included (as ``WILD``), sorted."""
     return sorted({v[1] for v in values if v[0] in STRING_KINDS})

@@ -240,8 +240,13 @@ class _Collector(cst.CSTVisitor):
     def _assign(self, target: cst.BaseExpression, value: tuple, line: int) -> None:
         scope = self._code_scope()
         if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                scope.assigns.append(Assign(to_expr(element.value), ("o",), line))
+            # a, b = f(): element i of what f returns; a, b = x, y pairs up directly
+            same = value[0] == "l" and len(value[1]) == len(target.elements)
+            for i, element in enumerate(target.elements):
+                if isinstance(element, cst.StarredElement):
+                    scope.assigns.append(Assign(to_expr(element.value), ("o",), line))
+                else:
+                    scope.assigns.append(Assign(to_expr(element.value), value[1][i] if same else ("t", value, i), line))
             return
         scope.assigns.append(Assign(to_expr(target), value, line))
 

@@ -53,7 +53,20 @@ def _call(node: cst.Call, depth: int) -> Expr:
 def _binop(node: cst.BinaryOperation, depth: int) -> Expr:
     if isinstance(node.operator, cst.Add):
         return ("+", to_expr(node.left, depth), to_expr(node.right, depth))
+    if isinstance(node.operator, cst.Modulo):  # "%s/x" % y: URL templates, import paths
+        return ("%", to_expr(node.left, depth), to_expr(node.right, depth))
     return OPAQUE
+
+
+def _fstring(node: cst.FormattedString, depth: int) -> Expr:
+    """f"/volumes/{vid}/action": literal text and the expressions between it."""
+    parts: list[Expr] = []
+    for part in node.parts:
+        if isinstance(part, cst.FormattedStringText):
+            parts.append(("s", part.value))
+        elif isinstance(part, cst.FormattedStringExpression):
+            parts.append(to_expr(part.expression, depth))
+    return ("f", tuple(parts))
 
 
 def _subscript(node: cst.Subscript, depth: int) -> Expr:
@@ -81,6 +94,7 @@ _HANDLERS = {
     cst.Call: _call,
     cst.SimpleString: _string,
     cst.ConcatenatedString: _string,
+    cst.FormattedString: _fstring,
     cst.Integer: lambda n, d: ("i", n.value),
     cst.Float: lambda n, d: ("i", n.value),
     cst.IfExp: lambda n, d: ("u", (to_expr(n.body, d), to_expr(n.orelse, d))),

@@ -15,6 +15,7 @@ Spec forms accepted by ``resolve``::
 from tracer.source.cache import cache_root
 from tracer.source.files import python_files
 from tracer.source.model import SourceError, SourceTree
+from tracer.source.requires import client_specs
 from tracer.source.resolve import default_specs, resolve
 
-__all__ = ["SourceError", "SourceTree", "cache_root", "default_specs", "python_files", "resolve"]
+__all__ = ["SourceError", "SourceTree", "cache_root", "client_specs", "default_specs", "python_files", "resolve"]

@@ -1,0 +1,212 @@
+"""link: the HTTP requests a call sends, and the REST routes of the indexed trees that answer them.
+
+Stage: link.  Must not import libcst or render.
+
+A client library ends each method in an HTTP verb call on a URL template:
+python-cinderclient's ``volumes.reserve(v)`` calls ``self._action('os-reserve', v)``,
+which builds ``url = '/volumes/%s/action' % base.getid(volume)`` and
+``body = {action: info}`` and calls ``self.api.client.post(url, body=body)``.
+From a call site, the finder follows the calls into another project's code
+with the arguments that site passes (bound by name for this walk, never merged
+over every caller of the library function) until a verb call whose URL is a
+path; that gives (HTTP method, path template, action key).  A verb call made
+directly on a path (``self.get("/allocation_candidates?%s" % qs)``) counts too.
+The request is then matched against the routes learned from the trees
+(``tracer.link.routes``): path tail and action key, newest API version first.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from tracer.link.resolve import Resolver, argument, fill_percent, last_name
+from tracer.link.routes import Route
+from tracer.link.values import WILD, templates
+
+VERBS = frozenset({"get", "post", "put", "patch", "delete", "head"})
+MAX_DEPTH = 5  # calls followed inside the client library
+MAX_NAME_HOPS = 6
+_VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
+
+
+class Request(NamedTuple):
+    method: str  # GET, POST, ...
+    path: str  # "/volumes/{}/action": "{}" marks a part the client fills in at run time
+    action: str | None  # the single key of the body, when there is one
+    client: str  # the function whose verb call sends it
+
+
+Env = tuple  # ((name, ((expr, scope, env), ...)), ...): a parameter bound to what one call passed
+
+
+class Requests:
+    def __init__(self, resolver: Resolver, routes: list[Route]) -> None:
+        self.r = resolver
+        self.p = resolver.p
+        self.routes = routes
+        self._memo: dict[tuple, frozenset[Request]] = {}
+
+    # -- requests ------------------------------------------------------------
+    def at_site(self, fq: str, site) -> list[Request]:
+        """What the call ``site`` in ``fq`` sends: itself a verb call on a path, or through another project's code."""
+        direct = self._verb_call(fq, site, ())
+        if direct:
+            return sorted(direct)
+        project = self.p.functions[fq].project
+        out: set[Request] = set()
+        for callee, offset in self._callees(fq, site):
+            if self.p.functions[callee].project != project:
+                out |= self._walk(callee, self._bind(callee, site, fq, (), offset), 1, frozenset({callee}))
+        return sorted(out)
+
+    def _callees(self, scope: str, site) -> list[tuple[str, int]]:
+        out = []
+        for v in sorted(self.r.eval(site.func, scope)):
+            if v[0] == "fn" and v[1] in self.p.functions:
+                out.append((v[1], 0))
+            elif v[0] in ("bound", "drvm") and v[1] in self.p.functions:
+                out.append((v[1], 1))
+        return out
+
+    def _walk(self, fq: str, env: Env, depth: int, stack: frozenset) -> frozenset[Request]:
+        key = (fq, env)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        out: set[Request] = set()
+        for site in self.p.functions[fq].calls():
+            found = self._verb_call(fq, site, env)
+            if found:
+                out |= found
+            elif depth < MAX_DEPTH:
+                for callee, offset in self._callees(fq, site):
+                    if callee not in stack:
+                        out |= self._walk(callee, self._bind(callee, site, fq, env, offset), depth + 1, stack | {callee})
+        result = frozenset(out)
+        self._memo[key] = result
+        return result
+
+    def _verb_call(self, fq: str, site, env: Env) -> set[Request]:
+        verb = last_name(site.func)
+        if verb not in VERBS or site.func[0] != "a":
+            return set()
+        kwargs = {k: v for k, v in site.kwargs if k}
+        url = site.args[0] if site.args else kwargs.get("url")
+        if url is None:
+            return set()
+        paths = sorted({_path(t) for t in self.texts(url, fq, env) if t.startswith("/")})
+        if not paths:
+            return set()
+        body = kwargs.get("body", kwargs.get("json"))
+        actions = self._action_keys(body, fq, env) if body is not None else []
+        return {Request(verb.upper(), path, action, fq) for path in paths for action in actions or [None]}
+
+    def _bind(self, callee: str, site, scope: str, env: Env, offset: int) -> Env:
+        fn = self.p.functions[callee]
+        bound = []
+        for i, param in enumerate(fn.facts.params):
+            if param.kind in ("*", "**"):
+                continue
+            arg = argument(site, param.name, i - offset)
+            if arg is not None:
+                bound.append((param.name, ((arg, scope, env),)))
+            elif param.default is not None:
+                bound.append((param.name, ((param.default, callee, ()),)))
+        return tuple(bound)
+
+    # -- evaluation under a binding ------------------------------------------
+    def _exprs(self, expr: tuple, scope: str, env: Env, hops: int = 0) -> list[tuple]:
+        """Follow a name to the expressions it holds: this walk's arguments first, then local assignments."""
+        if expr[0] != "n" or hops > MAX_NAME_HOPS:
+            return [(expr, scope, env)]
+        name = expr[1]
+        for key, thunks in env:
+            if key == name:
+                return [t for e, s, en in thunks for t in self._exprs(e, s, en, hops + 1)]
+        if self.r.is_parameter(name, scope):
+            return []  # not passed on this walk: unknown here, never every caller's value
+        bound = self.r.bound_exprs(name, scope)
+        if not bound:
+            return [(expr, scope, env)]
+        return [t for e, where in bound for t in self._exprs(e, where, env if where == scope else (), hops + 1)]
+
+    def texts(self, expr: tuple, scope: str, env: Env) -> set[str]:
+        out: set[str] = set()
+        for e, where, en in self._exprs(expr, scope, env):
+            tag = e[0]
+            if tag == "s":
+                out.add(e[1])
+            elif tag == "%":
+                args = list(e[2][1]) if e[2][0] == "l" else [e[2]]
+                out |= {fill_percent(t, args, lambda a: self._one(a, where, en)) for t in self.texts(e[1], where, en)}
+            elif tag == "f":
+                out.add("".join(p[1] if p[0] == "s" else self._one(p, where, en) for p in e[1]))
+            elif tag == "+":
+                out |= {a + b for a in self.texts(e[1], where, en) for b in self.texts(e[2], where, en)}
+            elif tag in ("n", "a"):
+                out |= set(templates(self.r.eval(e, where)))
+        return out
+
+    def _one(self, expr: tuple, scope: str, env: Env) -> str:
+        found = self.texts(expr, scope, env) if expr[0] in ("s", "n", "a", "+", "%", "f") else set()
+        return found.pop() if len(found) == 1 else WILD
+
+    def _action_keys(self, expr: tuple, scope: str, env: Env) -> list[str]:
+        """The key of a one-key body dict (``{'os-reserve': None}``, ``{action: info}``)."""
+        out: set[str] = set()
+        for e, where, en in self._exprs(expr, scope, env):
+            if e[0] == "d" and len(e[1]) == 1:
+                out |= {t for t in self.texts(e[1][0][0], where, en) if WILD not in t}
+        return sorted(out)
+
+    # -- routes ----------------------------------------------------------------
+    def route_for(self, request: Request) -> list[Route]:
+        """The routes that answer ``request``: the action key's own route first, newest API version."""
+        want = [s for s in request.path.strip("/").split("/") if s]
+        fits = []
+        for route in self.routes:
+            if route.method != request.method:
+                continue
+            prefix = _prefix_len(route.path, want)
+            if prefix is not None:
+                fits.append((route, prefix))
+        if not fits:
+            return []
+        keyed = [f for f in fits if f[0].action == request.action and request.action]
+        fits = keyed or [f for f in fits if f[0].action is None]
+        if not fits:
+            return []
+        best = max(_version_key(route.path, prefix) for route, prefix in fits)
+        return sorted({route for route, prefix in fits if _version_key(route.path, prefix) == best})
+
+
+def _path(text: str) -> str:
+    """The path part of a URL template, with unknown parts as ``{}``."""
+    path = text.split("?", 1)[0].rstrip("/") or "/"
+    return re.sub(r"[^/]*\x00[^/]*", "{}", path)
+
+
+def _prefix_len(route_path: str, want: list[str]) -> int | None:
+    """How many leading route segments (API version, ``{project_id}``) precede a match of ``want``; None if no match."""
+    have = [s for s in route_path.strip("/").split("/") if s]
+    extra = len(have) - len(want)
+    if extra < 0 or extra > 2:
+        return None
+    for seg in have[:extra]:
+        if not (_VERSION.match(seg) or seg.startswith("{")):
+            return None
+    for mine, theirs in zip(want, have[extra:]):
+        if mine == "{}":
+            if not theirs.startswith("{"):
+                return None
+        elif mine != theirs:
+            return None
+    return extra
+
+
+def _version_key(route_path: str, prefix: int) -> tuple:
+    segs = [s for s in route_path.strip("/").split("/") if s][:prefix]
+    for seg in segs:
+        if _VERSION.match(seg):
+            return tuple(int(x) for x in seg[1:].split("."))
+    return ()
