@@ -12,7 +12,7 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("s", text)                      a string literal (implicit concatenation folded)
     ("i", text)                      a number literal
     ("u", (e1, e2, ...))             one of several values (``a if c else b``, ``a or b``)
-    ("l", (e1, ...))                 list / tuple / set display
+    ("l", (e1, ...))                 list / tuple / set display; a comprehension is ("l", (element,))
     ("d", ((k, v), ...))             dict display
     ("k", value, key)                subscript  value[key]
     ("+", left, right)               binary ``+`` (string building)
@@ -20,6 +20,7 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("f", (part, ...))               an f-string: literal ("s", text) parts and the expressions between
     ("t", value, index)              element ``index`` of ``value`` (``a, b = f()`` binds a to ("t", f(), 0))
     ("w", expr)                      the value bound by ``with expr as x``
+    ("it", expr)                     an element of iterating ``expr`` (``for x in expr``, comprehensions)
     ("*", expr)                      a starred argument
     ("o",)                           anything else (opaque)
 """
@@ -30,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Import(NamedTuple):

@@ -129,7 +129,7 @@ class Linker:
         confidence = "exact" if len(values) == 1 else "possible"
         for v in sorted(values):
             kind = v[0]
-            if kind in ("fn", "bound"):
+            if kind in ("fn", "bound", "partial"):
                 out.append(Edge(fq, v[1], "call", path, site.line, confidence, ()))
             elif kind == "cls":
                 init = self.p.lookup_method(v[1], "__init__")
@@ -152,12 +152,16 @@ class Linker:
         The calls into the client library at that site are its plumbing and are dropped;
         calls within the caller's own project stay.
         """
-        rest: list[Edge] = []
+        clients: dict = {}
         for request in self.requests.at_site(fq, site):
             for route in self.requests.route_for(request):
-                meta = (("action", route.action), ("client", request.client), ("http", f"{route.method} {route.path}"),
-                        ("service", self.routes.service_of(route.handler)))
-                rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
+                clients.setdefault(route, []).append(request.client)
+        rest: list[Edge] = []
+        for route, via in sorted(clients.items()):
+            # several client versions (v2, v3) may send the same request: name the newest-sorting one
+            meta = (("action", route.action), ("client", max(via)), ("http", f"{route.method} {route.path}"),
+                    ("service", self.routes.service_of(route.handler)))
+            rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
         if not rest:
             return made
         own = [e for e in made if self.p.functions[e.target].project == fn.project]

@@ -17,14 +17,16 @@ from collections import defaultdict
 
 from tracer.link.program import MODULE_BODY, Function, Program
 from tracer.link.values import (
-    BACKEND_PROXIES, EMPTY, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
+    BACKEND_PROXIES, EMPTY, PARTIALS, PASS_THROUGH, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
     WILD, Values, ext_matches, strings, templates,
 )
 
 _BUILTINS = frozenset(dir(builtins))
 MAX_VALUES = 24
-_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow"})
+_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow", "partial"})
+_APPENDS = {"append": 0, "add": 0, "appendleft": 0, "extend": 0, "insert": 1}
 MAX_CALLERS = 60
+MAX_ROUNDS = 4  # recomputations of a cycle head whose answer keeps growing
 MAX_GLOB = 6
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
 
@@ -41,7 +43,13 @@ class Resolver:
     def __init__(self, program: Program) -> None:
         self.p = program
         self._memo: dict[tuple, Values] = {}
-        self._active: set[tuple] = set()
+        self._stack: list[tuple] = []  # the queries being computed, outermost first
+        self._depth_of: dict[tuple, int] = {}
+        self._low: list[int] = []  # per stack entry: the outermost unfinished query its answer used
+        self._provisional: dict[tuple, Values] = {}  # a cycle head's answer so far
+        self._heads_met: set[tuple] = set()
+        self._pending: dict[tuple, tuple[Values, tuple]] = {}  # answer, the head it waits for
+        self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
         self._locals: dict[str, dict[str, list]] = {}
         self._callsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
@@ -50,22 +58,71 @@ class Resolver:
     # -- memo plumbing -----------------------------------------------------
     def reset_active(self) -> None:
         """After an aborted query (recursion limit), forget the half-open keys."""
-        self._active.clear()
+        for table in (self._stack, self._low):
+            table.clear()
+        for mapping in (self._depth_of, self._provisional, self._pending, self._waiting):
+            mapping.clear()
+        self._heads_met.clear()
 
     def _cached(self, key: tuple, compute) -> Values:
+        """Memoise answers, but only complete ones.
+
+        A query met again while it is being computed (a cycle) gets the answer so far
+        (at first "nothing").  The queries in between hold answers that depend on it:
+        they wait, unmemoised, until that cycle head is done; the head is recomputed
+        until its answer stops changing (at most ``MAX_ROUNDS`` times), and then it and
+        everything that waited on it are memoised together.  So no answer depends on
+        the order in which queries happened to be asked.
+        """
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        if key in self._active:
-            return EMPTY
-        self._active.add(key)
+        depth = self._depth_of.get(key)
+        if depth is not None:  # a cycle: answer what we have, and make the asker depend on it
+            self._low[-1] = min(self._low[-1], depth)
+            self._heads_met.add(key)
+            return self._provisional.get(key, EMPTY)
+        waiting = self._pending.get(key)
+        if waiting is not None:
+            self._low[-1] = min(self._low[-1], self._depth_of[waiting[1]])
+            return waiting[0]
+        mine = len(self._stack)
+        self._depth_of[key] = mine
+        self._stack.append(key)
         try:
-            result = compute()
+            for _ in range(MAX_ROUNDS):
+                self._low.append(mine)
+                try:
+                    result = compute()
+                finally:
+                    low = self._low.pop()
+                if len(result) > MAX_VALUES:
+                    result = frozenset(sorted(result)[:MAX_VALUES])
+                if key not in self._heads_met or result == self._provisional.get(key, EMPTY):
+                    break
+                self._provisional[key] = result  # the head changed: redo what depended on it
+                for k in self._waiting.pop(key, ()):
+                    self._pending.pop(k, None)
         finally:
-            self._active.discard(key)
-        if len(result) > MAX_VALUES:
-            result = frozenset(sorted(result)[:MAX_VALUES])
-        self._memo[key] = result
+            self._stack.pop()
+            del self._depth_of[key]
+        self._provisional.pop(key, None)
+        self._heads_met.discard(key)
+        if low < mine:  # waits for an outer head; so do the keys that waited for this one
+            head = self._stack[low]
+            self._pending[key] = (result, head)
+            self._waiting[head].append(key)
+            for k in self._waiting.pop(key, ()):
+                if k in self._pending:
+                    self._pending[k] = (self._pending[k][0], head)
+                    self._waiting[head].append(k)
+            self._low[-1] = min(self._low[-1], low)
+        else:
+            self._memo[key] = result
+            for k in self._waiting.pop(key, ()):
+                done = self._pending.pop(k, None)
+                if done is not None:
+                    self._memo[k] = done[0]
         return result
 
     # -- classes -----------------------------------------------------------
@@ -108,6 +165,11 @@ class Resolver:
             for a in d.assigns:
                 if a.target[0] == "n":
                     names[a.target[1]].append(("expr", a.value))
+            for site in d.calls:  # devices = []; devices.append(x): x is an element of devices
+                func = site.func
+                if func[0] == "a" and func[1][0] == "n" and func[2] in _APPENDS and len(site.args) > _APPENDS[func[2]]:
+                    if any(kind == "expr" for kind, _ in names.get(func[1][1], ())):
+                        names[func[1][1]].append(("expr", site.args[_APPENDS[func[2]]]))
         prefix = fn.facts.qualname
         self._add_defs(names, fn.module, "" if prefix == MODULE_BODY else prefix + ".<locals>.")
         self._locals[fq] = names
@@ -137,8 +199,10 @@ class Resolver:
         if tag == "c":
             key = ("call", expr, scope)
             return self._cached(key, lambda: self._call_expr(expr, scope))
-        if tag == "u":
+        if tag in ("u", "l"):
             return frozenset().union(*(self.eval(e, scope) for e in expr[1]))
+        if tag == "it":
+            return self.eval(expr[1], scope)
         if tag == "+":
             return self._concat(expr, scope)
         if tag == "k":
@@ -198,6 +262,8 @@ class Resolver:
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
+        if not out and expr[2][0] == "i":  # xs[0]: an element of a (smashed) sequence
+            out |= self.eval(expr[1], scope)
         return frozenset(out)
 
     def bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
@@ -338,11 +404,16 @@ class Resolver:
 
     def _offset_if_calls(self, site, caller: str, fq: str) -> int | None:
         targets = self._overridden(fq)
+        if last_name(site.func) == "partial" and site.args:  # partial(f, a, b): a and b are f's first arguments
+            if any(v[0] == "fn" and v[1] in targets for v in self.eval(site.args[0], caller)):
+                return -1
         for v in self.eval(site.func, caller):
             if v[0] == "fn" and v[1] in targets:
                 return 0
             if v[0] in ("bound", "drvm") and v[1] in targets:
                 return 1
+            if v[0] == "partial" and v[1] in targets:
+                return v[2]
             if v[0] == "cls" and self.p.lookup_method(v[1], "__init__") == fq:
                 return 1
         return None
@@ -355,6 +426,8 @@ class Resolver:
                     short = last_name(site.func)
                     if short:
                         index[short].append((fq, site))
+                    if short == "partial" and site.args and last_name(site.args[0]):
+                        index[last_name(site.args[0])].append((fq, site))
             self._callsites = index
         return self._callsites.get(name, [])
 
@@ -482,7 +555,7 @@ class Resolver:
 
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
         kind = v[0]
-        if kind in ("fn", "bound", "drvm"):
+        if kind in ("fn", "bound", "drvm", "partial"):
             return self.returns(v[1])
         if kind == "cls":
             return frozenset({("inst", v[1])})
@@ -501,6 +574,10 @@ class Resolver:
             return frozenset({("super", owner)}) if owner else EMPTY
         if ext_matches(dotted, RPC_CLIENT_FACTORIES):
             return frozenset({("rpc",)})
+        if ext_matches(dotted, PASS_THROUGH):
+            return frozenset().union(*(self.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
+        if ext_matches(dotted, PARTIALS) and expr[2]:
+            return self._partial(expr, scope)
         if ext_matches(dotted, IMPORT_OBJECT + IMPORT_CLASS):
             kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
             return self._import_by_name(expr, scope, kind)
@@ -513,6 +590,16 @@ class Resolver:
         if ext_matches(dotted, BACKEND_PROXIES):
             return self._backend_modules(expr, scope) or frozenset({("exti", dotted)})
         return frozenset({("exti", dotted)})
+
+    def _partial(self, expr: tuple, scope: str) -> Values:
+        bound = len(expr[2]) - 1
+        out: set[Value] = set()
+        for v in self.eval(expr[2][0], scope):
+            if v[0] == "fn":
+                out.add(("partial", v[1], bound))
+            elif v[0] in ("bound", "drvm"):
+                out.add(("partial", v[1], bound + 1))
+        return frozenset(out)
 
     def _plugins(self, expr: tuple, scope: str) -> Values:
         """``DriverManager(namespace, name)``: the entry point ``name`` of group ``namespace``."""

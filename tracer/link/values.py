@@ -21,6 +21,11 @@ Stage: link.  Plain tuples, hashable, sortable:
     ("flow", fq)                a taskflow pattern built in function ``fq``
     ("engine", fq)              a taskflow engine loaded in get_flow ``fq``
     ("run", fq)                 ``engine.run`` bound
+    ("partial", fq, n)          ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
+
+A list, tuple or set is its elements (containers are "smashed": ``[a, b][0]``,
+``for x in [a, b]`` and ``list(itertools.chain(xs, ys))`` all give the values of
+the elements); dicts are read as tables instead.
 """
 from __future__ import annotations
 
@@ -40,6 +45,12 @@ ENGINE_RUNNERS = ("taskflow.engines.run", "taskflow.engines.helpers.run")
 TASK_BASES = ("taskflow.task.Task",)
 BACKEND_PROXIES = ("DBAPI.from_config",)
 PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
+PARTIALS = ("functools.partial",)
+# Python built-ins that hand back (the elements of) their arguments: with smashed containers, their values.
+PASS_THROUGH = (
+    "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted", "builtins.reversed",
+    "builtins.iter", "builtins.next", "itertools.chain", "copy.copy", "copy.deepcopy",
+)
 
 
 def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:

@@ -250,6 +250,12 @@ class _Collector(cst.CSTVisitor):
             return
         scope.assigns.append(Assign(to_expr(target), value, line))
 
+    def visit_For(self, node: cst.For) -> None:
+        self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and isinstance(node.asname.name, cst.Name):
             self._code_scope().assigns.append(

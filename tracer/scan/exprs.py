@@ -106,4 +106,8 @@ _HANDLERS = {
     cst.Subscript: _subscript,
     cst.BinaryOperation: _binop,
     cst.Await: lambda n, d: to_expr(n.expression, d),
+    # a comprehension is recorded as a one-element display; its loop variables as assignments
+    cst.ListComp: lambda n, d: ("l", (to_expr(n.elt, d),)),
+    cst.SetComp: lambda n, d: ("l", (to_expr(n.elt, d),)),
+    cst.GeneratorExp: lambda n, d: ("l", (to_expr(n.elt, d),)),
 }
