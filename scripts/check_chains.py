@@ -1,6 +1,10 @@
 """Report, chain by chain, which reference hops the graph reproduces (a development aid, not a test).
 
-Run:  python scripts/check_chains.py [tests/data/seed_paths.json] [-s nova==19.0.0 -s cinder==14.0.0]
+Run:  python scripts/check_chains.py [tests/data/seed_paths.json] [-s nova==19.0.0 -s cinder==14.0.0] [--trace]
+
+With ``--trace`` it also traces each chain from its entry (the HTTP route, or the
+controller for an internal entry) with ``--driver libvirt --driver rbd`` and
+reports which hops the default (skeleton) trace holds.
 """
 from __future__ import annotations
 
@@ -9,12 +13,32 @@ import json
 from pathlib import Path
 
 from tracer import api
+from tracer.graph.trace import TraceOptions
+
+
+def entry_of(chain: dict) -> str:
+    """The chain's REST entry as typed on the command line, or its controller for an internal entry."""
+    e = chain["entry"]
+    if "http_method" not in e:
+        return e["controller"]
+    return f"{e['http_method']} {e['path']} {e.get('action', '')}".strip()
+
+
+def trace_report(ws, chain: dict) -> tuple[int, list[str], int]:
+    t = api.trace(ws, entry_of(chain), TraceOptions(drivers=("libvirt", "rbd")))
+    got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
+    missing = [f"  step {h['step']:>2} {h['kind']:<9} {h['caller']} -> {h['callee']} @ {h['site']}"
+               for h in chain["hops"]
+               if not any((h["caller"], h["callee"], h["kind"], s) in got
+                          for s in {h["site"], h.get("site_expr_start", h["site"])})]
+    return len(chain["hops"]) - len(missing), missing, len(t.hops)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("reference", nargs="?", default=str(Path(__file__).parent.parent / "tests/data/seed_paths.json"))
     parser.add_argument("-s", "--source", action="append", default=None)
+    parser.add_argument("--trace", action="store_true", help="also check each chain's trace from its entry")
     opts = parser.parse_args()
     ws = api.load(opts.source or ["nova==19.0.0", "cinder==14.0.0"])
     chains = json.loads(Path(opts.reference).read_text())["chains"]
@@ -35,6 +59,14 @@ def main() -> None:
         print(f"{chain['id']}: {len(chain['hops']) - len(missing)}/{len(chain['hops'])}")
         print("\n".join(missing))
     print(f"TOTAL {ok}/{total}")
+    if opts.trace:
+        in_trace = 0
+        for chain in chains:
+            found, missing, size = trace_report(ws, chain)
+            in_trace += found
+            print(f"trace {chain['id']}: {found}/{len(chain['hops'])} hops in a {size}-hop skeleton")
+            print("\n".join(missing))
+        print(f"TRACE TOTAL {in_trace}/{total}")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,13 @@ def test_http_entry_reaches_the_reference_controller(stein, seed_chains, chain_i
     assert api.resolve_entry(stein, _http_entry(chain)).fq == chain["entry"]["controller"]
 
 
-@pytest.mark.parametrize("chain_id", ["nova-reboot-soft", "nova-reboot-hard", "cinder-initialize-connection-qos"])
+ALL_CHAINS = [
+    "nova-reboot-soft", "nova-reboot-hard", "nova-attach-volume-attachments-api", "nova-attach-volume-legacy",
+    "cinder-create-volume", "nova-boot", "nova-boot-reschedule-build-instances", "cinder-initialize-connection-qos",
+]
+
+
+@pytest.mark.parametrize("chain_id", ALL_CHAINS)
 def test_whole_chain_is_in_the_export(export, seed_chains, chain_id):
     edges = {(e["source"], e["target"], e["kind"], e["site"]) for e in export["edges"]}
     missing = [h["step"] for h in seed_chains[chain_id]["hops"]
@@ -130,3 +136,40 @@ def test_soft_reboot_trace_from_its_http_entry(stein, seed_chains):
     assert [h["step"] for h in chain["hops"] if (h["caller"], h["callee"], h["kind"], h["site"]) not in got] == []
     assert {h.callee: h.service for h in t.hops}["nova.compute.manager.ComputeManager.reboot_instance"] == "nova-compute"
     assert len(t.hops) < 60  # the skeleton, not the whole call graph
+
+
+def _entry(chain: dict) -> str:
+    """The chain's HTTP entry, or its controller when the chain starts inside a service (reschedule)."""
+    return _http_entry(chain) if "http_method" in chain["entry"] else chain["entry"]["controller"]
+
+
+@pytest.mark.parametrize("chain_id", ALL_CHAINS)
+def test_every_hop_is_in_the_default_trace_of_the_chain_entry(stein, seed_chains, chain_id):
+    chain = seed_chains[chain_id]
+    t = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt", "rbd")))
+    got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
+    missing = [h["step"] for h in chain["hops"]
+               if not any((h["caller"], h["callee"], h["kind"], s) in got for s in _sites(h))]
+    assert missing == []
+    assert t.view == "skeleton" and len(t.hops) < 600
+
+
+def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):
+    chain = seed_chains["nova-attach-volume-attachments-api"]
+    t = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt", "rbd")))
+    rest = [h for h in t.hops if h.kind == "rest"]
+    assert {h.callee for h in rest} >= {
+        "cinder.api.v3.attachments.AttachmentsController.create",
+        "cinder.api.v3.attachments.AttachmentsController.update",
+        "cinder.api.v3.attachments.AttachmentsController.complete",
+    }
+    assert {h.service for h in rest} == {"cinder-api"}
+    meta = dict(next(h for h in rest if h.callee.endswith(".update")).meta)
+    assert meta["http"] == "PUT /v3/{project_id}/attachments/{id}"
+    assert meta["client"].startswith("cinderclient.")
+    assert set(t.services()) >= {"nova-api", "nova-compute", "cinder-api", "cinder-volume"}
+
+
+def test_placement_is_its_own_api_service_in_stein(export):
+    rest = [e for e in export["edges"] if e["kind"] == "rest" and e["target"].startswith("nova.api.openstack.placement.")]
+    assert rest and {e["service"] for e in rest} == {"nova-placement-api"}

@@ -18,6 +18,8 @@ import networkx as nx
 from tracer.link.edges import Edge, Linker
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
+DB_REACH = 3  # calls from a kept function within which database access is shown
+DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
 
 
@@ -104,7 +106,31 @@ class Tracer:
         keep = set(marks)
         for node in marks:
             keep |= nx.ancestors(g, node)
-        return keep
+        return keep | self._database_paths(g, keep)
+
+    def _database_paths(self, g: nx.MultiDiGraph, keep: set[str]) -> set[str]:
+        """Database access a few calls under a kept function (``_parse_connection_options`` reading the
+        QoS specs): the path to it is kept.  Farther away it would flood the skeleton."""
+        backend = self.l.r.backend_modules
+        found: set[str] = set()
+        for start in sorted(keep):
+            parent = {start: None}
+            level = [start]
+            for _ in range(DB_REACH + 1):
+                nxt = []
+                for u in level:
+                    for v in sorted(set(g.successors(u))):
+                        if v in parent:
+                            continue
+                        parent[v] = u
+                        if v.rsplit(".", 1)[0] in backend:
+                            while v is not None:
+                                found.add(v)
+                                v = parent[v]
+                        else:
+                            nxt.append(v)
+                level = nxt
+        return found
 
     def _interesting(self, e: Edge) -> bool:
         if e.kind in SKELETON_KINDS:
@@ -118,26 +144,30 @@ class Tracer:
         entry_service = self.service_of(entry)
         hops: list[Hop] = []
         expanded: set[str] = {entry}
-        driver_targets: set[str] = set()
+        driver_level: dict[str, int] = {}  # driver method -> how far below the driver hop
         stack = [(entry, 0, entry_service)]
         while stack:
             fq, depth, service = stack.pop()
             if opts.depth is not None and depth >= opts.depth:
                 continue
             children = []
-            from_driver = fq in driver_targets
+            from_driver = fq in driver_level
             for e in self.chosen_edges(fq, opts):
                 if not self._show(e, keep, from_driver, opts):
                     continue
-                child_service = dict(e.meta).get("service", service) if e.kind.startswith("rpc") else service
+                crosses = e.kind.startswith("rpc") or e.kind == "rest"
+                child_service = dict(e.meta).get("service", service) if crosses else service
                 repeat = e.target in expanded
                 hops.append(Hop(0, depth + 1, e.source, e.target, e.kind, e.site, child_service, e.confidence, e.meta, repeat))
+                same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
                 if e.kind == "driver":
-                    driver_targets.add(e.target)
+                    driver_level[e.target] = 0
+                elif from_driver and same_class:
+                    driver_level.setdefault(e.target, driver_level[fq] + 1)
                 if not repeat:
                     expanded.add(e.target)
-                    same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
-                    if not (from_driver and same_class) or opts.full:  # a driver's own steps are leaves
+                    deep = from_driver and same_class and driver_level[e.target] >= DRIVER_LEVELS
+                    if not deep or opts.full:  # a driver's own steps, DRIVER_LEVELS deep, then leaves
                         children.append((len(hops) - 1, e.target, depth + 1, child_service))
             # depth first, in execution order: insert children's subtrees after each hop
             for _, target, d, svc in reversed(children):

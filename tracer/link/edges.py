@@ -110,12 +110,12 @@ class Linker:
             try:
                 values = self.r.eval(site.func, fq)
                 made = self._edges_for(fq, fn.path, site, values)
+                made = self._rest_edges(fq, fn, site, made)
+                made += self._callbacks(fq, fn.path, site)
             except RecursionError:
                 self.r.reset_active()
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
                 continue
-            made = self._rest_edges(fq, fn, site, made)
-            made += self._callbacks(fq, fn.path, site)
             if made:
                 edges.extend(made)
             elif not any(v[0] in ("ext", "exti", "str", "cfg") for v in values):

@@ -26,6 +26,7 @@ from tracer.link.values import WILD, templates
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head"})
 MAX_DEPTH = 5  # calls followed inside the client library
 MAX_NAME_HOPS = 6
+MAX_TEXT_DEPTH = 8  # nesting of %, f-string and + met while reading one URL
 _VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
 
 
@@ -130,7 +131,10 @@ class Requests:
             return [(expr, scope, env)]
         return [t for e, where in bound for t in self._exprs(e, where, env if where == scope else (), hops + 1)]
 
-    def texts(self, expr: tuple, scope: str, env: Env) -> set[str]:
+    def texts(self, expr: tuple, scope: str, env: Env, depth: int = 0) -> set[str]:
+        """The string templates ``expr`` can be; ``x = '%s/y' % x`` refers to itself, hence the depth cap."""
+        if depth > MAX_TEXT_DEPTH:
+            return set()
         out: set[str] = set()
         for e, where, en in self._exprs(expr, scope, env):
             tag = e[0]
@@ -138,17 +142,18 @@ class Requests:
                 out.add(e[1])
             elif tag == "%":
                 args = list(e[2][1]) if e[2][0] == "l" else [e[2]]
-                out |= {fill_percent(t, args, lambda a: self._one(a, where, en)) for t in self.texts(e[1], where, en)}
+                one = lambda a: self._one(a, where, en, depth + 1)  # noqa: E731
+                out |= {fill_percent(t, args, one) for t in self.texts(e[1], where, en, depth + 1)}
             elif tag == "f":
-                out.add("".join(p[1] if p[0] == "s" else self._one(p, where, en) for p in e[1]))
+                out.add("".join(p[1] if p[0] == "s" else self._one(p, where, en, depth + 1) for p in e[1]))
             elif tag == "+":
-                out |= {a + b for a in self.texts(e[1], where, en) for b in self.texts(e[2], where, en)}
+                out |= {a + b for a in self.texts(e[1], where, en, depth + 1) for b in self.texts(e[2], where, en, depth + 1)}
             elif tag in ("n", "a"):
                 out |= set(templates(self.r.eval(e, where)))
         return out
 
-    def _one(self, expr: tuple, scope: str, env: Env) -> str:
-        found = self.texts(expr, scope, env) if expr[0] in ("s", "n", "a", "+", "%", "f") else set()
+    def _one(self, expr: tuple, scope: str, env: Env, depth: int = 0) -> str:
+        found = self.texts(expr, scope, env, depth) if expr[0] in ("s", "n", "a", "+", "%", "f") else set()
         return found.pop() if len(found) == 1 else WILD
 
     def _action_keys(self, expr: tuple, scope: str, env: Env) -> list[str]:

@@ -43,6 +43,7 @@ class Resolver:
     def __init__(self, program: Program) -> None:
         self.p = program
         self._memo: dict[tuple, Values] = {}
+        self.backend_modules: set[str] = set()  # modules a backend proxy (oslo.db DBAPI) stands for
         self._stack: list[tuple] = []  # the queries being computed, outermost first
         self._depth_of: dict[tuple, int] = {}
         self._low: list[int] = []  # per stack entry: the outermost unfinished query its answer used
@@ -629,6 +630,7 @@ class Resolver:
             for table, where in tables:
                 for _, path in table[1] if table[0] == "d" else ():
                     out |= {("mod", t) for t in strings(self.eval(path, where)) if t in self.p.modules}
+        self.backend_modules |= {v[1] for v in out}
         return frozenset(out)
 
     def owner_class(self, fn: Function | None) -> str | None:

@@ -1,0 +1,938 @@
+#!/usr/bin/env python3
+"""Measure the recall of tracer's static graph against calls that really happen.
+
+Two modes, stdlib only (the recorder runs inside the projects' own test venv):
+
+``record``
+    Runs a test command with a profiler (``sys.setprofile`` + ``threading.setprofile``)
+    installed at interpreter start-up, through a ``sitecustomize.py`` put on ``PYTHONPATH``
+    in a temporary directory, so it is active before eventlet monkey patching and in every
+    Python subprocess the command starts (stestr workers).  Each process writes its
+    observations at exit; ``record`` merges them into one JSON file (``recall-observed/1``):
+
+    * ``edges``: project-to-project calls keyed by (caller, callee, via) with counts and
+      call-site lines.  Names are ``frame.f_globals['__name__'] + '.' + co_qualname``
+      (``nova.compute.api.API.create``, ``...meth.<locals>.inner``), the convention of
+      ``tracer export``.  ``via`` is null for a direct call (the callee's parent frame is
+      project code: the *raw* variant, wrapper frames of the project included as they are);
+      otherwise frames outside the project (a library decorator such as oslo.concurrency's
+      ``synchronized``, ``unittest.mock`` with ``side_effect``/``wraps``, taskflow's engine,
+      eventlet) were skipped up to the nearest project frame, and ``via`` names the
+      innermost skipped frame (``module:qualname``): the *collapsed* variant.
+      Comprehension / generator-expression frames are transparent (folded into the
+      enclosing function).  A call whose nearest non-library caller is test code (a module
+      under ``.tests.``, or ``nova.test``), or module/class-body code (import time), is
+      dropped and only counted.
+    * ``rpc``: (client method that sent, manager method that received) pairs.  The
+      recorder watches oslo.messaging's fake driver (``FakeExchange.deliver_message``: the
+      sender is the nearest project frame) and ``RPCDispatcher._do_dispatch`` (the
+      receiver is ``getattr(endpoint, method)`` unwrapped); the two are joined on the
+      identity of the message dict, which the fake driver hands over unchanged.
+      Messages sent but never dispatched (no server in the test) are in ``rpc_undelivered``.
+    * flow tasks need no hook: they are the collapsed edges whose ``via`` is a taskflow
+      frame (the runner is the project function that ran the engine).
+
+``compare``
+    Loads an observed file and a ``tracer export`` JSON (``tracer-graph/1``) and prints
+    recall per class and project: direct calls (raw), direct + library-collapsed calls,
+    RPC pairs (against ``rpc-cast``/``rpc-call`` edges) and flow tasks (against
+    ``flow-task`` edges); then the missed edges grouped by a guessed cause.  The guess is a
+    heuristic from the call site's source text and the graph's own edges at that site
+    (``--src`` points at trees that hold ``nova/...``/``cinder/...``; the recorded absolute
+    file names are used when absent).  ``--json`` writes the full result, ``--sample N``
+    prints N missed edges per cause with their call sites for reading by hand.
+
+How to run (what docs/recall.md used)::
+
+    # a venv with the projects and their test requirements (not tracer's venv)
+    pip download --no-deps --no-binary :all: nova==34.0.0 cinder==29.0.0 -d /tmp/recall/src
+    (cd /tmp/recall/src && tar xzf nova-34.0.0.tar.gz && tar xzf cinder-29.0.0.tar.gz)
+    python3.11 -m venv /tmp/recall/venv
+    /tmp/recall/venv/bin/pip install -e /tmp/recall/src/nova-34.0.0 \\
+        -e /tmp/recall/src/cinder-29.0.0 -r test-requirements-of-both.txt
+
+    # record (run from the project tree; the command is any test runner)
+    cd /tmp/recall/src/cinder-29.0.0
+    /tmp/recall/venv/bin/python /work/main/scripts/recall.py record -p cinder \\
+        -o /tmp/recall/obs-cinder.json -- \\
+        /tmp/recall/venv/bin/python -m unittest cinder.tests.unit.volume.flows ...
+
+    # compare
+    TRACER_CACHE_DIR=/tmp/realcache tracer export -s nova==34.0.0 -s cinder==29.0.0 \\
+        -o /tmp/recall/graph.json
+    python scripts/recall.py compare /tmp/recall/obs-cinder.json /tmp/recall/obs-nova.json \\
+        -g /tmp/recall/graph.json --src /tmp/recall/src/cinder-29.0.0 \\
+        --src /tmp/recall/src/nova-34.0.0 --sample 5
+
+Several observed files may be given to ``compare``; they are summed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import collections
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import dis as _dis
+
+SCHEMA = "recall-observed/1"
+
+# ---------------------------------------------------------------------------
+# Recorder: runs inside the test processes.
+# ---------------------------------------------------------------------------
+
+OTHER, PROJECT, TRANSPARENT, TEST, IMPORT, SEND, DISPATCH = range(7)
+_CO_OPTIMIZED = 0x0001
+_COMPREHENSIONS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}
+_SPECIAL = {
+    ("oslo_messaging._drivers.impl_fake", "FakeExchange.deliver_message"): SEND,
+    ("oslo_messaging.rpc.dispatcher", "RPCDispatcher._do_dispatch"): DISPATCH,
+}
+_MAX_WALK = 400
+
+
+class _Recorder:
+    def __init__(self, projects):
+        self.projects = frozenset(projects)
+        self.kinds = {}  # id(code) -> kind
+        self.names = {}  # id(code) -> (module, qualname, filename, firstlineno)
+        self.keep = []  # code objects seen (keeps ids unique)
+        self.edges = {}  # (caller id, callee id, via id or 0, line) -> count
+        self.info = {}  # same key -> (caller opcode, first seen during an import)
+        self.dropped = collections.Counter()
+        self.pending = collections.OrderedDict()  # id(message) -> (message, sender, method)
+        self.rpc = collections.Counter()  # (sender, receiver, method) -> count
+        self.lock = threading.Lock()
+
+    # -- classification ---------------------------------------------------
+    def classify(self, frame):
+        code = frame.f_code
+        mod = frame.f_globals.get("__name__") or ""
+        if not isinstance(mod, str):
+            mod = ""
+        top = mod.partition(".")[0]
+        if top in self.projects:
+            if ".tests." in mod + "." or mod == top + ".test":
+                kind = TEST
+            elif not code.co_flags & _CO_OPTIMIZED:
+                kind = IMPORT
+            elif code.co_name in _COMPREHENSIONS:
+                kind = TRANSPARENT
+            else:
+                kind = PROJECT
+        else:
+            kind = _SPECIAL.get((mod, code.co_qualname), OTHER)
+        key = id(code)
+        self.kinds[key] = kind
+        self.names[key] = (mod, code.co_qualname, code.co_filename, code.co_firstlineno)
+        self.keep.append(code)
+        return kind
+
+    # -- the hooks ----------------------------------------------------------
+    def profile(self, frame, event, arg):
+        """Pure-Python profile function (used when the C helper cannot be built)."""
+        if event == "call":
+            self.on_call(frame)
+
+    def on_call(self, frame):
+        """One Python-level call; returns True when the C helper may skip this code."""
+        code = frame.f_code
+        kinds = self.kinds
+        k = kinds.get(id(code))
+        if k is None:
+            k = self.classify(frame)
+        if k != PROJECT:
+            if k >= SEND:
+                try:
+                    self.special(frame, k)
+                except Exception:  # never break the program under test
+                    self.dropped["hook-error"] += 1
+                return False
+            return True
+        f = frame.f_back
+        via = None
+        n = 0
+        while f is not None:
+            fk = kinds.get(id(f.f_code))
+            if fk is None:
+                fk = self.classify(f)
+            if fk == PROJECT:
+                break
+            if fk == TEST or fk == IMPORT:
+                self.dropped["test-caller" if fk == TEST else "import-time"] += 1
+                return False
+            if fk != TRANSPARENT and via is None:
+                via = f.f_code
+            n += 1
+            if n > _MAX_WALK:
+                return False
+            f = f.f_back
+        else:
+            return False
+        key = (id(f.f_code), id(code), id(via) if via is not None else 0, f.f_lineno)
+        edges = self.edges
+        c = edges.get(key)
+        if c is None:
+            edges[key] = 1
+            self.first_seen(key, f)
+        else:
+            edges[key] = c + 1
+        return False
+
+    def first_seen(self, key, f):
+        """Opcode the caller was executing, and whether an import is under way."""
+        try:
+            op = _dis.opname[f.f_code.co_code[f.f_lasti]]
+        except Exception:
+            op = "?"
+        g, n = f, 0
+        importing = False
+        while g is not None and n < 1000:
+            k = self.kinds.get(id(g.f_code))
+            if k is None:
+                k = self.classify(g)
+            if k == IMPORT or g.f_code.co_name == "_call_with_frames_removed":
+                importing = True
+                break
+            g = g.f_back
+            n += 1
+        self.info[key] = (op, importing)
+
+    def nearest_project(self, frame):
+        f = frame
+        while f is not None:
+            k = self.kinds.get(id(f.f_code))
+            if k is None:
+                k = self.classify(f)
+            if k == PROJECT:
+                return self.fq(id(f.f_code))
+            f = f.f_back
+        return None
+
+    def fq(self, key):
+        mod, qual = self.names[key][:2]
+        return f"{mod}.{qual}"
+
+    def special(self, frame, kind):
+        loc = frame.f_locals
+        if kind == SEND:
+            message = loc.get("message")
+            if not isinstance(message, dict) or "method" not in message:
+                return  # notifications
+            sender = self.nearest_project(frame.f_back) or "?"
+            with self.lock:
+                self.pending[id(message)] = (message, sender, message.get("method"))
+                while len(self.pending) > 2000:
+                    self.pending.popitem(last=False)
+        else:
+            endpoint, method = loc.get("endpoint"), loc.get("method")
+            func = getattr(type(endpoint), method, None)
+            while hasattr(func, "__wrapped__"):
+                func = func.__wrapped__
+            func = getattr(func, "__func__", func)
+            receiver = "?"
+            if hasattr(func, "__qualname__"):
+                receiver = f"{getattr(func, '__module__', '?')}.{func.__qualname__}"
+            sender = "?"
+            up = frame.f_back
+            incoming = up.f_locals.get("incoming") if up is not None else None
+            message = getattr(incoming, "message", None)
+            with self.lock:
+                hit = self.pending.pop(id(message), None)
+            if hit is not None and hit[0] is message:
+                sender = hit[1]
+            self.rpc[(sender, receiver, method)] += 1
+
+    # -- output -----------------------------------------------------------
+    def dump(self, path, argv):
+        names = self.names
+        merged = {}
+        for (a, b, v, line), count in list(self.edges.items()):
+            caller, callee = names[a], names[b]
+            via = None
+            if v:
+                vm, vq = names[v][:2]
+                via = f"{vm}:{vq}"
+            k = (f"{caller[0]}.{caller[1]}", f"{callee[0]}.{callee[1]}", via)
+            rec = merged.get(k)
+            if rec is None:
+                rec = merged[k] = {
+                    "caller": k[0], "callee": k[1], "via": via, "count": 0,
+                    "caller_file": caller[2], "callee_file": callee[2],
+                    "callee_line": callee[3], "sites": {},
+                    "ops": {}, "import_time": 0,
+                }
+            rec["count"] += count
+            rec["sites"][str(line)] = rec["sites"].get(str(line), 0) + count
+            op, importing = self.info.get((a, b, v, line), ("?", False))
+            rec["ops"][op] = rec["ops"].get(op, 0) + count
+            if importing:
+                rec["import_time"] += count
+        undelivered = collections.Counter()
+        for _msg, sender, method in self.pending.values():
+            undelivered[(sender, method)] += 1
+        out = {
+            "schema": SCHEMA,
+            "projects": sorted(self.projects),
+            "argv": argv,
+            "pid": os.getpid(),
+            "edges": list(merged.values()),
+            "rpc": [{"sender": s, "receiver": r, "method": m, "count": c}
+                    for (s, r, m), c in self.rpc.items()],
+            "rpc_undelivered": [{"sender": s, "method": m, "count": c}
+                                for (s, m), c in undelivered.items()],
+            "dropped": dict(self.dropped),
+        }
+        with open(path, "w") as fh:
+            json.dump(out, fh)
+
+
+# Optional C helper: a profile function that ignores every event but "call" and every
+# code object the recorder has declared uninteresting, and hands the rest to
+# _Recorder.on_call.  It cuts the profiler's overhead roughly in half; without a C
+# compiler the pure-Python profile function is used.
+_C_HELPER = r"""
+#include <Python.h>
+#include <frameobject.h>
+
+static PyObject *handler = NULL;
+static void **table = NULL;
+static Py_ssize_t size = 0, used = 0;
+
+static Py_ssize_t slot(void *p) {
+    size_t h = ((size_t)p >> 4) * 11400714819323198485ull;
+    Py_ssize_t i = (Py_ssize_t)(h & (size_t)(size - 1));
+    while (table[i] != NULL && table[i] != p) i = (i + 1) & (size - 1);
+    return i;
+}
+
+static int add(void *p) {
+    if (2 * (used + 1) > size) {
+        Py_ssize_t old = size; void **t = table;
+        size = size ? size * 2 : 1 << 16;
+        table = (void **)PyMem_Calloc((size_t)size, sizeof(void *));
+        if (table == NULL) { table = t; size = old; return -1; }
+        used = 0;
+        for (Py_ssize_t i = 0; i < old; i++)
+            if (t[i] != NULL) { table[slot(t[i])] = t[i]; used++; }
+        PyMem_Free(t);
+    }
+    Py_ssize_t i = slot(p);
+    if (table[i] == NULL) { table[i] = p; used++; }
+    return 0;
+}
+
+static int callback(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
+    if (what != PyTrace_CALL || handler == NULL) return 0;
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    if (size && table[slot(code)] == code) { Py_DECREF(code); return 0; }
+    PyObject *res = PyObject_CallOneArg(handler, (PyObject *)frame);
+    if (res == NULL) PyErr_Clear();
+    else { if (res == Py_True) add(code); Py_DECREF(res); }
+    Py_DECREF(code);
+    return 0;
+}
+
+static PyObject *install(PyObject *self, PyObject *h) {
+    if (h != Py_None) { Py_XINCREF(h); Py_XSETREF(handler, h); }
+    PyEval_SetProfile(callback, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *uninstall(PyObject *self, PyObject *unused) {
+    PyEval_SetProfile(NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"install", install, METH_O, "install(handler or None): profile this thread"},
+    {"uninstall", uninstall, METH_NOARGS, "stop profiling this thread"},
+    {NULL, NULL, 0, NULL}
+};
+static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "_recall_fast", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__recall_fast(void) { return PyModule_Create(&mod); }
+"""
+
+
+def _build_helper(directory):
+    """Compile the C helper into directory; return its path or None."""
+    import sysconfig
+    src = os.path.join(directory, "_recall_fast.c")
+    out = os.path.join(directory, "_recall_fast" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so"))
+    with open(src, "w") as fh:
+        fh.write(_C_HELPER)
+    cc = (sysconfig.get_config_var("CC") or "cc").split()
+    cmd = cc + ["-O2", "-shared", "-fPIC", "-I" + sysconfig.get_paths()["include"], src, "-o", out]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError:
+        return None
+    return out if done.returncode == 0 else None
+
+
+def _start_from_env():
+    """Called by the generated sitecustomize.py in every process of the command."""
+    out_dir = os.environ.get("RECALL_OUT_DIR")
+    projects = [p for p in os.environ.get("RECALL_PROJECTS", "").split(",") if p]
+    if not out_dir or not projects:
+        return
+    rec = _Recorder(projects)
+    argv = list(sys.argv)
+
+    def _finish():
+        sys.setprofile(None)
+        threading.setprofile(None)
+        path = os.path.join(out_dir, f"obs-{os.getpid()}.json")
+        try:
+            rec.dump(path, list(sys.argv) or argv)
+        except Exception as exc:  # report, do not mask the test result
+            sys.stderr.write(f"recall: could not write {path}: {exc!r}\n")
+
+    import atexit
+    atexit.register(_finish)
+    fast = None
+    helper = os.environ.get("RECALL_HELPER")
+    if helper:
+        try:
+            import importlib.util
+            spec = importlib.util.spec_from_file_location("_recall_fast", helper)
+            fast = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(fast)
+        except Exception as exc:
+            sys.stderr.write(f"recall: C helper unusable ({exc!r}), using sys.setprofile\n")
+            fast = None
+    if fast is None:
+        threading.setprofile(rec.profile)
+        sys.setprofile(rec.profile)
+        return
+
+    def _thread_start(frame, event, arg):  # first event of a new thread: switch to C
+        fast.install(None)
+
+    threading.setprofile(_thread_start)
+    fast.install(rec.on_call)
+
+
+_SITECUSTOMIZE = """\
+import importlib.util as _u, sys as _s
+_spec = _u.spec_from_file_location('_recall_profiler', {path!r})
+_m = _u.module_from_spec(_spec)
+_s.modules['_recall_profiler'] = _m
+_spec.loader.exec_module(_m)
+_m._start_from_env()
+"""
+
+
+def merge_observed(paths):
+    """Sum several observed files (per-process or per-run) into one structure."""
+    edges, rpc, undelivered, dropped = {}, collections.Counter(), collections.Counter(), collections.Counter()
+    meta = {"processes": 0, "projects": set(), "argv": []}
+    for path in paths:
+        with open(path) as fh:
+            data = json.load(fh)
+        if data.get("schema") != SCHEMA:
+            raise SystemExit(f"{path}: not a {SCHEMA} file")
+        meta["processes"] += data.get("processes", 1)
+        meta["projects"].update(data.get("projects", []))
+        meta["argv"].append(data.get("argv"))
+        for e in data["edges"]:
+            k = (e["caller"], e["callee"], e["via"])
+            rec = edges.get(k)
+            if rec is None:
+                rec = edges[k] = dict(e, count=0, sites={}, ops={}, import_time=0)
+            rec["count"] += e["count"]
+            rec["import_time"] += e.get("import_time", 0)
+            for field in ("sites", "ops"):
+                for name, c in e.get(field, {}).items():
+                    rec[field][name] = rec[field].get(name, 0) + c
+        for r in data["rpc"]:
+            rpc[(r["sender"], r["receiver"], r["method"])] += r["count"]
+        for r in data["rpc_undelivered"]:
+            undelivered[(r["sender"], r["method"])] += r["count"]
+        dropped.update(data.get("dropped", {}))
+    return {
+        "schema": SCHEMA,
+        "projects": sorted(meta["projects"]),
+        "processes": meta["processes"],
+        "argv": meta["argv"],
+        "edges": sorted(edges.values(), key=lambda e: (e["caller"], e["callee"], e["via"] or "")),
+        "rpc": [{"sender": s, "receiver": r, "method": m, "count": c}
+                for (s, r, m), c in sorted(rpc.items())],
+        "rpc_undelivered": [{"sender": s, "method": m, "count": c}
+                            for (s, m), c in sorted(undelivered.items())],
+        "dropped": dict(dropped),
+    }
+
+
+def cmd_record(args):
+    cmd = args.command
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        raise SystemExit("record: give the test command after --")
+    with tempfile.TemporaryDirectory(prefix="recall-") as tmp:
+        site_dir = os.path.join(tmp, "site")
+        out_dir = os.path.join(tmp, "out")
+        os.makedirs(site_dir)
+        os.makedirs(out_dir)
+        with open(os.path.join(site_dir, "sitecustomize.py"), "w") as fh:
+            fh.write(_SITECUSTOMIZE.format(path=os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [site_dir] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        env["RECALL_OUT_DIR"] = out_dir
+        env["RECALL_PROJECTS"] = ",".join(args.project)
+        helper = None if args.pure_python else _build_helper(tmp)
+        if helper:
+            env["RECALL_HELPER"] = helper
+        else:
+            print("recall: using the pure-Python profile function", file=sys.stderr)
+        rc = subprocess.call(cmd, env=env)
+        parts = sorted(glob.glob(os.path.join(out_dir, "obs-*.json")))
+        if not parts:
+            raise SystemExit(f"record: no process wrote observations (exit code {rc})")
+        merged = merge_observed(parts)
+    merged["command"] = cmd
+    merged["exit_code"] = rc
+    with open(args.output, "w") as fh:
+        json.dump(merged, fh, indent=0)
+    direct = sum(1 for e in merged["edges"] if e["via"] is None)
+    print(f"recall: {len(parts)} process(es), {len(merged['edges'])} edges "
+          f"({direct} direct), {sum(r['count'] for r in merged['rpc'])} rpc dispatches, "
+          f"command exit code {rc} -> {args.output}", file=sys.stderr)
+    return rc
+
+
+# ---------------------------------------------------------------------------
+# Compare.
+# ---------------------------------------------------------------------------
+
+_DUNDER = re.compile(r"^__\w+__$")
+
+
+class _Sources:
+    """Source text and per-function decorator info, looked up by project-relative path."""
+
+    def __init__(self, roots):
+        self.roots = roots
+        self.lines = {}
+        self.trees = {}
+
+    def path(self, rel, recorded=None):
+        for root in self.roots:
+            p = os.path.join(root, rel)
+            if os.path.exists(p):
+                return p
+        if recorded and os.path.exists(recorded):
+            return recorded
+        return None
+
+    def text(self, rel, recorded=None):
+        if rel not in self.lines:
+            p = self.path(rel, recorded)
+            try:
+                with open(p) as fh:
+                    self.lines[rel] = fh.read().splitlines()
+            except (OSError, TypeError):
+                self.lines[rel] = []
+        return self.lines[rel]
+
+    def tree(self, rel, recorded=None):
+        if rel not in self.trees:
+            try:
+                self.trees[rel] = ast.parse("\n".join(self.text(rel, recorded)))
+            except SyntaxError:
+                self.trees[rel] = None
+        return self.trees[rel]
+
+    def function_at(self, rel, line, recorded=None):
+        tree = self.tree(rel, recorded)
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if first <= line <= node.lineno:
+                    return node
+        return None
+
+
+def _rel(module, filename):
+    base = module.replace(".", "/")
+    if filename and filename.endswith("__init__.py"):
+        return base + "/__init__.py"
+    return base + ".py"
+
+
+def _caller_module(fq, known_nodes):
+    """Split a fully qualified name into module and qualname (longest node-free prefix)."""
+    parts = fq.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:i])
+        if head in known_nodes:
+            return head
+    return None
+
+
+def _fold_lambda(name):
+    while ".<locals>.<lambda>" in name:
+        name = name[: name.rindex(".<locals>.<lambda>")]
+    return name
+
+
+class _Graph:
+    def __init__(self, path):
+        with open(path) as fh:
+            g = json.load(fh)
+        if g.get("schema") != "tracer-graph/1":
+            raise SystemExit(f"{path}: not a tracer-graph/1 file")
+        self.nodes = {n["id"]: n for n in g["nodes"]}
+        self.pairs = collections.defaultdict(list)  # (source, target) -> [edge]
+        self.by_site = collections.defaultdict(list)  # "file:line" -> [edge]
+        self.out = collections.defaultdict(list)  # source -> [edge]
+        self.modules = set()
+        for e in g["edges"]:
+            self.pairs[(e["source"], e["target"])].append(e)
+            self.by_site[e["site"]].append(e)
+            self.out[e["source"]].append(e)
+        for n in g["nodes"]:
+            f = n["file"]
+            self.modules.add(f[:-3].replace("/", ".").removesuffix(".__init__"))
+
+
+_ATTR_OPS = {"LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR", "LOAD_METHOD"}
+_OPERATOR_OPS = {"BINARY_OP", "COMPARE_OP", "CONTAINS_OP", "BINARY_SUBSCR", "STORE_SUBSCR",
+                 "DELETE_SUBSCR", "UNARY_NOT", "UNARY_NEGATIVE", "UNARY_INVERT", "FORMAT_VALUE",
+                 "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_FORWARD_IF_FALSE",
+                 "POP_JUMP_BACKWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE",
+                 "JUMP_IF_TRUE_OR_POP", "JUMP_IF_FALSE_OR_POP", "IS_OP"}
+_ITER_OPS = {"FOR_ITER", "GET_ITER", "SEND", "YIELD_VALUE", "LIST_EXTEND", "LIST_TO_TUPLE",
+             "UNPACK_SEQUENCE", "UNPACK_EX", "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE",
+             "GET_YIELD_FROM_ITER"}
+
+
+def _op(e):
+    ops = e.get("ops") or {}
+    return max(ops, key=ops.get) if ops else "?"
+
+
+def _guess_cause(e, graph, src):
+    """A heuristic cause for a missed edge (docs/recall.md has a hand-checked sample).
+
+    Order: how the callee was entered (the caller's opcode: attribute access, operator,
+    iteration, with), then what the graph has from the caller, then the call site's text.
+    """
+    caller, callee = _fold_lambda(e["caller"]), e["callee"]
+    short = callee.rsplit(".", 1)[-1]
+    op = _op(e)
+    if e["via"] is not None:
+        top = e["via"].split(".", 1)[0].split(":", 1)[0]
+        if top == "unittest":
+            return "through a mock (side_effect/wraps)"
+        if top == "taskflow":
+            return "taskflow engine -> task (flow-task class)"
+        return f"through library frames ({top})"
+    if "<lambda>" in callee:
+        return "callee is a lambda (no lambda nodes in the graph)"
+    if callee not in graph.nodes:
+        return "callee not a graph node"
+    if caller not in graph.nodes:
+        return "caller not a graph node"
+    if e.get("import_time") and e["import_time"] >= e["count"]:
+        return "import time (decorator application, registration)"
+    if op in _ATTR_OPS and op != "LOAD_METHOD":
+        return "property/descriptor (attribute access, no call)"
+    if short == "__getattr__" or short == "__setattr__" or short == "__getattribute__":
+        return "property/descriptor (attribute access, no call)"
+    if op in _OPERATOR_OPS or (op == "BEFORE_WITH") or (
+            _DUNDER.match(short) and short not in ("__init__", "__call__", "__new__")
+            and op not in ("CALL", "PRECALL")):
+        return "implicit dunder (operator/protocol/with)"
+    if op in _ITER_OPS:
+        return "generator/iterator resumed by a consumer"
+    callee_rel = _rel(_module_of(callee, graph), e.get("callee_file"))
+    fn = src.function_at(callee_rel, e.get("callee_line") or 0, e.get("callee_file"))
+    if fn is not None:
+        decos = [ast.unparse(d) for d in fn.decorator_list]
+        if any(d in ("property", "cached_property") or d.endswith(
+                (".setter", ".getter", ".deleter", "cached_property")) for d in decos):
+            return "property/descriptor (attribute access, no call)"
+    caller_rel = _rel(_module_of(caller, graph), e.get("caller_file"))
+    lines = src.text(caller_rel, e.get("caller_file"))
+    site_lines = sorted(e["sites"], key=lambda x: -e["sites"][x])
+    line_no = int(site_lines[0]) if site_lines else 0
+    window = " ".join(x.strip() for x in lines[max(0, line_no - 1): line_no + 2]) if lines else ""
+    same_name = [x for x in graph.out.get(caller, [])
+                 if x["kind"] in ("call", "driver") and x["target"].rsplit(".", 1)[-1] == short]
+    if same_name:
+        return "resolved to another implementation (override/driver/fake)"
+    if "getattr(" in window:
+        return "dynamic getattr"
+    if short == "__init__":
+        cls = callee.rsplit(".", 2)[-2]
+        if "super(" in window:
+            return "super().__init__ not resolved"
+        if re.search(rf"\b{re.escape(cls)}\s*\(", window):
+            return "constructor call not resolved"
+        return "constructor through a class held in a variable/factory"
+    if re.search(rf"\b{re.escape(short)}\b", window) is None:
+        if "<locals>" in caller:
+            return "wrapper closure calls the wrapped function (closure variable)"
+        if "<locals>" in callee:
+            return "call of a closure returned by a factory"
+        return "call through a parameter/variable holding a function"
+    m = re.search(rf"([\w\.\]\)\[]+)\.{re.escape(short)}\b", window)
+    if m:
+        recv = m.group(1)
+        if recv in ("self", "cls"):
+            return "self-call not resolved (mixin/subclass method)"
+        if recv.startswith("super"):
+            return "super() call not resolved"
+        if recv.startswith("self."):
+            return "receiver class not inferable (self attribute)"
+        return "receiver class not inferable (local/parameter/return value)"
+    if re.search(rf"\b{re.escape(short)}\s*\(", window):
+        return "bare-name call not resolved (import alias/nested def)"
+    return "other (name passed as a value)"
+
+
+def _module_of(fq, graph):
+    node = graph.nodes.get(fq)
+    if node is not None:
+        return node["file"][:-3].replace("/", ".").removesuffix(".__init__")
+    parts = fq.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:i])
+        if head in graph.modules:
+            return head
+    return parts[0]
+
+
+def _pct(a, b):
+    return f"{100.0 * a / b:5.1f}%" if b else "  n/a"
+
+
+def cmd_compare(args):
+    obs = merge_observed(args.observed)
+    graph = _Graph(args.graph)
+    src = _Sources(args.src or [])
+    projects = obs["projects"]
+    call_kinds = {"call", "driver"}
+    result = {"projects": projects, "classes": {}}
+
+    def present(caller, callee, kinds=None):
+        for c in {caller, _fold_lambda(caller)}:
+            hits = graph.pairs.get((c, callee), [])
+            if kinds is not None:
+                hits = [h for h in hits if h["kind"] in kinds]
+            if hits:
+                return hits
+        return []
+
+    # ---- class 1: direct and collapsed calls ----------------------------
+    def add(table, key, e):
+        rec = table.get(key)
+        if rec is None:
+            rec = table[key] = dict(e, count=0, sites={}, ops={}, import_time=0, vias={})
+        rec["count"] += e["count"]
+        rec["import_time"] += e.get("import_time", 0)
+        for field in ("sites", "ops"):
+            for name, c in e.get(field, {}).items():
+                rec[field][name] = rec[field].get(name, 0) + c
+        if e["via"] is not None:
+            rec["vias"][e["via"]] = rec["vias"].get(e["via"], 0) + e["count"]
+
+    direct, collapsed, flows = {}, {}, {}
+    for e in obs["edges"]:
+        top_a, top_b = e["caller"].split(".", 1)[0], e["callee"].split(".", 1)[0]
+        if top_a not in projects or top_b not in projects:
+            continue
+        key = (e["caller"], e["callee"])
+        if (e["via"] or "").startswith("taskflow") and key[1].rsplit(".", 1)[-1] in ("execute", "revert"):
+            add(flows, key, e)
+        add(direct if e["via"] is None else collapsed, key, e)
+    union = {k: v for k, v in collapsed.items() if k not in direct}
+    union.update(direct)
+
+    # decorator convention: the graph links a call of a decorated function to the
+    # function itself, while the frames show caller -> wrapper closure -> function.
+    closure_out = collections.defaultdict(set)
+    for (a, b) in direct:
+        if "<locals>" in a:
+            closure_out[a].add(b)
+
+    def through_wrapper(a, b, e):
+        if "<locals>" not in b:
+            return False
+        reach, todo = set(), [b]
+        while todo and len(reach) < 50:
+            w = todo.pop()
+            for t in closure_out.get(w, ()):
+                if t not in reach:
+                    reach.add(t)
+                    if "<locals>" in t:
+                        todo.append(t)
+        lines = {int(x) for x in e["sites"]}
+        for edge in graph.out.get(_fold_lambda(a), []):
+            if edge["target"] in reach and edge["kind"] in call_kinds:
+                line = int(edge["site"].rsplit(":", 1)[1])
+                if any(abs(line - x) <= 2 for x in lines):
+                    return True
+        return False
+
+    def table(name, edges, found):
+        per = collections.defaultdict(lambda: [0, 0, 0, 0])
+        for (a, b), e in edges.items():
+            hit = found(a, b, e)
+            e["hit"] = hit
+            rows = [a.split(".", 1)[0], "all"]
+            if not (e["import_time"] and e["import_time"] >= e["count"]):
+                rows.append("all, runtime only")
+            for p in rows:
+                v = per[p]
+                v[0] += 1
+                v[1] += bool(hit)
+                v[2] += e["count"]
+                v[3] += e["count"] if hit else 0
+        result["classes"][name] = {p: {"edges": v[0], "found": v[1], "calls": v[2], "calls_found": v[3]}
+                                   for p, v in per.items()}
+        print(f"\n{name}")
+        print(f"  {'':18} {'edges':>7} {'found':>7} {'recall':>7}   {'calls':>10} {'weighted':>8}")
+        for p in sorted(per, key=lambda p: (p.startswith("all"), p)):
+            v = per[p]
+            print(f"  {p:18} {v[0]:7d} {v[1]:7d} {_pct(v[1], v[0]):>7}   {v[2]:10d} {_pct(v[3], v[2]):>8}")
+
+    print(f"observed: {len(obs['edges'])} edge records from {obs['processes']} process(es); "
+          f"dropped calls: {obs['dropped']}")
+    print("(runtime only: without edges seen only while a module was being imported;"
+          " weighted: by number of calls)")
+    table("1a. direct calls, raw frames (against call/driver edges)", direct,
+          lambda a, b, e: bool(present(a, b, call_kinds)))
+    table("1a'. direct calls, project decorator wrappers taken as the graph does", direct,
+          lambda a, b, e: bool(present(a, b, call_kinds)) or through_wrapper(a, b, e))
+    table("1b. direct + library-collapsed calls (any edge kind)", union,
+          lambda a, b, e: bool(present(a, b)) or through_wrapper(a, b, e))
+    by_via = collections.defaultdict(lambda: [0, 0])
+    for key, e in union.items():
+        if key in direct:
+            continue
+        top = max(e["vias"], key=e["vias"].get).split(":", 1)[0].split(".", 1)[0]
+        by_via[top][0] += 1
+        by_via[top][1] += bool(e["hit"])
+    print("  collapsed-only edges by the library skipped (edges, found):")
+    for top, (n, h) in sorted(by_via.items(), key=lambda kv: -kv[1][0]):
+        print(f"    {top:28} {n:6d} {h:6d} {_pct(h, n)}")
+    result["collapsed_by_library"] = {k: {"edges": v[0], "found": v[1]} for k, v in by_via.items()}
+    for key, e in direct.items():  # causes below are for the raw direct class
+        e["hit"] = bool(present(key[0], key[1], call_kinds))
+        e["wrapper_hit"] = through_wrapper(key[0], key[1], e)
+
+    # ---- class 2: RPC -----------------------------------------------------
+    rpc_kinds = {"rpc-cast", "rpc-call"}
+    pairs = collections.Counter()
+    for r in obs["rpc"]:
+        pairs[(r["sender"], r["receiver"])] += r["count"]
+    print("\n2. RPC pairs (client method that sent -> manager method that received)")
+    rpc_rows = []
+    per = collections.defaultdict(lambda: [0, 0])
+    for (s, r), c in sorted(pairs.items()):
+        hit = bool(present(s, r, rpc_kinds))
+        proj = r.split(".", 1)[0]
+        for p in (proj, "all"):
+            per[p][0] += 1
+            per[p][1] += hit
+        rpc_rows.append({"sender": s, "receiver": r, "count": c, "hit": hit})
+    for p in sorted(per, key=lambda p: (p == "all", p)):
+        print(f"  {p:8} pairs {per[p][0]:5d}  found {per[p][1]:5d}  recall {_pct(per[p][1], per[p][0])}")
+    for row in rpc_rows:
+        if not row["hit"]:
+            print(f"  MISSED {row['sender']} -> {row['receiver']} (x{row['count']})")
+    und = collections.Counter()
+    for r in obs["rpc_undelivered"]:
+        und[r["sender"].split(".", 1)[0]] += r["count"]
+    print(f"  messages sent on the fake transport but never dispatched: {dict(und)}")
+    result["classes"]["rpc"] = {p: {"pairs": v[0], "found": v[1]} for p, v in per.items()}
+    result["rpc_pairs"] = rpc_rows
+
+    # ---- class 3: flow tasks ---------------------------------------------
+    print("\n3. flow tasks (function that ran the engine -> task execute/revert)")
+    frows = []
+    fper = collections.defaultdict(lambda: [0, 0])
+    for (a, b), e in sorted(flows.items()):
+        hit = bool(present(a, b, {"flow-task"}))
+        any_hit = bool(present(a, b))
+        proj = a.split(".", 1)[0]
+        for p in (proj, "all"):
+            fper[p][0] += 1
+            fper[p][1] += hit
+        frows.append({"runner": a, "task": b, "count": e["count"], "hit": hit, "any_edge": any_hit})
+    for p in sorted(fper, key=lambda p: (p == "all", p)):
+        print(f"  {p:8} pairs {fper[p][0]:5d}  found {fper[p][1]:5d}  recall {_pct(fper[p][1], fper[p][0])}")
+    for row in frows:
+        if not row["hit"]:
+            print(f"  MISSED {row['runner']} -> {row['task']} (x{row['count']})")
+    result["classes"]["flow"] = {p: {"pairs": v[0], "found": v[1]} for p, v in fper.items()}
+    result["flow_pairs"] = frows
+
+    # ---- causes of misses ------------------------------------------------
+    causes = collections.defaultdict(list)
+    for (a, b), e in direct.items():
+        if e["hit"]:
+            continue
+        if e["wrapper_hit"]:
+            causes["decorator wrapper frame (graph links caller to the wrapped function)"].append(e)
+        else:
+            causes[_guess_cause(e, graph, src)].append(e)
+    print(f"\nmissed direct edges by guessed cause ({sum(len(v) for v in causes.values())} edges)")
+    for cause, items in sorted(causes.items(), key=lambda kv: -len(kv[1])):
+        calls = sum(i["count"] for i in items)
+        print(f"  {len(items):6d} {cause}  ({calls} calls)")
+        items.sort(key=lambda i: -i["count"])
+        for i in items[: args.sample]:
+            caller_rel = _rel(_module_of(_fold_lambda(i["caller"]), graph), i.get("caller_file"))
+            line = max(i["sites"], key=lambda s: i["sites"][s])
+            text = src.text(caller_rel, i.get("caller_file"))
+            code = text[int(line) - 1].strip() if 0 < int(line) <= len(text) else ""
+            print(f"         {caller_rel}:{line}  {i['caller']} -> {i['callee']}  (x{i['count']})")
+            if code:
+                print(f"             {code[:110]}")
+    result["missed_direct_by_cause"] = {
+        c: [{"caller": i["caller"], "callee": i["callee"], "count": i["count"],
+             "sites": i["sites"]} for i in items] for c, items in causes.items()}
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=1)
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="mode", required=True)
+    r = sub.add_parser("record", help="run a test command under the call recorder")
+    r.add_argument("-o", "--output", required=True, help="observed edges JSON to write")
+    r.add_argument("-p", "--project", action="append", required=True,
+                   help="top-level package of the project (repeatable): nova, cinder")
+    r.add_argument("--pure-python", action="store_true",
+                   help="do not build the C helper (slower, same result)")
+    r.add_argument("command", nargs=argparse.REMAINDER, help="-- test command ...")
+    c = sub.add_parser("compare", help="recall of a tracer export against observed edges")
+    c.add_argument("observed", nargs="+", help="observed JSON file(s) from record")
+    c.add_argument("-g", "--graph", required=True, help="tracer export JSON (tracer-graph/1)")
+    c.add_argument("--src", action="append", help="tree holding nova/..., cinder/... (repeatable)")
+    c.add_argument("--sample", type=int, default=3, help="missed edges shown per cause")
+    c.add_argument("--json", help="write the full comparison here")
+    args = ap.parse_args(argv)
+    if args.mode == "record":
+        return cmd_record(args)
+    return cmd_compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The newest releases (nova 34.0.0 + cinder 29.0.0): the same chains, with no release-specific code.
+
+``tests/data/chains_newest.json`` is the reference rewritten for these trees (checked line by line
+with ``scripts/verify_oracle.py``).  Marked ``real``: fetched once with pip and cached.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tracer import api
+
+pytestmark = pytest.mark.real
+
+HERE = Path(__file__).parent
+CHAINS = {c["id"]: c for c in json.loads((HERE / "data" / "chains_newest.json").read_text())["chains"]}
+
+
+@pytest.fixture(scope="module")
+def newest(real_cache):
+    return api.load(["nova==34.0.0", "cinder==29.0.0"], cache_dir=real_cache)
+
+
+@pytest.mark.parametrize("chain_id", sorted(CHAINS))
+def test_chain_hops_are_graph_edges(newest, chain_id):
+    missing = []
+    for hop in CHAINS[chain_id]["hops"]:
+        if hop.get("external"):
+            continue  # placement left the tree: its REST hop has no controller to land on (see the issue notes)
+        sites = {hop["site"], hop.get("site_expr_start", hop["site"])}
+        edges = newest.linker.edges(hop["caller"]) if hop["caller"] in newest.program.functions else ()
+        if not any(e.target == hop["callee"] and e.kind == hop["kind"] and e.site in sites for e in edges):
+            missing.append(hop["step"])
+    assert missing == []
+
+
+def test_rpc_sites_all_bound_in_cinder(newest):
+    rows = [r for r in api.rpc_table(newest) if r["client"].startswith("cinder.")]
+    sites = {r["site"] for r in rows}
+    assert len(sites) == 83  # the catalog's count for the newest cinder
+    assert not [r for r in rows if r.get("unresolved")]
+
+
+def test_rpc_sites_in_nova(newest):
+    rows = [r for r in api.rpc_table(newest) if r["client"].startswith("nova.")]
+    assert len({r["site"] for r in rows}) == 97  # the catalog's count for the newest nova
+    unresolved = {r["client"] for r in rows if r.get("unresolved")}
+    # BaseAPI's endpoint is added inline by Service.start(), which is not modelled (see the issue notes)
+    assert unresolved <= {"nova.baserpc.BaseAPI.ping", "nova.baserpc.BaseAPI.get_backdoor_port"}
