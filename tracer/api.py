@@ -90,8 +90,8 @@ def load(
     if not specs:
         specs, note = source.default_specs(Path.cwd())
     trees = [source.resolve(spec, cache_dir, progress=message) for spec in specs]
-    if clients:
-        trees += _client_trees(trees, cache_dir, message)
+    client_trees = _client_trees(trees, cache_dir, message) if clients else []
+    trees += client_trees
     files = []
     for tree in trees:
         files += [(tree.project, rel, path) for rel, path in source.python_files(tree, include_tests=include_tests)]
@@ -109,6 +109,7 @@ def load(
             entry_points.setdefault(group, {}).update(table)
     with _quiet_gc():
         program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
+        program.client_projects = {t.project for t in client_trees}
         linker = Linker(program)
         routes = linker.routes
     linked = time.perf_counter()

@@ -33,7 +33,7 @@ class Edge(NamedTuple):
     kind: str
     path: str
     line: int
-    confidence: str  # exact | possible | configured | candidate
+    confidence: str  # exact | possible | configured | candidate | callback | external
     meta: tuple  # sorted ((key, value), ...)
 
     @property
@@ -93,6 +93,8 @@ class Linker:
 
     def resolve(self, fq: str) -> tuple[tuple[Edge, ...], tuple[Unresolved, ...]]:
         hit = self._cache.get(fq)
+        if hit is None and fq not in self.p.functions:  # an external REST target: nothing inside
+            return (), ()
         if hit is None:
             hit = self._cache[fq] = self._resolve(fq)
         return hit
@@ -152,11 +154,18 @@ class Linker:
         The calls into the client library at that site are its plumbing and are dropped;
         calls within the caller's own project stay.
         """
+        if fn.project in self.p.client_projects:  # a client library's own plumbing is not a hop
+            return made
         clients: dict = {}
-        for request in self.requests.at_site(fq, site):
-            for route in self.requests.route_for(request):
-                clients.setdefault(route, []).append(request.client)
         rest: list[Edge] = []
+        for request in self.requests.at_site(fq, site):
+            routes = self.requests.route_for(request)
+            for route in routes:
+                clients.setdefault(route, []).append(request.client)
+            if not routes:
+                rest.append(self._external(fq, fn, site, request))
+        # several client versions may send the same request: keep one edge per target
+        rest = list({e.target: e for e in sorted(rest, key=lambda e: dict(e.meta)["client"])}.values())
         for route, via in sorted(clients.items()):
             # several client versions (v2, v3) may send the same request: name the newest-sorting one
             meta = (("action", route.action), ("client", max(via)), ("http", f"{route.method} {route.path}"),
@@ -164,8 +173,24 @@ class Linker:
             rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
         if not rest:
             return made
-        own = [e for e in made if self.p.functions[e.target].project == fn.project]
+        own = [e for e in made if e.target in self.p.functions and self.p.functions[e.target].project == fn.project]
         return own + rest
+
+    def _external(self, fq: str, fn, site, request) -> Edge:
+        """A request no indexed route answers: an edge to ``"<service>-api METHOD /path"`` (not a function).
+
+        The service is the client library's project (python-neutronclient -> neutron) or the
+        service type written where the HTTP client was made (``get_sdk_adapter("placement")``).
+        """
+        project = self.p.functions[request.client].project
+        service = request.service
+        if project != fn.project:
+            service = project.removeprefix("python-").removesuffix("client") or project
+        service = f"{service}-api" if service else "external"
+        label = f"{request.method} {request.path}"
+        meta = (("action", request.action), ("client", request.client), ("external", True), ("http", label),
+                ("service", service))
+        return Edge(fq, f"{service} {label}", "rest", fn.path, site.line, "external", meta)
 
     def _callbacks(self, fq: str, path: str, site) -> list[Edge]:
         """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""

@@ -35,6 +35,7 @@ class Request(NamedTuple):
     path: str  # "/volumes/{}/action": "{}" marks a part the client fills in at run time
     action: str | None  # the single key of the body, when there is one
     client: str  # the function whose verb call sends it
+    service: str | None = None  # the service type named where the HTTP client was made ("placement")
 
 
 Env = tuple  # ((name, ((expr, scope, env), ...)), ...): a parameter bound to what one call passed
@@ -52,7 +53,8 @@ class Requests:
         """What the call ``site`` in ``fq`` sends: itself a verb call on a path, or through another project's code."""
         direct = self._verb_call(fq, site, ())
         if direct:
-            return sorted(direct)
+            hint = self.service_hint(fq, site)
+            return sorted(r._replace(service=hint) for r in direct)
         project = self.p.functions[fq].project
         out: set[Request] = set()
         for callee, offset in self._callees(fq, site):
@@ -95,7 +97,7 @@ class Requests:
         url = site.args[0] if site.args else kwargs.get("url")
         if url is None:
             return set()
-        paths = sorted({_path(t) for t in self.texts(url, fq, env) if t.startswith("/")})
+        paths = sorted({p for p in (_path(t) for t in self.texts(url, fq, env) if t.startswith("/")) if _named(p)})
         if not paths:
             return set()
         body = kwargs.get("body", kwargs.get("json"))
@@ -114,6 +116,59 @@ class Requests:
             elif param.default is not None:
                 bound.append((param.name, ((param.default, callee, ()),)))
         return tuple(bound)
+
+    # -- which service a direct request goes to ---------------------------------
+    def service_hint(self, fq: str, site, depth: int = 0) -> str | None:
+        """The service type written where the receiver's HTTP client was made.
+
+        ``self.get(url)`` -> ``SchedulerReportClient.get`` -> ``self._client.get(url)``, and
+        ``self._client = self._create_client()`` returns ``utils.get_sdk_adapter("placement", ...)``:
+        the first string argument (or ``service_type=``) of the call that made the client.
+        """
+        if site.func[0] != "a" or depth > 2:
+            return None
+        hint = self._made_with(site.func[1], fq, 0)
+        if hint:
+            return hint
+        verb = site.func[2]
+        for callee, _ in self._callees(fq, site):  # an in-project wrapper: look at its own verb call
+            for inner in self.p.functions[callee].calls():
+                if last_name(inner.func) == verb:
+                    hint = self.service_hint(callee, inner, depth + 1)
+                    if hint:
+                        return hint
+        return None
+
+    def _made_with(self, expr: tuple, scope: str, depth: int) -> str | None:
+        if depth > MAX_NAME_HOPS:
+            return None
+        tag = expr[0]
+        if tag == "c":
+            kwargs = dict((k, v) for k, v in expr[3] if k)
+            first = kwargs.get("service_type", expr[2][0] if expr[2] else None)
+            if first is not None and first[0] == "s" and first[1].isidentifier():
+                return first[1]
+            for v in sorted(self.r.eval(expr[1], scope)):
+                fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
+                for ret in dict.fromkeys(fn.facts.returns) if fn else ():
+                    hint = self._made_with(ret, fn.fq, depth + 1)
+                    if hint:
+                        return hint
+            return None
+        if tag == "u":
+            return next((h for e in expr[1] if (h := self._made_with(e, scope, depth + 1))), None)
+        if tag == "n" and not self.r.is_parameter(expr[1], scope):
+            return next((h for e, where in self.r.bound_exprs(expr[1], scope)
+                         if (h := self._made_with(e, where, depth + 1))), None)
+        if tag == "a" and expr[1][0] == "n":
+            owner = self.r.owner_class(self.p.functions.get(scope))
+            if owner and self.r.is_parameter(expr[1][1], scope):  # self.x: what the class assigns to it
+                for k in self.p.mro(owner):
+                    for method, value in self.r.self_assigns(k).get(expr[2], ()):
+                        hint = self._made_with(value, method, depth + 1)
+                        if hint:
+                            return hint
+        return None
 
     # -- evaluation under a binding ------------------------------------------
     def _exprs(self, expr: tuple, scope: str, env: Env, hops: int = 0) -> list[tuple]:
@@ -141,9 +196,8 @@ class Requests:
             if tag == "s":
                 out.add(e[1])
             elif tag == "%":
-                args = list(e[2][1]) if e[2][0] == "l" else [e[2]]
                 one = lambda a: self._one(a, where, en, depth + 1)  # noqa: E731
-                out |= {fill_percent(t, args, one) for t in self.texts(e[1], where, en, depth + 1)}
+                out |= {fill_percent(t, e[2], one) for t in self.texts(e[1], where, en, depth + 1)}
             elif tag == "f":
                 out.add("".join(p[1] if p[0] == "s" else self._one(p, where, en, depth + 1) for p in e[1]))
             elif tag == "+":
@@ -186,9 +240,22 @@ class Requests:
 
 
 def _path(text: str) -> str:
-    """The path part of a URL template, with unknown parts as ``{}``."""
-    path = text.split("?", 1)[0].rstrip("/") or "/"
+    """The path part of a URL template, with unknown parts as ``{}``.
+
+    An unknown part right after a name ("/volumes" + detail + query string) may hold more
+    path or a query: the path stops at the name.
+    """
+    path = text.split("?", 1)[0]
+    tail = re.match(r"^(/[^\x00]*?[A-Za-z0-9_-])\x00", path)
+    if tail and not tail.group(1).endswith("/"):
+        path = tail.group(1)
+    path = path.rstrip("/") or "/"
     return re.sub(r"[^/]*\x00[^/]*", "{}", path)
+
+
+def _named(path: str) -> bool:
+    """A path with at least one literal segment (``/{}`` alone names nothing)."""
+    return any(seg and seg != "{}" for seg in path.split("/"))
 
 
 def _prefix_len(route_path: str, want: list[str]) -> int | None:

@@ -61,6 +61,7 @@ class Klass:
 class Program:
     def __init__(self, modules: list[tuple[str, ModuleFacts]], entry_points: dict | None = None) -> None:
         self.entry_points: dict[str, dict[str, str]] = entry_points or {}  # group -> name -> "module:attr"
+        self.client_projects: set[str] = set()  # client libraries read for their HTTP requests only
         self.modules: dict[str, ModuleFacts] = {}
         self.module_project: dict[str, str] = {}
         self.functions: dict[str, Function] = {}

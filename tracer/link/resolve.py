@@ -223,10 +223,8 @@ class Resolver:
 
     def _percent(self, expr: tuple, scope: str) -> Values:
         """``"%s/x" % y``: each conversion takes its argument's one known text, else ``WILD``."""
-        right = expr[2]
-        args = list(right[1]) if right[0] == "l" else [right]
         one = lambda arg: self._one_text(arg, scope)  # noqa: E731
-        return frozenset(("str", fill_percent(text, args, one)) for text in templates(self.eval(expr[1], scope)))
+        return frozenset(("str", fill_percent(text, expr[2], one)) for text in templates(self.eval(expr[1], scope)))
 
     def _fstring(self, expr: tuple, scope: str) -> Values:
         return frozenset({("str", "".join(p[1] if p[0] == "s" else self._one_text(p, scope) for p in expr[1]))})
@@ -525,13 +523,13 @@ class Resolver:
     def _iattr(self, cls: str, attr: str) -> Values:
         out: set[Value] = set()
         for k in self.p.mro(cls):
-            for method, expr in self._self_assigns(k).get(attr, ()):
+            for method, expr in self.self_assigns(k).get(attr, ()):
                 out |= self.eval(expr, method)
             if out:
                 break
         return frozenset(out)
 
-    def _self_assigns(self, cls: str) -> dict[str, list]:
+    def self_assigns(self, cls: str) -> dict[str, list]:
         hit = self._inst_attrs.get(cls)
         if hit is not None:
             return hit
@@ -711,15 +709,22 @@ def _base_exprs(bases: tuple) -> list[tuple]:
     return out
 
 
-def fill_percent(text: str, args: list, one) -> str:
-    """``text % args``: each conversion takes ``one(arg)`` (a text, or ``WILD`` when unknown)."""
+def fill_percent(text: str, right: tuple, one) -> str:
+    """``text % right``: each conversion takes ``one(arg)`` (a text, or ``WILD`` when unknown).
+
+    ``right`` is the recorded right-hand side: a tuple display, a dict display (for
+    ``%(name)s``), or one value.
+    """
+    args = list(right[1]) if right[0] == "l" else [right]
+    mapping = {k[1]: v for k, v in right[1] if k[0] == "s"} if right[0] == "d" else {}
     pieces = iter(args)
 
     def fill(m: re.Match) -> str:
         if m.group(0) == "%%":
             return "%"
         if m.group(1):  # %(name)s takes a mapping
-            return WILD
+            arg = mapping.get(m.group(1)[1:-1])
+            return WILD if arg is None else one(arg)
         arg = next(pieces, None)
         return WILD if arg is None else one(arg)
 
