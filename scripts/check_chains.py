@@ -16,6 +16,9 @@ from tracer import api
 from tracer.graph.trace import TraceOptions
 
 
+ERROR_PATHS = {"nova-attach-volume-legacy", "nova-boot-reschedule-build-instances"}
+
+
 def entry_of(chain: dict) -> str:
     """The chain's REST entry as typed on the command line, or its controller for an internal entry."""
     e = chain["entry"]
@@ -25,7 +28,10 @@ def entry_of(chain: dict) -> str:
 
 
 def trace_report(ws, chain: dict) -> tuple[int, list[str], int]:
-    t = api.trace(ws, entry_of(chain), TraceOptions(drivers=("libvirt", "rbd")))
+    # the legacy attach runs in the except handler of attachment_create (CinderAPIVersionNotAvailable);
+    # the reschedule starts in the handler of RescheduledException: both are error paths
+    errors = chain["id"] in ERROR_PATHS
+    t = api.trace(ws, entry_of(chain), TraceOptions(drivers=("libvirt", "rbd"), errors=errors))
     got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
     missing = [f"  step {h['step']:>2} {h['kind']:<9} {h['caller']} -> {h['callee']} @ {h['site']}"
                for h in chain["hops"]

@@ -148,12 +148,15 @@ def _entry(chain: dict) -> str:
 @pytest.mark.parametrize("chain_id", ALL_CHAINS)
 def test_every_hop_is_in_the_default_trace_of_the_chain_entry(stein, seed_chains, chain_id):
     chain = seed_chains[chain_id]
-    t = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt", "rbd")))
+    # the legacy attach is the except-handler fallback of attachment_create, and the reschedule starts in
+    # the handler of RescheduledException: error paths, which the skeleton shows only on request
+    errors = chain_id in ("nova-attach-volume-legacy", "nova-boot-reschedule-build-instances")
+    t = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt", "rbd"), errors=errors))
     got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
     missing = [h["step"] for h in chain["hops"]
                if not any((h["caller"], h["callee"], h["kind"], s) in got for s in _sites(h))]
     assert missing == []
-    assert t.view == "skeleton" and len(t.hops) < 600
+    assert t.view == "skeleton" and len(t.hops) < 450
 
 
 def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):
@@ -175,3 +178,16 @@ def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):
 def test_placement_is_its_own_api_service_in_stein(export):
     rest = [e for e in export["edges"] if e["kind"] == "rest" and e["target"].startswith("nova.api.openstack.placement.")]
     assert rest and {e["service"] for e in rest} == {"nova-placement-api"}
+
+
+def test_error_paths_are_left_out_of_the_skeleton_unless_asked(stein, seed_chains):
+    chain = seed_chains["nova-attach-volume-legacy"]
+    plain = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt",)))
+    # reserve_volume in the handler of CinderAPIVersionNotAvailable (another, normal branch calls it too)
+    fallback = ("nova.compute.api.API._check_attach_and_reserve_volume", "nova.volume.cinder.API.reserve_volume",
+                "nova/compute/api.py:4169")
+    assert fallback not in {(h.caller, h.callee, h.site) for h in plain.hops}
+    edge = next(e for e in stein.linker.edges(fallback[0]) if e.target == fallback[1] and e.site == fallback[2])
+    assert dict(edge.meta)["on_error"] is True
+    with_errors = api.trace(stein, _entry(chain), TraceOptions(drivers=("libvirt",), errors=True))
+    assert fallback in {(h.caller, h.callee, h.site) for h in with_errors.hops}

@@ -91,13 +91,14 @@ def trace(
     aggregate: Optional[str] = typer.Option(None, "--aggregate", help="draw classes or modules instead of functions: class|module"),
     depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
+    errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Trace one operation through the services."""
     ws = _load(source, debug)
     try:
-        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ())))
+        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()), errors=errors))
     except EntryError as exc:
         _fail(exc, debug)
     if fmt is TraceFormat.json:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class Import(NamedTuple):
@@ -50,6 +50,7 @@ class CallSite(NamedTuple):
     line: int  # the line of the callee's name token
     col: int
     arg_lines: tuple = ()  # line of each argument: positional first, then keyword, in source order
+    on_error: bool = False  # made inside an ``except`` handler: an error path
 
 
 class Assign(NamedTuple):

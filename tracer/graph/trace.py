@@ -62,6 +62,7 @@ class TraceOptions:
     full: bool = False
     depth: int | None = None
     drivers: tuple[str, ...] = ()  # at a driver call, pick the implementation whose name contains one of these
+    errors: bool = False  # follow calls made in except handlers too (the skeleton leaves error paths out)
 
 
 class Tracer:
@@ -72,6 +73,8 @@ class Tracer:
     # -- exploring ---------------------------------------------------------
     def chosen_edges(self, fq: str, opts: TraceOptions) -> list[Edge]:
         edges = self.l.edges(fq)
+        if not (opts.full or opts.errors):
+            edges = [e for e in edges if ("on_error", True) not in e.meta]
         out: list[Edge] = []
         drivers: dict[tuple, list[Edge]] = {}
         for e in edges:

@@ -118,6 +118,8 @@ class Linker:
                 self.r.reset_active()
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
                 continue
+            if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
+                made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
             if made:
                 edges.extend(made)
             elif not any(v[0] in ("ext", "exti", "str", "cfg") for v in values):

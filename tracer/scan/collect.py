@@ -102,6 +102,8 @@ class _Collector(cst.CSTVisitor):
         super().__init__()
         self.lines = lines
         self.module = module
+        self.handlers = 0  # except handlers around the current statement, in this def
+        self._outer_handlers: list[int] = []
         self.is_package = is_package
         self.last_line = 1
         self.stack: list[_Scope] = [_Scope("module", MODULE_SCOPE)]
@@ -175,6 +177,8 @@ class _Collector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         top = self.stack[-1]
+        self._outer_handlers.append(self.handlers)
+        self.handlers = 0
         line, end = self._def_lines(node, node.name)
         scope = _Scope("function", self._qualname(node.name.value), line=line)
         scope.end_line = end
@@ -186,6 +190,13 @@ class _Collector(cst.CSTVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions.append(self.stack.pop().as_function())
+        self.handlers = self._outer_handlers.pop()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.handlers += 1
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.handlers -= 1
 
     # -- imports -----------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -275,7 +286,7 @@ class _Collector(cst.CSTVisitor):
         token = func.attr if isinstance(func, cst.Attribute) else func
         line, col, arg_lines = self._call_pos(node, token)
         args, kwargs = call_args(node)
-        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col, arg_lines))
+        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0))
         self._maybe_option(func, args, kwargs, line)
 
     def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:
