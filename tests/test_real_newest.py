@@ -61,3 +61,19 @@ def test_cinder_calls_nova_through_novaclient(newest):
     edges = newest.linker.edges("cinder.compute.nova.API._send_events")
     assert ("rest", "nova.api.openstack.compute.server_external_events.ServerExternalEventsController.create") in {
         (e.kind, e.target) for e in edges}
+
+
+@pytest.mark.parametrize("chain_id", sorted(CHAINS))
+def test_every_hop_is_in_the_default_trace(newest, chain_id):
+    from tracer.graph.trace import TraceOptions
+
+    chain = CHAINS[chain_id]
+    e = chain["entry"]
+    entry = f"{e['http_method']} {e['path']} {e.get('action', '')}".strip() if "http_method" in e else e["controller"]
+    errors = chain_id in ("nova-attach-volume-legacy", "nova-boot-reschedule-build-instances")  # error paths
+    t = api.trace(newest, entry, TraceOptions(drivers=("libvirt", "rbd"), errors=errors))
+    got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
+    missing = [h["step"] for h in chain["hops"]
+               if not any((h["caller"], h["callee"], h["kind"], s) in got
+                          for s in {h["site"], h.get("site_expr_start", h["site"])})]
+    assert missing == []

@@ -113,7 +113,8 @@ class Tracer:
 
     def _database_paths(self, g: nx.MultiDiGraph, keep: set[str]) -> set[str]:
         """Database access a few calls under a kept function (``_parse_connection_options`` reading the
-        QoS specs): the path to it is kept.  Farther away it would flood the skeleton."""
+        QoS specs): the path to it is kept.  Farther away it would flood the skeleton.  The database is a
+        module an oslo.db backend proxy stands for, or a function that opens an enginefacade transaction."""
         backend = self.l.r.backend_modules
         found: set[str] = set()
         for start in sorted(keep):
@@ -126,14 +127,28 @@ class Tracer:
                         if v in parent:
                             continue
                         parent[v] = u
-                        if v.rsplit(".", 1)[0] in backend:
+                        if v.rsplit(".", 1)[0] in backend or self._opens_transaction(v):
                             while v is not None:
                                 found.add(v)
                                 v = parent[v]
-                        else:
+                        elif self._on_own_path(start, v):
                             nxt.append(v)
                 level = nxt
         return found
+
+    def _on_own_path(self, start: str, fq: str) -> bool:
+        """The way to the database runs through the start's own class or plain functions, not through
+        other objects (nova's versioned objects would bring every ``instance.save()`` along)."""
+        fn = self.l.p.functions.get(fq)
+        if fn is None:
+            return False
+        own = self.l.p.functions[start].cls if start in self.l.p.functions else None
+        return fn.cls is None or fn.cls == own
+
+    def _opens_transaction(self, fq: str) -> bool:
+        """An oslo.db enginefacade function: decorated ``@<context manager>.reader`` / ``.writer``."""
+        fn = self.l.p.functions.get(fq)
+        return fn is not None and any(d[0] == "a" and d[2] in ("reader", "writer") for d in fn.facts.decorators)
 
     def _interesting(self, e: Edge) -> bool:
         if e.kind in SKELETON_KINDS:

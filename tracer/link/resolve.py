@@ -484,6 +484,23 @@ class Resolver:
             return frozenset({("drvm" if v[0] == "drv" else "bound", method, cls)})
         out = set(self.instance_attr_values(cls, attr))
         out |= self.class_level(cls, attr)
+        if not out and not attr.startswith("__"):
+            out |= self._delegated(v, attr)
+        return frozenset(out)
+
+    def _delegated(self, v: Value, attr: str) -> Values:
+        """``__getattr__`` that returns ``getattr(self.inner, name)`` (maybe wrapped): ``inner``'s attribute."""
+        hook = self.p.lookup_method(v[1], "__getattr__")
+        fn = self.p.functions.get(hook) if hook else None
+        if fn is None or len(fn.facts.params) < 2:
+            return EMPTY
+        name = fn.facts.params[1].name
+        out: set[Value] = set()
+        for site in fn.calls():
+            if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", name):
+                for inner in self.eval(site.args[0], fn.fq):
+                    if inner != v:
+                        out |= self.attribute(inner, attr)
         return frozenset(out)
 
     def _class_attr(self, cls: str, attr: str) -> Values:

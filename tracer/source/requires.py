@@ -3,10 +3,10 @@
 Stage: source.  Must not import libcst, networkx or any other tracer stage.
 
 nova calls cinder through python-cinderclient, cinder calls nova through
-python-novaclient: a requirement named ``python-<project>client`` or
-``<project>client``, where ``<project>`` is another tree being read, is that
-project's client library.  Reading it lets the REST hops cross into the
-callee's controllers.  The version taken is the lowest the requirement allows
+python-novaclient, nova calls neutron through python-neutronclient: a
+requirement named ``python-<service>client`` is that service's client library.
+Reading it lets the REST hops cross into the callee's controllers (when the
+callee is a tree being read) or name the request (an external hop).  The version taken is the lowest the requirement allows
 (deterministic, and the oldest API the tree says it works with); an explicit
 ``--source python-cinderclient==X`` wins.
 """
@@ -36,17 +36,33 @@ def requirements(tree: SourceTree) -> list[tuple[str, str]]:
     return out
 
 
+_CLIENT = re.compile(r"^python-([a-z]+)client$")
+
+
 def client_specs(trees: list[SourceTree]) -> list[tuple[str, str]]:
-    """(spec, why) for each client library one tree requires to talk to another tree being read."""
+    """(spec, why) for each OpenStack client library (``python-<service>client``) a tree requires.
+
+    A client of a tree being read lets its REST hops land on that tree's controllers; a client of
+    another service (python-neutronclient) still names the request, which becomes an external hop.
+    """
     projects = {_normal(t.project) for t in trees}
-    out: dict[str, str] = {}
+    wanted: dict[str, list] = {}
     for tree in trees:
         for name, specifier in requirements(tree):
-            callee = next((p for p in projects if name in (f"python-{p}client", f"{p}client")), None)
+            m = _CLIENT.match(name)
             lower = _LOWER.search(specifier)
-            if callee and callee != _normal(tree.project) and name not in projects and lower:
-                out.setdefault(f"{name}=={lower.group(1)}", f"{tree.project}'s client for {callee}")
-    return sorted(out.items())
+            if m and m.group(1) != _normal(tree.project) and name not in projects and lower:
+                wanted.setdefault(name, []).append((_version_key(lower.group(1)), lower.group(1), tree.project))
+    out = []
+    for name, asks in sorted(wanted.items()):
+        version = max(asks)[1]  # one version per client: the highest lower bound satisfies every tree
+        users = " and ".join(sorted({who for _, _, who in asks}))
+        out.append((f"{name}=={version}", f"{users}'s client for {_CLIENT.match(name).group(1)}"))
+    return out
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in re.split(r"[.]", version))
 
 
 def _normal(name: str) -> str:
