@@ -12,7 +12,8 @@ topic is the ``topic=`` argument (else the binary); its manager is the
 ``manager=`` argument, else a module-level dict mapping binaries to class
 paths, else the default of the ``<suffix>_manager`` option.  Endpoints are the
 manager plus whatever its ``__init__`` appends to ``additional_endpoints``,
-each under its class-level ``target``'s namespace.
+each under its class-level ``target``'s namespace, plus the non-manager
+endpoints the service start hands to ``get_server`` (nova's ``BaseRPCAPI``).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from tracer.link.program import MODULE_BODY
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.values import STRING_KINDS, strings
+
+SERVER_FACTORIES = ("get_server", "get_rpc_server")  # oslo.messaging (and the projects' rpc.py wrappers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,25 @@ class RpcBinder:
                     svc = self._service(binary, kw, module_scope)
                     if svc:
                         found[binary] = (weight, svc)
-        return [found[b][1] for b in sorted(found)]
+        services = [found[b][1] for b in sorted(found)]
+        common = self._server_endpoints({svc.manager for svc in services})
+        return [Service(s.binary, s.topic, s.manager, tuple(dict.fromkeys(s.endpoints + common))) for s in services]
+
+    def _server_endpoints(self, managers: set[str]) -> tuple:
+        """Endpoints a service's start adds beside its manager: ``get_server(target, [self.manager,
+        BaseRPCAPI(...)])`` serves ``BaseRPCAPI`` (namespace ``baseapi``) in every service."""
+        out = []
+        for fq in sorted(self.p.functions):
+            for site in self.p.functions[fq].calls():
+                if last_name(site.func) not in SERVER_FACTORIES:
+                    continue
+                kw = dict((k, v) for k, v in site.kwargs if k)
+                expr = kw.get("endpoints", site.args[1] if len(site.args) > 1 else None)
+                for v in sorted(self.r.eval(expr, fq)) if expr else ():
+                    is_manager = any(m in self.p.mro(v[1]) or v[1] in self.p.mro(m) for m in managers) if v[0] == "inst" else True
+                    if not is_manager and self._namespace(v[1]) is not None:
+                        out.append((v[1], self._namespace(v[1])))
+        return tuple(dict.fromkeys(out))
 
     def _plain_strings(self, expr: tuple, scope: str) -> list[str]:
         return strings(self.r.eval(expr, scope))
