@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--entry", default="create_volume")
     opts = parser.parse_args()
     trees = [source.resolve(s, source.cache_root()) for s in opts.sources]
+    # the client libraries the trees require are read too (tracer.api.load): same files on both sides
+    trees += [source.resolve(spec, source.cache_root()) for spec, _ in source.client_specs(trees)]
     files = [p for t in trees for _, p in source.python_files(t)]
     base = baseline(files)
     src_args = [a for s in opts.sources for a in ("-s", s)]

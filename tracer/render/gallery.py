@@ -72,8 +72,11 @@ def _name(entry: str) -> str:
     return re.sub(r"[^\w.-]+", "-", stem).strip("-")
 
 
-def options_for(entry: str) -> TraceOptions:
-    return TraceOptions(drivers=DRIVERS.get(entry.split(".", 1)[0], ()))
+def options_for(item: Item) -> TraceOptions:
+    """The project's usual driver; error paths too when the entry is not a REST route (the reschedule
+    starts in the handler of a failed build)."""
+    internal = not any(http_label(c) for c in item.chains)
+    return TraceOptions(drivers=DRIVERS.get(item.entry.split(".", 1)[0], ()), errors=internal)
 
 
 def build_gallery(ws: api.Workspace, out_dir: Path, chains: Iterable[dict]) -> list[Item]:
@@ -88,7 +91,7 @@ def build_gallery(ws: api.Workspace, out_dir: Path, chains: Iterable[dict]) -> l
 
 
 def _draw(ws: api.Workspace, out_dir: Path, item: Item) -> Item:
-    t = api.trace(ws, item.entry, options_for(item.entry))
+    t = api.trace(ws, item.entry, options_for(item))
     if t.entry_label == t.entry:  # traced by qualified name: title it with the request
         t = replace(t, entry_label=item.label)
     where = definition_sites(ws.program, t)
