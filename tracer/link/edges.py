@@ -201,12 +201,30 @@ class Linker:
         for i, arg in enumerate(args):
             if arg[0] not in ("n", "a") or (arg[0] == "n" and self.r.is_parameter(arg[1], fq)):
                 continue  # a parameter passed on: its own callers carry the edge
+            if last_name(arg) not in self.p.by_name or not self._names_code(arg, fq):
+                continue  # cannot be a function of the program (and cheap to tell)
             line = site.arg_lines[i] if i < len(site.arg_lines) else site.line
             for v in sorted(self.r.eval(arg, fq)):
                 if v[0] in ("fn", "bound") and v[1] in self.p.functions:
                     meta = (("via", render_expr(site.func)),)
                     out.append(Edge(fq, v[1], "call", path, line, "callback", meta))
         return out
+
+    def _names_code(self, arg: tuple, fq: str) -> bool:
+        """``f`` bound by a def or an import, or ``self.m`` / ``module.f``: what a callback is written as."""
+        name = arg[1] if arg[0] == "n" else arg[1][1] if arg[1][0] == "n" else None
+        if name is None:
+            return False
+        fn = self.p.functions.get(fq)
+        while fn is not None:
+            sources = self.r.locals_of(fn.fq).get(name)
+            if sources:
+                kinds = {kind for kind, _ in sources}
+                if arg[0] == "a" and kinds == {"param"}:  # self.m, cls.m: the first parameter of a method
+                    return fn.cls is not None and fn.facts.params[:1] and fn.facts.params[0].name == name
+                return bool(kinds & {"def", "import"})
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        return True  # a module-level name: a def, an import or a global
 
     def _driver_edges(self, fq: str, path: str, site, v) -> list[Edge]:
         method, cls = v[1], v[2]

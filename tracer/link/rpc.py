@@ -133,11 +133,22 @@ class RpcBinder:
                     continue
                 kw = dict((k, v) for k, v in site.kwargs if k)
                 expr = kw.get("endpoints", site.args[1] if len(site.args) > 1 else None)
-                for v in sorted(self.r.eval(expr, fq)) if expr else ():
+                for v in self._constructed(expr, fq) if expr else ():
                     is_manager = any(m in self.p.mro(v[1]) or v[1] in self.p.mro(m) for m in managers) if v[0] == "inst" else True
                     if not is_manager and self._namespace(v[1]) is not None:
                         out.append((v[1], self._namespace(v[1])))
         return tuple(dict.fromkeys(out))
+
+    def _constructed(self, expr: tuple, scope: str) -> list:
+        """The objects built in the endpoints list itself (``[self.manager, BaseRPCAPI(...)]``), read
+        from the list display: the manager is known already and costly to re-derive."""
+        displays = [expr] if expr[0] == "l" else [e for e, _ in self.r.bound_exprs(expr[1], scope)] if expr[0] == "n" else []
+        found: set = set()
+        for display in displays:
+            for element in display[1] if display[0] == "l" else ():
+                if element[0] == "c":
+                    found |= self.r.eval(element, scope)
+        return sorted(found)
 
     def _plain_strings(self, expr: tuple, scope: str) -> list[str]:
         return strings(self.r.eval(expr, scope))
