@@ -203,3 +203,13 @@ def test_rpc_sites_bound_or_explained(stein):
     assert len({r["site"] for r in nova}) >= 181  # the catalog counts 181
     # only cells v1 stays open: a method name forwarded from the message, and the inter-cell transport
     assert {r["client"].rsplit(".", 2)[0] for r in nova if r.get("unresolved")} == {"nova.cells.messaging", "nova.cells.rpc_driver"}
+
+
+def test_flow_revert_edges_are_error_paths_in_reverse_order(stein, seed_chains):
+    hops = [h for h in seed_chains["cinder-create-volume"]["hops"] if h["kind"] == "flow-task"]
+    runner = hops[-1]["caller"]  # the manager flow's engine run
+    reverts = [e for e in stein.linker.edges(runner) if e.kind == "flow-task" and dict(e.meta).get("phase") == "revert"]
+    assert reverts and all(dict(e.meta)["on_error"] is True for e in reverts)
+    orders = [dict(e.meta)["order"] for e in reverts]
+    assert orders == sorted(orders, reverse=True)
+    assert any(e.target.endswith("OnFailureRescheduleTask.revert") for e in reverts)

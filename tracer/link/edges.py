@@ -257,10 +257,17 @@ class Linker:
     def _flow_edges(self, fq: str, path: str, site, flow_fn: str) -> list[Edge]:
         out = []
         fpath = self.p.functions[flow_fn].path
-        for t in self.flows.tasks(flow_fn):
+        tasks = self.flows.tasks(flow_fn)
+        for t in tasks:
             if t.execute:
                 meta = (("added_at", f"{fpath}:{t.added_at}"), ("flow", flow_fn), ("order", t.order), ("task", t.task))
                 out.append(Edge(fq, t.execute, "flow-task", path, site.line, "exact", meta))
+        # when a task fails, taskflow reverts the ones that ran, last first: an error path
+        for t in reversed(tasks):
+            if t.revert:
+                meta = (("added_at", f"{fpath}:{t.added_at}"), ("flow", flow_fn), ("on_error", True),
+                        ("order", t.order), ("phase", "revert"), ("task", t.task))
+                out.append(Edge(fq, t.revert, "flow-task", path, site.line, "exact", meta))
         return out
 
     def _reason(self, site, fq: str, values) -> str:

@@ -24,6 +24,7 @@ class FlowTask:
     task: str  # task class fq
     execute: str | None  # fq of the execute method (maybe inherited)
     added_at: int  # line of the flow.add(...) call
+    revert: str | None = None  # fq of the revert method, when the program defines one
 
 
 class Flows:
@@ -49,7 +50,8 @@ class Flows:
             for arg in site.args:
                 for task in self._task_classes(arg, fq):
                     execute = self.r.p.lookup_method(task, "execute")
-                    out.append(FlowTask(fq, len(out) + 1, task, execute, site.line))
+                    revert = self.r.p.lookup_method(task, "revert")
+                    out.append(FlowTask(fq, len(out) + 1, task, execute, site.line, revert))
         return tuple(out)
 
     def _task_classes(self, arg: tuple, scope: str) -> list[str]:
