@@ -224,8 +224,11 @@ def rpc_table(ws: Workspace) -> list[dict]:
                              "site": e.site})
         for u in missing:
             if u.reason.startswith("rpc-"):
-                rows.append({"client": fq, "verb": None, "method": None, "topic": None, "namespace": None,
-                             "server": None, "service": None, "site": f"{u.path}:{u.line}", "unresolved": u.reason})
+                detail = dict(u.detail)  # what the site sends is known even when nothing receives it
+                rows.append({"client": fq, "verb": "/".join(detail.get("verb", ())) or None,
+                             "method": "/".join(detail.get("method", ())) or None, "topic": None,
+                             "namespace": None, "server": None, "service": None, "site": f"{u.path}:{u.line}",
+                             "unresolved": u.reason})
     return rows
 
 

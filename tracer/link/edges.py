@@ -47,6 +47,7 @@ class Unresolved(NamedTuple):
     line: int
     expr: str
     reason: str
+    detail: tuple = ()  # (key, value) pairs: what is known of the call (an RPC site's verb and method)
 
 
 def render_expr(expr: tuple) -> str:
@@ -123,7 +124,8 @@ class Linker:
             if made:
                 edges.extend(made)
             elif not any(v[0] in ("ext", "exti", "str", "cfg") for v in values):
-                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), self._reason(site, fq, values)))
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func),
+                                             self._reason(site, fq, values), self._detail(site, fq, values)))
             else:
                 self.external_calls += 1
         return tuple(dict.fromkeys(edges)), tuple(unresolved)
@@ -269,6 +271,12 @@ class Linker:
                         ("order", t.order), ("phase", "revert"), ("task", t.task))
                 out.append(Edge(fq, t.revert, "flow-task", path, site.line, "exact", meta))
         return out
+
+    def _detail(self, site, fq: str, values) -> tuple:
+        verbs = sorted(v[1] for v in values if v[0] == "verb")
+        if not verbs:
+            return ()
+        return (("method", tuple(self._method_literals(site, fq))), ("verb", tuple(verbs)))
 
     def _reason(self, site, fq: str, values) -> str:
         if any(v[0] == "verb" for v in values):
