@@ -46,6 +46,7 @@ def test_driver_injected_through_flow_into_task(proj):
         "proj.drivers.fake.FakeDriver.make": "configured",
         "proj.drivers.base.BaseDriver.make": "candidate",
         "proj.drivers.other.OtherDriver.make": "candidate",
+        "proj.drivers.thirdparty_ext.ExtDriver.make": "candidate",
     }
 
 
@@ -76,7 +77,41 @@ def test_driver_choice(proj):
     assert [h.callee for h in t.hops if h.kind == "driver"] == ["proj.drivers.other.OtherDriver.make"]
 
 
+def test_driver_named_by_a_whole_word_runs_what_it_inherits(proj):
+    # 'third' names proj.drivers.third.ThirdDriver (not thirdparty_ext); it inherits make() from the base
+    t = api.trace(proj, "proj.worker.flows.build.MakeTask.execute", TraceOptions(drivers=("third",)))
+    assert [h.callee for h in t.hops if h.kind == "driver"] == ["proj.drivers.base.BaseDriver.make"]
+
+
 def test_python2_file_is_skipped_and_counted(proj):
     assert proj.report.skipped_by_reason() == {"syntax": 1}
     assert proj.report.failures[0].path == "proj/legacy.py"
     assert "proj.image.API.get" in proj.program.functions  # the rest of the run went on
+
+
+def test_template_method_runs_the_subclass_step(proj):
+    # LiveMigrationTask inherits execute(); its self._execute() is LiveMigrationTask's, not the abstract one
+    assert edges(proj, "proj.conductor.tasks.live_migrate") == {
+        ("call", "proj.conductor.tasks.TaskBase.__init__"),  # no self-dispatch in it: no copy
+        ("call", "proj.conductor.tasks.LiveMigrationTask.execute"),
+    }
+    copy = proj.program.functions["proj.conductor.tasks.LiveMigrationTask.execute"]
+    assert copy.inherited_from == "proj.conductor.tasks.TaskBase.execute" and copy.line == 13
+    assert edges(proj, "proj.conductor.tasks.LiveMigrationTask.execute") == {
+        ("call", "proj.conductor.tasks.LiveMigrationTask._execute")}
+    assert edges(proj, "proj.conductor.tasks.MigrationTask.execute") == {
+        ("call", "proj.conductor.tasks.MigrationTask._execute")}
+    # the base's own node keeps the base's dispatch
+    assert edges(proj, "proj.conductor.tasks.TaskBase.execute") == {("call", "proj.conductor.tasks.TaskBase._execute")}
+
+
+def test_inherited_copy_keeps_super_after_the_defining_class(proj):
+    # MigrationTask.rollback is TaskBase.rollback's body: super() there is Root, and _cleanup is MigrationTask's
+    assert edges(proj, "proj.conductor.tasks.MigrationTask.rollback") == {
+        ("call", "proj.conductor.tasks.MigrationTask._cleanup"), ("call", "proj.conductor.tasks.Root.rollback")}
+
+
+def test_no_copy_where_dispatch_is_the_same(proj):
+    # Unchanged overrides nothing TaskBase calls on self: it shares the base's nodes
+    assert "proj.conductor.tasks.Unchanged.execute" not in proj.program.functions
+    assert "proj.conductor.tasks.Unchanged.rollback" not in proj.program.functions

@@ -77,3 +77,20 @@ def test_every_hop_is_in_the_default_trace(newest, chain_id):
                if not any((h["caller"], h["callee"], h["kind"], s) in got
                           for s in {h["site"], h.get("site_expr_start", h["site"])})]
     assert missing == []
+
+
+def test_live_migration_runs_the_conductor_task_subclass(newest):
+    from tracer.graph.trace import TraceOptions
+
+    t = api.trace(newest, "POST /servers/{server_id}/action os-migrateLive", TraceOptions(drivers=("libvirt",)))
+    got = {(h.kind, h.callee, h.site, h.service) for h in t.hops}
+    task = "nova.conductor.tasks.live_migrate.LiveMigrationTask"
+    for hop in [("call", f"{task}.execute", "nova/conductor/manager.py:534", "nova-conductor"),
+                ("call", f"{task}._execute", "nova/conductor/tasks/base.py:40", "nova-conductor"),
+                ("call", "nova.compute.rpcapi.ComputeAPI.live_migration", "nova/conductor/tasks/live_migrate.py:154",
+                 "nova-conductor"),
+                ("rpc-cast", "nova.compute.manager.ComputeManager.live_migration", "nova/compute/rpcapi.py:989",
+                 "nova-compute"),
+                ("driver", "nova.virt.libvirt.driver.LibvirtDriver.live_migration", "nova/compute/manager.py:9448",
+                 "nova-compute")]:
+        assert hop in got

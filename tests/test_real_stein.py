@@ -218,3 +218,33 @@ def test_flow_revert_edges_are_error_paths_in_reverse_order(stein, seed_chains):
     orders = [dict(e.meta)["order"] for e in reverts]
     assert orders == sorted(orders, reverse=True)
     assert any(e.target.endswith("OnFailureRescheduleTask.revert") for e in reverts)
+
+
+def test_live_migration_runs_the_conductor_task_subclass(stein):
+    # not a reference chain: a template method (TaskBase.execute calls self._execute()) on the way
+    from tracer.graph.trace import TraceOptions
+
+    t = api.trace(stein, "POST /servers/{server_id}/action os-migrateLive", TraceOptions(drivers=("libvirt",)))
+    got = {(h.kind, h.caller.rsplit(".", 1)[-1], h.callee, h.site, h.service) for h in t.hops}
+    task = "nova.conductor.tasks.live_migrate.LiveMigrationTask"
+    for hop in [("call", "_live_migrate", f"{task}.execute", "nova/conductor/manager.py:432", "nova-conductor"),
+                ("call", "execute", f"{task}._execute", "nova/conductor/tasks/base.py:42", "nova-conductor"),
+                ("call", "_execute", "nova.compute.rpcapi.ComputeAPI.live_migration",
+                 "nova/conductor/tasks/live_migrate.py:133", "nova-conductor"),
+                ("rpc-cast", "live_migration", "nova.compute.manager.ComputeManager.live_migration",
+                 "nova/compute/rpcapi.py:684", "nova-compute"),
+                ("driver", "_do_live_migration", "nova.virt.libvirt.driver.LibvirtDriver.live_migration",
+                 "nova/compute/manager.py:6534", "nova-compute")]:
+        assert hop in got
+    assert stein.program.functions[f"{task}.execute"].inherited_from == "nova.conductor.tasks.base.TaskBase.execute"
+
+
+def test_named_driver_runs_what_it_inherits(stein):
+    # --driver rbd names cinder.volume.drivers.rbd.RBDDriver, never drbdmanagedrv; validate_connector is inherited
+    from tracer.graph.trace import TraceOptions
+
+    t = api.trace(stein, "POST /backups", TraceOptions(drivers=("rbd",)))
+    drivers = {h.callee for h in t.hops if h.kind == "driver" and h.callee.startswith("cinder.volume.")}
+    assert not [d for d in drivers if "drbd" in d]
+    assert "cinder.volume.driver.BaseVD.validate_connector" in drivers
+    assert "cinder.volume.drivers.rbd.RBDDriver.initialize_connection" in drivers

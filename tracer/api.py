@@ -171,7 +171,10 @@ def _export(ws: Workspace) -> dict:
         if fq.endswith(MODULE_BODY):
             continue
         kind = "closure" if fn.parent else "method" if fn.cls else "function"
-        nodes.append({"id": fq, "kind": kind, "project": fn.project, "file": fn.path, "line": fn.line})
+        node = {"id": fq, "kind": kind, "project": fn.project, "file": fn.path, "line": fn.line}
+        if fn.inherited_from:  # the subclass's own node for a base method that dispatches differently in it
+            node["inherited_from"] = fn.inherited_from
+        nodes.append(node)
         for e in linker.edges(fq):
             edge = {"source": e.source, "target": e.target, "kind": e.kind, "site": e.site, "confidence": e.confidence}
             edge.update({k: v for k, v in e.meta})

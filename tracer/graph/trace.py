@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from tracer.link.drivers import named_implementation
 from tracer.link.edges import Edge, Linker
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
@@ -83,8 +84,24 @@ class Tracer:
             else:
                 out.append(e)
         for group in drivers.values():
-            out.append(_pick_driver(group, opts.drivers))
+            out.append(self._pick_driver(group, opts.drivers))
         return sorted(out, key=_edge_order)
+
+    def _pick_driver(self, group: list[Edge], wanted: tuple[str, ...]) -> Edge:
+        """The implementation of the driver asked for, else the configured one (the others counted)."""
+        first = group[0]
+        configured = dict(first.meta).get("configured")
+        name = first.target.rsplit(".", 1)[1]
+        for needle in wanted:
+            method = named_implementation(self.l.p, configured, name, needle) if configured else None
+            if method is None:
+                continue
+            same = [e for e in group if e.target == method]
+            if same:
+                return same[0]
+            # inherited by the named driver from a class between it and the interface
+            return first._replace(target=method, confidence="candidate")
+        return _pick_driver(group, wanted)
 
     def explore(self, entry: str, opts: TraceOptions) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
@@ -226,7 +243,7 @@ def _edge_order(e: Edge) -> tuple:
 
 
 def _pick_driver(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
-    for needle in (w.lower() for w in wanted):
+    for needle in (w.lower() for w in wanted):  # no class is named by it: a part of the path will do
         matches = [e for e in group if needle in e.target.rsplit(".", 1)[0].lower()]
         if matches:
             return sorted(matches, key=lambda e: (e.confidence != "configured", len(e.target), e.target))[0]

@@ -10,6 +10,8 @@ topmost base in the configured class's MRO that defines ``m``) that overrides
 """
 from __future__ import annotations
 
+import re
+
 from tracer.link.program import Program
 
 
@@ -33,3 +35,32 @@ def candidates(p: Program, cls: str, name: str) -> list[str]:
         if method and method not in out:
             out.append(method)
     return out
+
+
+def named_implementation(p: Program, configured: str, name: str, needle: str) -> str | None:
+    """The method ``name`` as the driver the user named (``--driver rbd``) runs it, inherited or not."""
+    cls = named_driver(p, configured, needle)
+    return p.lookup_method(cls, name) if cls else None
+
+
+def named_driver(p: Program, configured: str, needle: str) -> str | None:
+    """The class ``needle`` names among the configured driver's family (its bases and their subclasses).
+
+    A class is named by a whole component of its module path (``cinder.volume.drivers.rbd``) or by the
+    start of its class name (``LibvirtDriver``): ``rbd`` is not ``drbdmanagedrv``.  Of the classes
+    named, the most general wins (``LVMVolumeDriver`` before its subclasses).
+    """
+    key = (configured, needle.lower())
+    cache = p.__dict__.setdefault("_named_drivers", {})
+    if key not in cache:
+        family = {k for k in p.mro(configured) if k in p.classes}
+        for k in sorted(family):
+            family.update(p.all_subclasses(k))
+        hits = [c for c in family if _names(c, key[1])]
+        cache[key] = min(hits, key=lambda c: (len(p.mro(c)), c)) if hits else None
+    return cache[key]
+
+
+def _names(cls: str, needle: str) -> bool:
+    module, _, short = cls.rpartition(".")
+    return needle in re.split(r"[._]", module.lower()) or short.lower().startswith(needle)

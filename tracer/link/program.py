@@ -23,8 +23,9 @@ class Function:
     project: str
     path: str
     defs: list[FunctionFacts]
-    cls: str | None  # fq of the class whose body defines it
+    cls: str | None  # fq of the class whose body defines it (for an inherited copy: the inheriting class)
     parent: str | None  # fq of the enclosing function
+    inherited_from: str | None = None  # an inherited copy: the method whose body this is
 
     @property
     def facts(self) -> FunctionFacts:
@@ -107,10 +108,43 @@ class Program:
     # -- hierarchy ---------------------------------------------------------
     def set_bases(self, bases: dict[str, tuple[str, ...]]) -> None:
         """Called by the resolver once base expressions are evaluated."""
+        if getattr(self, "_bases", None) == bases:
+            return  # a second linker over the same program: the hierarchy and its copies stand
         self._bases = bases
         for cls, parents in bases.items():
             for p in parents:
                 self.subclasses[p].add(cls)
+        self._add_inherited_copies()
+
+    def _add_inherited_copies(self) -> None:
+        """A template method: ``Base.execute`` calls ``self._execute()``, which the subclass overrides.
+
+        Python runs ``Base.execute``'s body with ``self`` the subclass, so ``self._execute`` is the
+        subclass's.  For every subclass that inherits a method whose ``self.x()`` calls it would
+        dispatch differently, the subclass gets its own node ``Sub.execute`` with the same body
+        (``inherited_from`` names the def), typed by the subclass.  Only those pairs: a subclass
+        whose dispatch is the same shares the base's node.
+        """
+        copies = []
+        for cls in sorted(self.classes):
+            for name, method in sorted(self.classes[cls].methods.items()):
+                fn = self.functions[method]
+                called = _self_calls(fn)
+                if not called:
+                    continue
+                for sub in self.all_subclasses(cls):
+                    if self.lookup_method(sub, name) != method:
+                        continue  # overridden on the way down
+                    if any(self.lookup_method(sub, x) != self.lookup_method(cls, x) for x in called):
+                        copies.append((sub, name, fn))
+        for sub, name, fn in copies:  # registered after the search: lookups above saw only real defs
+            fq = f"{sub}.{name}"
+            if fq in self.functions:
+                continue
+            klass = self.classes[sub]
+            self.functions[fq] = Function(fq, fn.module, fn.project, fn.path, fn.defs, sub, None, fn.fq)
+            klass.methods[name] = fq
+            self.by_name[name].append(fq)
 
     def bases(self, cls: str) -> tuple[str, ...]:
         return self._bases.get(cls, ())
@@ -150,3 +184,12 @@ class Program:
                     seen.add(sub)
                     todo.append(sub)
         return sorted(seen)
+
+
+def _self_calls(fn: Function) -> set[str]:
+    """Names ``x`` of the ``self.x(...)`` calls in a method's own body."""
+    params = fn.facts.params
+    if not params or any(d in (("n", "staticmethod"), ("n", "classmethod")) for d in fn.facts.decorators):
+        return set()
+    me = ("n", params[0].name)
+    return {site.func[2] for site in fn.calls() if site.func[0] == "a" and site.func[1] == me}

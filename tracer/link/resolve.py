@@ -55,6 +55,7 @@ class Resolver:
         self._callsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
         self._link_bases()
+        self._memo.clear()  # the hierarchy added inherited copies: answers given before may differ now
 
     # -- memo plumbing -----------------------------------------------------
     def reset_active(self) -> None:
@@ -463,7 +464,7 @@ class Resolver:
         if kind == "cls":
             return self._class_attr(v[1], attr)
         if kind == "super":
-            return self._super_attr(v[1], attr)
+            return self._super_attr(v[1], attr, v[2] if len(v) > 2 else v[1])
         if kind == "rpc":
             if attr in ("cast", "call"):
                 return frozenset({("verb", attr)})
@@ -512,9 +513,9 @@ class Resolver:
             return frozenset({("fn", method)})
         return self.class_level(cls, attr)
 
-    def _super_attr(self, cls: str, attr: str) -> Values:
+    def _super_attr(self, cls: str, attr: str, after: str) -> Values:
         mro = self.p.mro(cls)
-        for k in mro[1:]:
+        for k in mro[mro.index(after) + 1 if after in mro else 1:]:
             klass = self.p.classes.get(k)
             if klass and attr in klass.methods:
                 return frozenset({("bound", klass.methods[attr], cls)})
@@ -587,6 +588,8 @@ class Resolver:
         if dotted.endswith(".super") or dotted == "super":
             fn = self.p.functions.get(scope)
             owner = self.owner_class(fn)
+            if fn is not None and fn.inherited_from:  # an inherited copy: the MRO after the defining class
+                return frozenset({("super", owner, self.p.functions[fn.inherited_from].cls)})
             return frozenset({("super", owner)}) if owner else EMPTY
         if ext_matches(dotted, RPC_CLIENT_FACTORIES):
             return frozenset({("rpc",)})

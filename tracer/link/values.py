@@ -10,7 +10,7 @@ Stage: link.  Plain tuples, hashable, sortable:
     ("fn", fq)                  a function (or an unbound method)
     ("bound", fq, cls)          a method bound to an instance of ``cls``
     ("drvm", fq, cls)           a method bound to a driver instance
-    ("super", cls)              ``super()`` inside ``cls``
+    ("super", cls[, after])     ``super()`` inside ``cls`` (an inherited copy: the MRO of ``cls`` after ``after``)
     ("str", text)               a string written in the code
     ("cfg", text)               a string that is a configuration option's default
     ("ext", dotted)             a name outside the program (library code)
