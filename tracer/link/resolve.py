@@ -39,6 +39,15 @@ def last_name(expr: tuple) -> str | None:
     return None
 
 
+def _site_order(item: tuple) -> tuple:
+    return item[0], item[1].line, item[1].col
+
+
+def sites_in_order(items) -> list:
+    """Call sites sorted by function, then by place in the source (what a walk over sorted functions gives)."""
+    return sorted(items, key=_site_order)
+
+
 class Resolver:
     def __init__(self, program: Program) -> None:
         self.p = program
@@ -53,6 +62,7 @@ class Resolver:
         self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
         self._locals: dict[str, dict[str, list]] = {}
         self._callsites: dict[str, list] | None = None
+        self._kwsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
         self._link_bases()
         self._memo.clear()  # the hierarchy added inherited copies: answers given before may differ now
@@ -419,17 +429,34 @@ class Resolver:
         return None
 
     def sites_named(self, name: str) -> list:
+        """(function fq, call site) of every call whose callee's last name is ``name``."""
         if self._callsites is None:
-            index: dict[str, list] = defaultdict(list)
-            for fq, fn in self.p.functions.items():
-                for site in fn.calls():
-                    short = last_name(site.func)
-                    if short:
-                        index[short].append((fq, site))
-                    if short == "partial" and site.args and last_name(site.args[0]):
-                        index[last_name(site.args[0])].append((fq, site))
-            self._callsites = index
+            self._index_sites()
         return self._callsites.get(name, [])
+
+    def sites_with_keyword(self, keyword: str) -> list:
+        """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
+        if self._kwsites is None:
+            self._index_sites()
+        return self._kwsites.get(keyword, [])
+
+    def _index_sites(self) -> None:
+        # one walk over every call site of the program; the passes that look for a name ask here
+        index: dict[str, list] = defaultdict(list)
+        keywords: dict[str, list] = defaultdict(list)
+        for fq, fn in self.p.functions.items():
+            for site in fn.calls():
+                short = last_name(site.func)
+                if short:
+                    index[short].append((fq, site))
+                if short == "partial" and site.args and last_name(site.args[0]):
+                    index[last_name(site.args[0])].append((fq, site))
+                for key, _ in site.kwargs:
+                    if key:
+                        keywords[key].append((fq, site))
+        for table in keywords.values():
+            table.sort(key=_site_order)
+        self._callsites, self._kwsites = index, keywords
 
     # -- attributes --------------------------------------------------------
     def _attr_expr(self, expr: tuple, scope: str) -> Values:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from tracer.link.program import MODULE_BODY
-from tracer.link.resolve import Resolver, last_name
+from tracer.link.resolve import Resolver, last_name, sites_in_order
 
 _CONVENTIONS = (
     ("GET", "", "index"), ("POST", "", "create"),
@@ -49,15 +49,14 @@ class Routes:
     def _collect(self):
         found = []
         extensions = []
-        for fq, fn in sorted(self.p.functions.items()):
-            for site in fn.calls():
-                name = last_name(site.func)
-                if name == "resource" and site.func[0] == "a":
-                    found += self._resource(fq, fn, site)
-                elif name == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
-                    extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
-            if fq.endswith(MODULE_BODY):
-                found += self._route_tables(fq, fn)
+        for fq, site in sites_in_order(self.r.sites_named("resource") + self.r.sites_named("ControllerExtension")):
+            fn = self.p.functions[fq]
+            if last_name(site.func) == "resource" and site.func[0] == "a":
+                found += self._resource(fq, fn, site)
+            elif last_name(site.func) == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
+                extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
+        for module in sorted(self.p.modules):
+            found += self._route_tables(f"{module}.{MODULE_BODY}", self.p.module_body(module))
         found += self._extension_actions(found, extensions)
         return found
 

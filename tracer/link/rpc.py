@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tracer.link.program import MODULE_BODY
-from tracer.link.resolve import Resolver, last_name
+from tracer.link.resolve import Resolver, last_name, sites_in_order
 from tracer.link.values import STRING_KINDS, strings
 
 SERVER_FACTORIES = ("get_server", "get_rpc_server")  # oslo.messaging (and the projects' rpc.py wrappers)
@@ -104,21 +104,18 @@ class RpcBinder:
     # -- server side -------------------------------------------------------
     def _discover_services(self) -> list[Service]:
         found: dict[str, tuple[int, Service]] = {}
-        for fq in sorted(self.p.functions):
-            for site in self.p.functions[fq].calls():
-                kw = dict((k, v) for k, v in site.kwargs if k)
-                if "binary" not in kw:
+        for fq, site in self.r.sites_with_keyword("binary"):
+            kw = dict((k, v) for k, v in site.kwargs if k)
+            # the site that says most (explicit topic and manager) wins
+            weight = ("topic" in kw) + ("manager" in kw)
+            # a binary name is a constant: read it at module level, never through parameters
+            module_scope = f"{self.p.functions[fq].module}.{MODULE_BODY}"
+            for binary in self._plain_strings(kw["binary"], module_scope):
+                if binary in found and found[binary][0] >= weight:
                     continue
-                # the site that says most (explicit topic and manager) wins
-                weight = ("topic" in kw) + ("manager" in kw)
-                # a binary name is a constant: read it at module level, never through parameters
-                module_scope = f"{self.p.functions[fq].module}.{MODULE_BODY}"
-                for binary in self._plain_strings(kw["binary"], module_scope):
-                    if binary in found and found[binary][0] >= weight:
-                        continue
-                    svc = self._service(binary, kw, module_scope)
-                    if svc:
-                        found[binary] = (weight, svc)
+                svc = self._service(binary, kw, module_scope)
+                if svc:
+                    found[binary] = (weight, svc)
         services = [found[b][1] for b in sorted(found)]
         common = self._server_endpoints({svc.manager for svc in services})
         return [Service(s.binary, s.topic, s.manager, tuple(dict.fromkeys(s.endpoints + common))) for s in services]
@@ -127,16 +124,13 @@ class RpcBinder:
         """Endpoints a service's start adds beside its manager: ``get_server(target, [self.manager,
         BaseRPCAPI(...)])`` serves ``BaseRPCAPI`` (namespace ``baseapi``) in every service."""
         out = []
-        for fq in sorted(self.p.functions):
-            for site in self.p.functions[fq].calls():
-                if last_name(site.func) not in SERVER_FACTORIES:
-                    continue
-                kw = dict((k, v) for k, v in site.kwargs if k)
-                expr = kw.get("endpoints", site.args[1] if len(site.args) > 1 else None)
-                for v in self._constructed(expr, fq) if expr else ():
-                    is_manager = any(m in self.p.mro(v[1]) or v[1] in self.p.mro(m) for m in managers) if v[0] == "inst" else True
-                    if not is_manager and self._namespace(v[1]) is not None:
-                        out.append((v[1], self._namespace(v[1])))
+        for fq, site in sites_in_order(x for name in SERVER_FACTORIES for x in self.r.sites_named(name)):
+            kw = dict((k, v) for k, v in site.kwargs if k)
+            expr = kw.get("endpoints", site.args[1] if len(site.args) > 1 else None)
+            for v in self._constructed(expr, fq) if expr else ():
+                is_manager = any(m in self.p.mro(v[1]) or v[1] in self.p.mro(m) for m in managers) if v[0] == "inst" else True
+                if not is_manager and self._namespace(v[1]) is not None:
+                    out.append((v[1], self._namespace(v[1])))
         return tuple(dict.fromkeys(out))
 
     def _constructed(self, expr: tuple, scope: str) -> list:
