@@ -43,28 +43,50 @@ def decode(blob: tuple) -> ModuleFacts | ScanFailure:
     module, path, is_package, imports, classes, functions, options = body
     return ModuleFacts(
         module, path, is_package,
-        tuple(Import(*i) for i in imports),
-        tuple(_class(c) for c in classes),
-        tuple(_function(f) for f in functions),
-        tuple(OptionFacts(*o) for o in options),
+        tuple(map(_import, imports)),
+        tuple(map(_class, classes)),
+        tuple(map(_function, functions)),
+        tuple(map(_option, options)),
     )
+
+
+# Records are rebuilt straight from the stored tuples: tuple.__new__ skips the per-field
+# argument parsing of a NamedTuple's constructor (the load of a warm run is mostly this).
+_new = tuple.__new__
+
+
+def _import(i: tuple) -> Import:
+    return _new(Import, i)
+
+
+def _assign(a: tuple) -> Assign:
+    return _new(Assign, a)
+
+
+def _param(p: tuple) -> Param:
+    return _new(Param, p)
+
+
+def _option(o: tuple) -> OptionFacts:
+    return _new(OptionFacts, o)
+
+
+def _call(c: tuple) -> CallSite:
+    return _new(CallSite, c)
 
 
 def _class(c: tuple) -> ClassFacts:
     qualname, line, bases, decorators, assigns, parent = c
-    return ClassFacts(qualname, line, bases, decorators, tuple(Assign(*a) for a in assigns), parent)
-
-
-_new = tuple.__new__
+    return ClassFacts(qualname, line, bases, decorators, tuple(map(_assign, assigns)), parent)
 
 
 def _function(f: tuple) -> FunctionFacts:
     (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen) = f
-    return FunctionFacts(
-        qualname, line, end_line, tuple(Param(*p) for p in params), decorators, cls, parent,
-        tuple(Import(*i) for i in imports), tuple(Assign(*a) for a in assigns), returns,
-        tuple([_new(CallSite, c) for c in calls]), gen,
-    )
+    return _new(FunctionFacts, (
+        qualname, line, end_line, tuple(map(_param, params)), decorators, cls, parent,
+        tuple(map(_import, imports)), tuple(map(_assign, assigns)), returns,
+        tuple(map(_call, calls)), gen,
+    ))
 
 
 def _tuplify(value: object) -> object:

@@ -61,6 +61,8 @@ class Resolver:
         self._pending: dict[tuple, tuple[Values, tuple]] = {}  # answer, the head it waits for
         self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
         self._locals: dict[str, dict[str, list]] = {}
+        self._defs: dict[str, dict[str, list]] = {}
+        self._overrides: dict[str, set[str]] = {}
         self._callsites: dict[str, list] | None = None
         self._kwsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
@@ -188,15 +190,22 @@ class Resolver:
         return names
 
     def _add_defs(self, names: dict[str, list], module: str, prefix: str) -> None:
-        facts = self.p.modules[module]
-        for f in facts.functions:
-            rest = f.qualname[len(prefix):] if f.qualname.startswith(prefix) else None
-            if rest and "." not in rest and rest != MODULE_BODY:
-                names[rest].append(("def", ("fn", f"{module}.{f.qualname}")))
-        for c in facts.classes:
-            rest = c.qualname[len(prefix):] if c.qualname.startswith(prefix) else None
-            if rest and "." not in rest:
-                names[rest].append(("def", ("cls", f"{module}.{c.qualname}")))
+        """The defs and classes written directly in the scope whose qualname prefix is ``prefix``."""
+        for name, value in self._defs_by_scope(module).get(prefix, ()):
+            names[name].append(("def", value))
+
+    def _defs_by_scope(self, module: str) -> dict[str, list]:
+        hit = self._defs.get(module)
+        if hit is None:
+            hit = self._defs[module] = defaultdict(list)
+            facts = self.p.modules[module]
+            for kind, records in (("fn", facts.functions), ("cls", facts.classes)):
+                for r in records:
+                    if r.qualname == MODULE_BODY:
+                        continue
+                    scope, _, name = r.qualname.rpartition(".")
+                    hit[scope + "." if scope else ""].append((name, (kind, f"{module}.{r.qualname}")))
+        return hit
 
     # -- evaluation --------------------------------------------------------
     def eval(self, expr: tuple, scope: str) -> Values:
@@ -403,6 +412,12 @@ class Resolver:
 
     def _overridden(self, fq: str) -> set[str]:
         """``fq`` and the base-class methods it overrides: calls to those reach ``fq`` too."""
+        hit = self._overrides.get(fq)
+        if hit is None:
+            hit = self._overrides[fq] = self._find_overridden(fq)
+        return hit
+
+    def _find_overridden(self, fq: str) -> set[str]:
         fn = self.p.functions[fq]
         out = {fq}
         if fn.cls:
