@@ -248,3 +248,11 @@ def test_named_driver_runs_what_it_inherits(stein):
     assert not [d for d in drivers if "drbd" in d]
     assert "cinder.volume.driver.BaseVD.validate_connector" in drivers
     assert "cinder.volume.drivers.rbd.RBDDriver.initialize_connection" in drivers
+
+
+def test_operation_that_stays_in_its_service_shows_its_way_to_the_database(stein):
+    # no RPC, REST, flow or driver hop: the skeleton is the way from the entry to the database
+    t = api.trace(stein, "cinder.api.v2.types.VolumeTypesController.show")
+    assert ("cinder.db.api.volume_type_get", "cinder.db.sqlalchemy.api.volume_type_get", "cinder/db/api.py:656") in {
+        (h.caller, h.callee, h.site) for h in t.hops}
+    assert {h.service for h in t.hops} == {"cinder-api"}

@@ -20,6 +20,7 @@ from tracer.link.edges import Edge, Linker
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
 DB_REACH = 3  # calls from a kept function within which database access is shown
+ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
 
@@ -117,18 +118,21 @@ class Tracer:
                     todo.append(e.target)
         return g
 
-    def _keep(self, g: nx.MultiDiGraph) -> set[str]:
+    def _keep(self, g: nx.MultiDiGraph, entry: str) -> set[str]:
         marks = set()
         for u, v, data in g.edges(data=True):
             if self._interesting(data["edge"]):
                 marks.add(u)
                 marks.add(v)
+        if not marks:  # no hop leaves the service (GET /volumes/{id}): its way to the database is the skeleton
+            return self._database_paths(g, {entry}, ALONE_DB_REACH, own_only=False)
         keep = set(marks)
         for node in marks:
             keep |= nx.ancestors(g, node)
         return keep | self._database_paths(g, keep)
 
-    def _database_paths(self, g: nx.MultiDiGraph, keep: set[str]) -> set[str]:
+    def _database_paths(self, g: nx.MultiDiGraph, keep: set[str], reach: int = DB_REACH,
+                        own_only: bool = True) -> set[str]:
         """Database access a few calls under a kept function (``_parse_connection_options`` reading the
         QoS specs): the path to it is kept.  Farther away it would flood the skeleton.  The database is a
         module an oslo.db backend proxy stands for, or a function that opens an enginefacade transaction."""
@@ -137,7 +141,7 @@ class Tracer:
         for start in sorted(keep):
             parent = {start: None}
             level = [start]
-            for _ in range(DB_REACH + 1):
+            for _ in range(reach + 1):
                 nxt = []
                 for u in level:
                     for v in sorted(set(g.successors(u))):
@@ -148,7 +152,7 @@ class Tracer:
                             while v is not None:
                                 found.add(v)
                                 v = parent[v]
-                        elif self._on_own_path(start, v):
+                        elif not own_only or self._on_own_path(start, v):
                             nxt.append(v)
                 level = nxt
         return found
@@ -175,7 +179,7 @@ class Tracer:
     # -- the tree ----------------------------------------------------------
     def trace(self, entry: str, opts: TraceOptions, label: str = "") -> Trace:
         g = self.explore(entry, opts)
-        keep = set(g.nodes) if opts.full else self._keep(g)
+        keep = set(g.nodes) if opts.full else self._keep(g, entry)
         entry_service = self.service_of(entry)
         hops: list[Hop] = []
         expanded: set[str] = {entry}
