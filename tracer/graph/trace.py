@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from tracer.link.drivers import named_implementation
+from tracer.link.drivers import named_driver
 from tracer.link.edges import Edge, Linker
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
@@ -71,6 +71,7 @@ class Tracer:
     def __init__(self, linker: Linker, service_of) -> None:
         self.l = linker
         self.service_of = service_of  # fq -> service name for an entry
+        self._named: dict[tuple[str, str], str | None] = {}  # (configured driver, --driver name) -> class
 
     # -- exploring ---------------------------------------------------------
     def chosen_edges(self, fq: str, opts: TraceOptions) -> list[Edge]:
@@ -94,7 +95,8 @@ class Tracer:
         configured = dict(first.meta).get("configured")
         name = first.target.rsplit(".", 1)[1]
         for needle in wanted:
-            method = named_implementation(self.l.p, configured, name, needle) if configured else None
+            cls = self._named_driver(configured, needle) if configured else None
+            method = self.l.p.lookup_method(cls, name) if cls else None
             if method is None:
                 continue
             same = [e for e in group if e.target == method]
@@ -102,7 +104,13 @@ class Tracer:
                 return same[0]
             # inherited by the named driver from a class between it and the interface
             return first._replace(target=method, confidence="candidate")
-        return _pick_driver(group, wanted)
+        return _matching_or_configured(group, wanted)
+
+    def _named_driver(self, configured: str, needle: str) -> str | None:
+        key = (configured, needle)
+        if key not in self._named:
+            self._named[key] = named_driver(self.l.p, configured, needle)
+        return self._named[key]
 
     def explore(self, entry: str, opts: TraceOptions) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
@@ -246,7 +254,7 @@ def _edge_order(e: Edge) -> tuple:
     return (e.line, dict(e.meta).get("order", 0), e.kind, e.target)
 
 
-def _pick_driver(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
+def _matching_or_configured(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
     for needle in (w.lower() for w in wanted):  # no class is named by it: a part of the path will do
         matches = [e for e in group if needle in e.target.rsplit(".", 1)[0].lower()]
         if matches:

@@ -37,12 +37,6 @@ def candidates(p: Program, cls: str, name: str) -> list[str]:
     return out
 
 
-def named_implementation(p: Program, configured: str, name: str, needle: str) -> str | None:
-    """The method ``name`` as the driver the user named (``--driver rbd``) runs it, inherited or not."""
-    cls = named_driver(p, configured, needle)
-    return p.lookup_method(cls, name) if cls else None
-
-
 def named_driver(p: Program, configured: str, needle: str) -> str | None:
     """The class ``needle`` names among the configured driver's family (its bases and their subclasses).
 
@@ -50,15 +44,12 @@ def named_driver(p: Program, configured: str, needle: str) -> str | None:
     start of its class name (``LibvirtDriver``): ``rbd`` is not ``drbdmanagedrv``.  Of the classes
     named, the most general wins (``LVMVolumeDriver`` before its subclasses).
     """
-    key = (configured, needle.lower())
-    cache = p.__dict__.setdefault("_named_drivers", {})
-    if key not in cache:
-        family = {k for k in p.mro(configured) if k in p.classes}
-        for k in sorted(family):
-            family.update(p.all_subclasses(k))
-        hits = [c for c in family if _names(c, key[1])]
-        cache[key] = min(hits, key=lambda c: (len(p.mro(c)), c)) if hits else None
-    return cache[key]
+    needle = needle.lower()
+    family = {k for k in p.mro(configured) if k in p.classes}
+    for k in sorted(family):
+        family.update(p.all_subclasses(k))
+    hits = [c for c in family if _names(c, needle)]
+    return min(hits, key=lambda c: (len(p.mro(c)), c)) if hits else None
 
 
 def _names(cls: str, needle: str) -> bool:

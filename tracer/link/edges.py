@@ -72,7 +72,6 @@ class Linker:
         self.rpc = RpcBinder(self.r)
         self.flows = Flows(self.r)
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
-        self.driver_choice: str | None = None
         self.external_calls = 0
         self._routes: Routes | None = None
         self._requests: Requests | None = None

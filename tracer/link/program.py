@@ -73,6 +73,7 @@ class Program:
             if facts.module not in self.modules:
                 self._add_module(project, facts)
         self._mro: dict[str, tuple[str, ...]] = {}
+        self._bases: dict[str, tuple[str, ...]] = {}
         self.subclasses: dict[str, set[str]] = defaultdict(set)
 
     # -- building ----------------------------------------------------------
@@ -108,7 +109,7 @@ class Program:
     # -- hierarchy ---------------------------------------------------------
     def set_bases(self, bases: dict[str, tuple[str, ...]]) -> None:
         """Called by the resolver once base expressions are evaluated."""
-        if getattr(self, "_bases", None) == bases:
+        if bases == self._bases:
             return  # a second linker over the same program: the hierarchy and its copies stand
         self._bases = bases
         for cls, parents in bases.items():
