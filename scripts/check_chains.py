@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from tracer import api
-from tracer.graph.trace import TraceOptions
+from tracer.graph.records import TraceOptions
 
 
 ERROR_PATHS = {"nova-attach-volume-legacy", "nova-boot-reschedule-build-instances"}

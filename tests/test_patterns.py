@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tracer import api
-from tracer.graph.trace import TraceOptions
+from tracer.graph.records import TraceOptions
 
 
 def edges(ws: api.Workspace, fq: str) -> set[tuple[str, str]]:

@@ -65,7 +65,7 @@ def test_cinder_calls_nova_through_novaclient(newest):
 
 @pytest.mark.parametrize("chain_id", sorted(CHAINS))
 def test_every_hop_is_in_the_default_trace(newest, chain_id):
-    from tracer.graph.trace import TraceOptions
+    from tracer.graph.records import TraceOptions
 
     chain = CHAINS[chain_id]
     e = chain["entry"]
@@ -80,7 +80,7 @@ def test_every_hop_is_in_the_default_trace(newest, chain_id):
 
 
 def test_live_migration_runs_the_conductor_task_subclass(newest):
-    from tracer.graph.trace import TraceOptions
+    from tracer.graph.records import TraceOptions
 
     t = api.trace(newest, "POST /servers/{server_id}/action os-migrateLive", TraceOptions(drivers=("libvirt",)))
     got = {(h.kind, h.callee, h.site, h.service) for h in t.hops}

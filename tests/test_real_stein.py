@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tracer import api
 from tracer.cli import app
-from tracer.graph.trace import TraceOptions
+from tracer.graph.records import TraceOptions
 
 pytestmark = pytest.mark.real
 
@@ -222,7 +222,7 @@ def test_flow_revert_edges_are_error_paths_in_reverse_order(stein, seed_chains):
 
 def test_live_migration_runs_the_conductor_task_subclass(stein):
     # not a reference chain: a template method (TaskBase.execute calls self._execute()) on the way
-    from tracer.graph.trace import TraceOptions
+    from tracer.graph.records import TraceOptions
 
     t = api.trace(stein, "POST /servers/{server_id}/action os-migrateLive", TraceOptions(drivers=("libvirt",)))
     got = {(h.kind, h.caller.rsplit(".", 1)[-1], h.callee, h.site, h.service) for h in t.hops}
@@ -241,7 +241,7 @@ def test_live_migration_runs_the_conductor_task_subclass(stein):
 
 def test_named_driver_runs_what_it_inherits(stein):
     # --driver rbd names cinder.volume.drivers.rbd.RBDDriver, never drbdmanagedrv; validate_connector is inherited
-    from tracer.graph.trace import TraceOptions
+    from tracer.graph.records import TraceOptions
 
     t = api.trace(stein, "POST /backups", TraceOptions(drivers=("rbd",)))
     drivers = {h.callee for h in t.hops if h.kind == "driver" and h.callee.startswith("cinder.volume.")}
@@ -256,3 +256,32 @@ def test_operation_that_stays_in_its_service_shows_its_way_to_the_database(stein
     assert ("cinder.db.api.volume_type_get", "cinder.db.sqlalchemy.api.volume_type_get", "cinder/db/api.py:656") in {
         (h.caller, h.callee, h.site) for h in t.hops}
     assert {h.service for h in t.hops} == {"cinder-api"}
+
+
+def _guard_texts(t, caller_suffix: str, callee_suffix: str) -> list[str]:
+    return [[g.text for g in h.guards] for h in t.hops
+            if h.caller.endswith(caller_suffix) and h.callee.endswith(callee_suffix)][0]
+
+
+def test_guards_of_the_create_type_dispatch(stein):
+    t = api.trace(stein, "create_volume")
+    task = "CreateVolumeFromSpecTask.execute"
+    assert _guard_texts(t, task, "._create_raw_volume") == ["if create_type == 'raw'"]
+    assert _guard_texts(t, task, "._create_from_snapshot") == ["elif create_type == 'snap'"]
+    assert _guard_texts(t, task, "._create_from_source_volume") == ["elif create_type == 'source_vol'"]
+    assert _guard_texts(t, task, "._create_from_image") == ["elif create_type == 'image'"]
+    hop = next(h for h in t.hops if h.callee.endswith("._create_from_snapshot"))
+    assert hop.as_dict()["guard"] == [{"kind": "elif", "text": "elif create_type == 'snap'", "optional": False}]
+
+
+def test_guards_of_the_reboot_branch(stein):
+    t = api.trace(stein, "POST /servers/{server_id}/action reboot")
+    assert _guard_texts(t, "compute.api.API.reboot", "._soft_reboot") == ["if reboot_type == 'SOFT'"]
+    assert _guard_texts(t, "compute.api.API.reboot", "._hard_reboot") == ["else (not reboot_type == 'SOFT')"]
+
+
+def test_guard_of_the_legacy_attach(stein):
+    t = api.trace(stein, "POST /servers/{server_id}/os-volume_attachments", TraceOptions(errors=True))
+    texts = _guard_texts(t, "_check_attach_and_reserve_volume", "API.reserve_volume")
+    assert texts[0] == "except exception.CinderAPIVersionNotAvailable"
+    assert next(h for h in t.hops if h.callee.endswith("cinder.API.reserve_volume")).conditional

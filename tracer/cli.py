@@ -16,7 +16,7 @@ from rich.console import Console
 
 from tracer import api
 from tracer.graph.entry import EntryError
-from tracer.graph.trace import TraceOptions
+from tracer.graph.records import TraceOptions
 from tracer.render.text import print_trace
 from tracer.source import SourceError
 

@@ -39,7 +39,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from tracer import api
 from tracer.graph.entry import EntryError
-from tracer.graph.trace import Trace, TraceOptions
+from tracer.graph.records import Trace, TraceOptions
 from tracer.render import LEVELS, TooLargeError, aggregate, definition_sites, render
 from tracer.render.svg import inline_svg
 from tracer.source import SourceError

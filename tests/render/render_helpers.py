@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace
 
 HERE = Path(__file__).parent
 SNAPSHOTS = HERE / "snapshots"

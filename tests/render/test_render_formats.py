@@ -10,7 +10,7 @@ import pytest
 
 from render_helpers import check_snapshot, fixture_trace, rich_trace
 from tracer import api
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace
 from tracer.render import FORMATS, TooLargeError, aggregate, definition_sites, render
 from tracer.render.dot import choose_rankdir, quote, to_dot
 from tracer.render.html import to_html

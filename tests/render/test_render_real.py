@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tracer import api
-from tracer.graph.trace import Trace, TraceOptions
+from tracer.graph.records import Trace, TraceOptions
 from tracer.render import TooLargeError, aggregate, build_model, definition_sites, render
 
 pytestmark = pytest.mark.real

@@ -31,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 class Import(NamedTuple):
@@ -43,6 +43,19 @@ class Import(NamedTuple):
     line: int
 
 
+class Guard(NamedTuple):
+    """A branch a statement runs under, as the source writes it (``if snapshot_id is not None``).
+
+    ``kind``: if, elif, else, for, while, try, except, finally, with.  ``optional``: the code under it may
+    not run at all on the way through the function (an ``if``/``elif`` chain with no ``else``, an ``except``
+    handler, a loop's ``else``), where the arms of a chain that ends in ``else`` are alternatives.
+    """
+
+    kind: str
+    text: str
+    optional: bool
+
+
 class CallSite(NamedTuple):
     func: Expr
     args: tuple
@@ -51,6 +64,7 @@ class CallSite(NamedTuple):
     col: int
     arg_lines: tuple = ()  # line of each argument: positional first, then keyword, in source order
     on_error: bool = False  # made inside an ``except`` handler: an error path
+    guard: tuple = ()  # tuple[Guard] of the enclosing branches in this def, innermost first (plain tuples)
 
 
 class Assign(NamedTuple):

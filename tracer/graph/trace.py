@@ -11,60 +11,21 @@ object plumbing) is folded.  ``full`` keeps every resolved call.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 
 import networkx as nx
 
+from tracer.graph.records import Hop, HopKey, Trace, TraceOptions, hop_key
 from tracer.link.drivers import named_driver
 from tracer.link.edges import Edge, Linker
+
+__all__ = ["Hop", "HopKey", "Trace", "TraceOptions", "Tracer", "hop_key"]
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
 DB_REACH = 3  # calls from a kept function within which database access is shown
 ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    step: int
-    depth: int
-    caller: str
-    callee: str
-    kind: str
-    site: str
-    service: str
-    confidence: str
-    meta: tuple = ()
-    repeat: bool = False  # the callee was expanded earlier in the trace
-
-    def as_dict(self) -> dict:
-        return {
-            "step": self.step, "depth": self.depth, "caller": self.caller, "callee": self.callee,
-            "kind": self.kind, "site": self.site, "service": self.service, "confidence": self.confidence,
-            "meta": {k: v for k, v in self.meta}, "repeat": self.repeat,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Trace:
-    entry: str
-    entry_label: str
-    entry_service: str
-    hops: tuple[Hop, ...]
-    view: str  # "skeleton" | "full"
-    sources: tuple = field(default=())
-
-    def services(self) -> list[str]:
-        return list(dict.fromkeys([self.entry_service] + [h.service for h in self.hops]))
-
-
-@dataclass(frozen=True, slots=True)
-class TraceOptions:
-    full: bool = False
-    depth: int | None = None
-    drivers: tuple[str, ...] = ()  # at a driver call, pick the implementation whose name contains one of these
-    errors: bool = False  # follow calls made in except handlers too (the skeleton leaves error paths out)
 
 
 class Tracer:
@@ -205,7 +166,8 @@ class Tracer:
                 crosses = e.kind.startswith("rpc") or e.kind == "rest"
                 child_service = dict(e.meta).get("service", service) if crosses else service
                 repeat = e.target in expanded
-                hops.append(Hop(0, depth + 1, e.source, e.target, e.kind, e.site, child_service, e.confidence, e.meta, repeat))
+                hops.append(Hop(0, depth + 1, e.source, e.target, e.kind, e.site, child_service, e.confidence,
+                                e.meta, repeat, self.guard(e)))
                 same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
                 if e.kind == "driver":
                     driver_level[e.target] = 0
@@ -221,6 +183,23 @@ class Tracer:
                 stack.append((target, d, svc))
         ordered = _renumber(self._order(entry, hops))
         return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton")
+
+    def guard(self, e: Edge) -> tuple:
+        """The branches the edge's call site runs under in its caller (the site on that line that names
+        the callee, else the first one there)."""
+        fn = self.l.p.functions.get(e.source)
+        if fn is None:
+            return ()
+        name = e.target.rsplit(".", 1)[-1]
+        found = None
+        for site in fn.calls():
+            if site.line != e.line:
+                continue
+            func = site.func
+            if (func[0] == "a" and func[2] == name) or (func[0] == "n" and func[1] == name):
+                return site.guard
+            found = site.guard if found is None else found
+        return found or ()
 
     def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
         if opts.full:
@@ -266,5 +245,4 @@ def _matching_or_configured(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
 
 
 def _renumber(hops: list[Hop]) -> list[Hop]:
-    return [Hop(i, h.depth, h.caller, h.callee, h.kind, h.site, h.service, h.confidence, h.meta, h.repeat)
-            for i, h in enumerate(hops, 1)]
+    return [dataclasses.replace(h, step=i) for i, h in enumerate(hops, 1)]

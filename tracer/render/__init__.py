@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from tracer.graph.trace import Trace
+from tracer.graph.records import Trace
 from tracer.render.aggregate import LEVELS, aggregate
 from tracer.render.model import build_model, definition_sites
 from tracer.render.svg import MAX_NODES, TooLargeError

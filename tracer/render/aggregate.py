@@ -11,7 +11,7 @@ convention (the first capitalised component is a class), not by a lookup.
 """
 from __future__ import annotations
 
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace
 
 LEVELS = ("class", "module")
 
@@ -43,7 +43,7 @@ def aggregate(trace: Trace, level: str = "class") -> Trace:
         repeat = h.repeat or callee in expanded
         expanded.add(callee)
         hops.append(Hop(len(hops) + 1, parent + 1, caller, callee, h.kind, h.site, h.service, h.confidence,
-                        h.meta, repeat))
+                        h.meta, repeat, h.guard))
         kept_depth.append(parent + 1)
     return Trace(entry, trace.entry_label, trace.entry_service, tuple(hops), f"{trace.view}, by {level}",
                  trace.sources)

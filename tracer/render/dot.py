@@ -13,7 +13,7 @@ import math
 import re
 from typing import Mapping
 
-from tracer.graph.trace import Trace
+from tracer.graph.records import Trace
 from tracer.render.model import KINDS, Edge, Model, Node, build_model
 
 FONT = "Helvetica"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from tracer import api
-from tracer.graph.trace import Trace, TraceOptions
+from tracer.graph.records import Trace, TraceOptions
 from tracer.render import TooLargeError, aggregate, build_model, definition_sites, render
 
 DRIVERS = {"cinder": ("rbd",), "nova": ("libvirt",)}

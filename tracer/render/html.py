@@ -15,7 +15,7 @@ import re
 from html import escape
 from typing import Mapping
 
-from tracer.graph.trace import Trace
+from tracer.graph.records import Trace
 from tracer.render.model import build_model
 from tracer.render.sequence import sequence_svg
 from tracer.render.svg import MAX_NODES, inline_svg, to_svg

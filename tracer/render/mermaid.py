@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from tracer.graph.trace import Trace
+from tracer.graph.records import Trace
 from tracer.render.model import Edge, Model, Node, build_model
 from tracer.render.sequence import NOTE_KINDS, Message, Sequence, build_sequence
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace, short_name
 
 KINDS = ("call", "rpc-cast", "rpc-call", "rest", "flow-task", "driver")
 # When a node is reached by several kinds, the most telling one decides how it is drawn.
@@ -85,9 +85,7 @@ class ProgramLike(Protocol):
 
 def short_label(fq: str) -> str:
     """``pkg.mod.Class.method`` -> ``Class.method``; closures keep their enclosing function."""
-    head, sep, tail = fq.partition(".<locals>.")
-    short = ".".join(head.split(".")[-2:])
-    return f"{short}.{tail.replace('.<locals>.', '.')}" if sep else short
+    return short_name(fq)
 
 
 def edge_label(h: Hop) -> str:

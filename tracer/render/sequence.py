@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace
 from tracer.render.model import edge_label, short_label, target_service
 
 CLIENT = "client"

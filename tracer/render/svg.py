@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from tracer.graph.trace import Trace
+from tracer.graph.records import Trace
 from tracer.render.dot import to_dot
 from tracer.render.model import Model, build_model
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from tracer.graph.trace import Hop, Trace
+from tracer.graph.records import Hop, Trace
 
 _STYLE = {
     "call": "white", "rpc-cast": "bold magenta", "rpc-call": "bold cyan", "flow-task": "bold green",

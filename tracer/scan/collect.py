@@ -26,6 +26,7 @@ from tracer.facts.model import (
     ScanFailure,
 )
 from tracer.scan.exprs import call_args, to_expr
+from tracer.scan.guards import GuardStack
 from tracer.scan.walk import AstLines, walk
 
 MODULE_SCOPE = "<module>"
@@ -56,11 +57,11 @@ def scan_source(relpath: str, data: bytes) -> ModuleFacts | ScanFailure:
         lines = None
     try:
         if lines is not None:
-            collector = _Collector(module, is_package, lines)
+            collector = _Collector(module, is_package, lines, tree)
             walk(tree, collector)
             if lines.consistent():
                 return collector.result(relpath)
-        collector = _Collector(module, is_package, None)  # exact positions from libcst itself
+        collector = _Collector(module, is_package, None, tree)  # exact positions from libcst itself
         MetadataWrapper(tree, unsafe_skip_copy=True).visit(collector)
     except RecursionError:
         return ScanFailure(relpath, "too-deep", "expression nesting exceeds the recursion limit")
@@ -98,9 +99,10 @@ class _Scope:
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: str, is_package: bool, lines: AstLines | None) -> None:
+    def __init__(self, module: str, is_package: bool, lines: AstLines | None, tree: cst.Module) -> None:
         super().__init__()
         self.lines = lines
+        self.guards = GuardStack(tree.code_for_node)
         self.module = module
         self.handlers = 0  # except handlers around the current statement, in this def
         self._outer_handlers: list[int] = []
@@ -187,10 +189,41 @@ class _Collector(cst.CSTVisitor):
         scope.cls = top.qualname if top.kind == "class" else None
         scope.parent = self._enclosing_function()
         self.stack.append(scope)
+        self.guards.enter_function()
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions.append(self.stack.pop().as_function())
         self.handlers = self._outer_handlers.pop()
+        self.guards.leave_function()
+
+    # -- the branch each statement runs under (tracer.scan.guards) ------------
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.on_if(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.guards.on_loop(node)
+        self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
+
+    def visit_While(self, node: cst.While) -> None:
+        self.guards.on_loop(node)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.guards.on_try(node)
+
+    def visit_With(self, node: cst.With) -> None:
+        self.guards.on_with(node)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.guards.enter_block(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.guards.leave_block(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self.guards.enter_block(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self.guards.leave_block(original_node)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self.handlers += 1
@@ -261,9 +294,6 @@ class _Collector(cst.CSTVisitor):
             return
         scope.assigns.append(Assign(to_expr(target), value, line))
 
-    def visit_For(self, node: cst.For) -> None:
-        self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
-
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
 
@@ -286,7 +316,8 @@ class _Collector(cst.CSTVisitor):
         token = func.attr if isinstance(func, cst.Attribute) else func
         line, col, arg_lines = self._call_pos(node, token)
         args, kwargs = call_args(node)
-        self._code_scope().calls.append(CallSite(to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0))
+        self._code_scope().calls.append(CallSite(
+            to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0, self.guards.current))
         self._maybe_option(func, args, kwargs, line)
 
     def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:

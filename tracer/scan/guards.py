@@ -1,0 +1,110 @@
+"""scan: the branch each statement runs under (``if``/``else``, loops, ``try``/``except``, ``with``).
+
+Stage: scan.  Pure; fed by the collector's traversal; must not import networkx or later stages.
+
+A compound statement announces the guard of each of its bodies when it is
+visited; the body block pushes that guard when the walk enters it and pops it
+on leaving.  The stack restarts in every ``def`` (a nested function runs
+when it is called, not where it is written).  The current chain is one shared
+tuple per block, so the call sites of a block share it in the cache too.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import libcst as cst
+
+from tracer.facts.model import Guard
+
+MAX_TEXT = 80  # characters of a guard's text; longer tests end in "..."
+MAX_DEPTH = 6  # guards kept per site, innermost first
+_CONTINUATION = re.compile(r"\\\s*\n")
+
+
+class GuardStack:
+    def __init__(self, code_for: Callable[[cst.CSTNode], str]) -> None:
+        self._code_for = code_for
+        self._stack: list[Guard] = []
+        self._current: tuple = ()
+        self._saved: list[tuple[list[Guard], tuple]] = []
+        self._pending: dict[int, Guard] = {}
+        self._elif: dict[int, tuple[str, ...]] = {}  # an elif -> the tests of the arms before it
+        self._pushed: list[bool] = []
+
+    @property
+    def current(self) -> tuple:
+        """Innermost first, as plain tuples (what the fact cache stores)."""
+        return self._current
+
+    # -- scopes ------------------------------------------------------------
+    def enter_function(self) -> None:
+        self._saved.append((self._stack, self._current))
+        self._stack, self._current = [], ()
+
+    def leave_function(self) -> None:
+        self._stack, self._current = self._saved.pop()
+
+    # -- compound statements announce the guards of their bodies -------------
+    def on_if(self, node: cst.If) -> None:
+        before = self._elif.pop(id(node), None)
+        kind = "if" if before is None else "elif"
+        test = self._text(node.test)
+        tests = (before or ()) + (test,)
+        tail = node
+        while isinstance(tail.orelse, cst.If):
+            tail = tail.orelse
+        optional = not isinstance(tail.orelse, cst.Else)
+        self._announce(node.body, Guard(kind, f"{kind} {test}", optional))
+        if isinstance(node.orelse, cst.If):
+            self._elif[id(node.orelse)] = tests
+        elif isinstance(node.orelse, cst.Else):
+            self._announce(node.orelse.body, Guard("else", f"else (not {', not '.join(tests)})", False))
+
+    def on_loop(self, node: cst.For | cst.While) -> None:
+        if isinstance(node, cst.For):
+            text = f"for {self._text(node.target)} in {self._text(node.iter)}"
+        else:
+            text = f"while {self._text(node.test)}"
+        kind = text.split(" ", 1)[0]
+        self._announce(node.body, Guard(kind, text, False))
+        if isinstance(node.orelse, cst.Else):
+            self._announce(node.orelse.body, Guard("else", f"else of {kind} (no break)", True))
+
+    def on_try(self, node: cst.Try) -> None:
+        self._announce(node.body, Guard("try", "try", False))
+        for handler in node.handlers:
+            caught = f"except {self._text(handler.type)}" if handler.type is not None else "except"
+            self._announce(handler.body, Guard("except", caught, True))
+        if isinstance(node.orelse, cst.Else):
+            self._announce(node.orelse.body, Guard("else", "else of try (no exception)", False))
+        if node.finalbody is not None:
+            self._announce(node.finalbody.body, Guard("finally", "finally", False))
+
+    def on_with(self, node: cst.With) -> None:
+        items = ", ".join(self._text(item.item) for item in node.items)
+        self._announce(node.body, Guard("with", f"with {items}", False))
+
+    # -- bodies push what was announced for them ----------------------------
+    def enter_block(self, node: cst.BaseSuite) -> None:
+        guard = self._pending.pop(id(node), None)
+        self._pushed.append(guard is not None)
+        if guard is not None:
+            self._stack.append(guard)
+            self._current = tuple(tuple(g) for g in reversed(self._stack[-MAX_DEPTH:]))
+
+    def leave_block(self, node: cst.BaseSuite) -> None:
+        if self._pushed.pop():
+            self._stack.pop()
+            self._current = tuple(tuple(g) for g in reversed(self._stack[-MAX_DEPTH:]))
+
+    # -- helpers -------------------------------------------------------------
+    def _announce(self, body: cst.BaseSuite, guard: Guard) -> None:
+        self._pending[id(body)] = guard._replace(text=self._cap(guard.text))
+
+    def _text(self, node: cst.CSTNode) -> str:
+        return " ".join(_CONTINUATION.sub(" ", self._code_for(node)).split())
+
+    @staticmethod
+    def _cap(text: str) -> str:
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3].rstrip() + "..."
