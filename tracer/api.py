@@ -16,6 +16,7 @@ from typing import Callable
 from tracer import source
 from tracer.facts.cache import FactCache
 from tracer.graph.entry import Entry, find_entry
+from tracer.graph.index import LiveIndex
 from tracer.graph.trace import Trace, Tracer, TraceOptions
 from tracer.link.edges import Linker
 from tracer.link.program import MODULE_BODY, Program
@@ -37,9 +38,18 @@ class Workspace:
     elapsed: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
+    _index: LiveIndex | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> LiveIndex:
+        """What traces read of the linked program; shared by every trace of this workspace."""
+        if self._index is None:
+            self._index = LiveIndex(self.linker, self.service_of)
+        return self._index
+
     @property
     def tracer(self) -> Tracer:
-        return Tracer(self.linker, self.service_of)
+        return Tracer(self.index)
 
     def service_of(self, fq: str) -> str:
         fn = self.program.functions[fq]

@@ -12,12 +12,11 @@ object plumbing) is folded.  ``full`` keeps every resolved call.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
-import networkx as nx
-
+from tracer.graph.index import QueryIndex
 from tracer.graph.records import Hop, HopKey, Trace, TraceOptions, hop_key
-from tracer.link.drivers import named_driver
-from tracer.link.edges import Edge, Linker
+from tracer.link.edges import Edge
 
 __all__ = ["Hop", "HopKey", "Trace", "TraceOptions", "Tracer", "hop_key"]
 
@@ -28,27 +27,59 @@ DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
 
 
+@dataclass
+class _Reached:
+    """The calls an exploration followed: successors in first-seen order, and every edge."""
+
+    succ: dict[str, list[str]]
+    edges: list[Edge]
+
+    def add(self, e: Edge) -> None:
+        self.edges.append(e)
+        targets = self.succ.setdefault(e.source, [])
+        if e.target not in targets:
+            targets.append(e.target)
+        self.succ.setdefault(e.target, [])
+
+    def ancestors(self, nodes: set[str]) -> set[str]:
+        pred: dict[str, set[str]] = {}
+        for u, vs in self.succ.items():
+            for v in vs:
+                pred.setdefault(v, set()).add(u)
+        out: set[str] = set()
+        todo = list(nodes)
+        while todo:
+            for u in pred.get(todo.pop(), ()):
+                if u not in out:
+                    out.add(u)
+                    todo.append(u)
+        return out
+
+
 class Tracer:
-    def __init__(self, linker: Linker, service_of) -> None:
-        self.l = linker
-        self.service_of = service_of  # fq -> service name for an entry
-        self._named: dict[tuple[str, str], str | None] = {}  # (configured driver, --driver name) -> class
+    def __init__(self, index: QueryIndex) -> None:
+        self.ix = index
 
     # -- exploring ---------------------------------------------------------
-    def chosen_edges(self, fq: str, opts: TraceOptions) -> list[Edge]:
-        edges = self.l.edges(fq)
+    def chosen_edges(self, fq: str, opts: TraceOptions) -> list[tuple[Edge, tuple]]:
+        """The edges a trace follows out of ``fq``, each with the guard of its call site."""
+        answer = self.ix.answer(fq)
+        pairs = list(zip(answer.edges, answer.guards))
         if not (opts.full or opts.errors):
-            edges = [e for e in edges if ("on_error", True) not in e.meta]
-        out: list[Edge] = []
+            pairs = [(e, g) for e, g in pairs if ("on_error", True) not in e.meta]
+        out: list[tuple[Edge, tuple]] = []
         drivers: dict[tuple, list[Edge]] = {}
-        for e in edges:
+        guard_of: dict[tuple, tuple] = {}
+        for e, g in pairs:
             if e.kind == "driver":
-                drivers.setdefault((e.line, dict(e.meta).get("configured")), []).append(e)
+                group = (e.line, dict(e.meta).get("configured"))
+                drivers.setdefault(group, []).append(e)
+                guard_of.setdefault(group, g)
             else:
-                out.append(e)
-        for group in drivers.values():
-            out.append(self._pick_driver(group, opts.drivers))
-        return sorted(out, key=_edge_order)
+                out.append((e, g))
+        for group, edges in drivers.items():
+            out.append((self._pick_driver(edges, opts.drivers), guard_of[group]))
+        return sorted(out, key=lambda pair: _edge_order(pair[0]))
 
     def _pick_driver(self, group: list[Edge], wanted: tuple[str, ...]) -> Edge:
         """The implementation of the driver asked for, else the configured one (the others counted)."""
@@ -56,8 +87,8 @@ class Tracer:
         configured = dict(first.meta).get("configured")
         name = first.target.rsplit(".", 1)[1]
         for needle in wanted:
-            cls = self._named_driver(configured, needle) if configured else None
-            method = self.l.p.lookup_method(cls, name) if cls else None
+            cls = self.ix.named_driver(configured, needle) if configured else None
+            method = self.ix.lookup_method(cls, name) if cls else None
             if method is None:
                 continue
             same = [e for e in group if e.target == method]
@@ -67,45 +98,35 @@ class Tracer:
             return first._replace(target=method, confidence="candidate")
         return _matching_or_configured(group, wanted)
 
-    def _named_driver(self, configured: str, needle: str) -> str | None:
-        key = (configured, needle)
-        if key not in self._named:
-            self._named[key] = named_driver(self.l.p, configured, needle)
-        return self._named[key]
-
-    def explore(self, entry: str, opts: TraceOptions) -> nx.MultiDiGraph:
-        g = nx.MultiDiGraph()
-        g.add_node(entry)
+    def explore(self, entry: str, opts: TraceOptions) -> _Reached:
+        g = _Reached({entry: []}, [])
         todo = [entry]
         seen = {entry}
         while todo and len(seen) < MAX_NODES:
             fq = todo.pop()
-            for e in self.chosen_edges(fq, opts):
-                g.add_edge(e.source, e.target, edge=e)
-                if e.target not in seen and e.target in self.l.p.functions:
+            for e, _ in self.chosen_edges(fq, opts):
+                g.add(e)
+                if e.target not in seen and self.ix.function(e.target) is not None:
                     seen.add(e.target)
                     todo.append(e.target)
         return g
 
-    def _keep(self, g: nx.MultiDiGraph, entry: str) -> set[str]:
+    def _keep(self, g: _Reached, entry: str) -> set[str]:
         marks = set()
-        for u, v, data in g.edges(data=True):
-            if self._interesting(data["edge"]):
-                marks.add(u)
-                marks.add(v)
+        for e in g.edges:
+            if self._interesting(e):
+                marks.add(e.source)
+                marks.add(e.target)
         if not marks:  # no hop leaves the service (GET /volumes/{id}): its way to the database is the skeleton
             return self._database_paths(g, {entry}, ALONE_DB_REACH, own_only=False)
-        keep = set(marks)
-        for node in marks:
-            keep |= nx.ancestors(g, node)
+        keep = marks | g.ancestors(marks)
         return keep | self._database_paths(g, keep)
 
-    def _database_paths(self, g: nx.MultiDiGraph, keep: set[str], reach: int = DB_REACH,
+    def _database_paths(self, g: _Reached, keep: set[str], reach: int = DB_REACH,
                         own_only: bool = True) -> set[str]:
         """Database access a few calls under a kept function (``_parse_connection_options`` reading the
         QoS specs): the path to it is kept.  Farther away it would flood the skeleton.  The database is a
         module an oslo.db backend proxy stands for, or a function that opens an enginefacade transaction."""
-        backend = self.l.r.backend_modules
         found: set[str] = set()
         for start in sorted(keep):
             parent = {start: None}
@@ -113,11 +134,11 @@ class Tracer:
             for _ in range(reach + 1):
                 nxt = []
                 for u in level:
-                    for v in sorted(set(g.successors(u))):
+                    for v in sorted(set(g.succ.get(u, ()))):
                         if v in parent:
                             continue
                         parent[v] = u
-                        if v.rsplit(".", 1)[0] in backend or self._opens_transaction(v):
+                        if self.ix.is_database(v):
                             while v is not None:
                                 found.add(v)
                                 v = parent[v]
@@ -129,27 +150,20 @@ class Tracer:
     def _on_own_path(self, start: str, fq: str) -> bool:
         """The way to the database runs through the start's own class or plain functions, not through
         other objects (nova's versioned objects would bring every ``instance.save()`` along)."""
-        fn = self.l.p.functions.get(fq)
+        fn = self.ix.function(fq)
         if fn is None:
             return False
-        own = self.l.p.functions[start].cls if start in self.l.p.functions else None
-        return fn.cls is None or fn.cls == own
-
-    def _opens_transaction(self, fq: str) -> bool:
-        """An oslo.db enginefacade function: decorated ``@<context manager>.reader`` / ``.writer``."""
-        fn = self.l.p.functions.get(fq)
-        return fn is not None and any(d[0] == "a" and d[2] in ("reader", "writer") for d in fn.facts.decorators)
+        own = self.ix.function(start)
+        return fn.cls is None or fn.cls == (own.cls if own else None)
 
     def _interesting(self, e: Edge) -> bool:
-        if e.kind in SKELETON_KINDS:
-            return True
-        return any(v[0] == "engine" for v in self.l.r.returns(e.target))
+        return e.kind in SKELETON_KINDS or self.ix.answer(e.target).engine
 
     # -- the tree ----------------------------------------------------------
     def trace(self, entry: str, opts: TraceOptions, label: str = "") -> Trace:
         g = self.explore(entry, opts)
-        keep = set(g.nodes) if opts.full else self._keep(g, entry)
-        entry_service = self.service_of(entry)
+        keep = set(g.succ) if opts.full else self._keep(g, entry)
+        entry_service = self.ix.service_of(entry)
         hops: list[Hop] = []
         expanded: set[str] = {entry}
         driver_level: dict[str, int] = {}  # driver method -> how far below the driver hop
@@ -160,14 +174,14 @@ class Tracer:
                 continue
             children = []
             from_driver = fq in driver_level
-            for e in self.chosen_edges(fq, opts):
+            for e, guard in self.chosen_edges(fq, opts):
                 if not self._show(e, keep, from_driver, opts):
                     continue
                 crosses = e.kind.startswith("rpc") or e.kind == "rest"
                 child_service = dict(e.meta).get("service", service) if crosses else service
                 repeat = e.target in expanded
                 hops.append(Hop(0, depth + 1, e.source, e.target, e.kind, e.site, child_service, e.confidence,
-                                e.meta, repeat, self.guard(e)))
+                                e.meta, repeat, guard))
                 same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
                 if e.kind == "driver":
                     driver_level[e.target] = 0
@@ -184,23 +198,6 @@ class Tracer:
         ordered = _renumber(self._order(entry, hops))
         return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton")
 
-    def guard(self, e: Edge) -> tuple:
-        """The branches the edge's call site runs under in its caller (the site on that line that names
-        the callee, else the first one there)."""
-        fn = self.l.p.functions.get(e.source)
-        if fn is None:
-            return ()
-        name = e.target.rsplit(".", 1)[-1]
-        found = None
-        for site in fn.calls():
-            if site.line != e.line:
-                continue
-            func = site.func
-            if (func[0] == "a" and func[2] == name) or (func[0] == "n" and func[1] == name):
-                return site.guard
-            found = site.guard if found is None else found
-        return found or ()
-
     def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
         if opts.full:
             return True
@@ -210,7 +207,7 @@ class Tracer:
         return e.target in keep or self._interesting(e)
 
     def _makes_hop(self, fq: str, opts: TraceOptions) -> bool:
-        return any(self._interesting(e) for e in self.chosen_edges(fq, opts))
+        return any(self._interesting(e) for e, _ in self.chosen_edges(fq, opts))
 
     def _order(self, entry: str, hops: list[Hop]) -> list[Hop]:
         """Depth-first, execution order: each hop followed by the subtree it expands."""

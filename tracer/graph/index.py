@@ -1,0 +1,118 @@
+"""graph: what a trace reads of the linked program, behind one small interface.
+
+Stage: graph.  ``LiveIndex`` answers from a live linker (and records what it
+answered, for the linked-program cache); ``tracer.graph.snapshot`` answers the
+same questions from the cache.  The tracer reads only this interface, so a warm
+query needs neither the facts nor the linker.  Must not import libcst or render.
+
+Every answer is a function of the linked program alone, never of the query's
+options: that is what makes it safe to keep between runs.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Protocol
+
+from tracer.link.drivers import named_driver
+from tracer.link.edges import Edge, Linker
+
+
+class FunctionInfo(NamedTuple):
+    """A node of the program: where it is defined and what it belongs to."""
+
+    project: str
+    module: str
+    path: str
+    line: int
+    cls: str | None
+    inherited_from: str | None
+    transaction: bool  # decorated ``@<enginefacade context>.reader`` / ``.writer``: opens a database transaction
+
+
+class Answer(NamedTuple):
+    """What the tracer needs to know of one function, resolved once."""
+
+    edges: tuple  # tuple[Edge], as the linker made them
+    guards: tuple  # the guard of each edge's call site, aligned with ``edges``
+    engine: bool  # it returns a taskflow engine (it builds and loads a flow)
+
+
+class QueryIndex(Protocol):
+    def answer(self, fq: str) -> Answer: ...
+    def function(self, fq: str) -> FunctionInfo | None: ...
+    def is_database(self, fq: str) -> bool: ...
+    def lookup_method(self, cls: str, name: str) -> str | None: ...
+    def named_driver(self, configured: str, needle: str) -> str | None: ...
+    def service_of(self, fq: str) -> str: ...
+
+
+NO_ANSWER = Answer((), (), False)
+
+
+class LiveIndex:
+    """The answers of a live linker, memoised; ``fresh`` holds those computed in this run."""
+
+    def __init__(self, linker: Linker, service_of: Callable[[str], str]) -> None:
+        self.l = linker
+        self._service_of = service_of
+        self._answers: dict[str, Answer] = {}
+        self._named: dict[tuple[str, str], str | None] = {}
+        self.fresh: dict[str, Answer] = {}
+
+    def answer(self, fq: str) -> Answer:
+        hit = self._answers.get(fq)
+        if hit is None:
+            hit = self._answers[fq] = self.fresh[fq] = self._compute(fq)
+        return hit
+
+    def _compute(self, fq: str) -> Answer:
+        if fq not in self.l.p.functions:  # an external REST target: nothing inside
+            return NO_ANSWER
+        edges = self.l.edges(fq)
+        return Answer(edges, tuple(self._guard(e) for e in edges), self._engine(fq))
+
+    def function(self, fq: str) -> FunctionInfo | None:
+        fn = self.l.p.functions.get(fq)
+        if fn is None:
+            return None
+        transaction = any(d[0] == "a" and d[2] in ("reader", "writer") for d in fn.facts.decorators)
+        return FunctionInfo(fn.project, fn.module, fn.path, fn.line, fn.cls, fn.inherited_from, transaction)
+
+    def is_database(self, fq: str) -> bool:
+        """A module an oslo.db backend proxy stands for (those seen so far), or an enginefacade function."""
+        if fq.rsplit(".", 1)[0] in self.l.r.backend_modules:
+            return True
+        info = self.function(fq)
+        return info is not None and info.transaction
+
+    def lookup_method(self, cls: str, name: str) -> str | None:
+        return self.l.p.lookup_method(cls, name)
+
+    def named_driver(self, configured: str, needle: str) -> str | None:
+        key = (configured, needle)
+        if key not in self._named:
+            self._named[key] = named_driver(self.l.p, configured, needle)
+        return self._named[key]
+
+    def service_of(self, fq: str) -> str:
+        return self._service_of(fq)
+
+    # -- how each answer is made -------------------------------------------
+    def _guard(self, e: Edge) -> tuple:
+        """The branches the edge's call site runs under (the site on that line that names the callee,
+        else the first one there)."""
+        fn = self.l.p.functions.get(e.source)
+        if fn is None:
+            return ()
+        name = e.target.rsplit(".", 1)[-1]
+        found = None
+        for site in fn.calls():
+            if site.line != e.line:
+                continue
+            func = site.func
+            if (func[0] == "a" and func[2] == name) or (func[0] == "n" and func[1] == name):
+                return site.guard
+            found = site.guard if found is None else found
+        return found or ()
+
+    def _engine(self, fq: str) -> bool:
+        return any(v[0] == "engine" for v in self.l.r.returns(fq))
