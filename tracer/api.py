@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import json
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from tracer import source
-from tracer.facts.cache import FactCache
+from tracer.facts.cache import FactCache, content_key
+from tracer.facts.model import SCHEMA_VERSION, ScanFailure
+from tracer.facts.store import BlobStore
 from tracer.graph.entry import Entry, find_entry
 from tracer.graph.index import LiveIndex
+from tracer.graph.snapshot import FORMAT as SNAPSHOT_FORMAT
+from tracer.graph.snapshot import CachedIndex, Snapshot, SnapshotCache, program_key, program_part
 from tracer.graph.trace import Trace, Tracer, TraceOptions
 from tracer.link.edges import Linker
 from tracer.link.program import MODULE_BODY, Program
@@ -29,27 +35,84 @@ TRACE_SCHEMA = "tracer-trace/1"
 
 
 @dataclass
-class Workspace:
-    trees: list[source.SourceTree]
+class Linked:
+    """A workspace's facts and the linker over them (loaded only when a query needs them)."""
+
     report: ScanReport
     program: Program
     linker: Linker
-    routes: Routes
-    elapsed: dict[str, float] = field(default_factory=dict)
-    note: str = ""
 
-    _index: LiveIndex | None = field(default=None, repr=False)
+
+class Workspace:
+    """Source trees and what queries read of them: the linked-program cache, else the live linker.
+
+    ``program``, ``linker``, ``routes`` and ``report`` load the facts and link them on first use; a
+    trace needs none of them when the cache holds its answers.
+    """
+
+    def __init__(self, trees: list[source.SourceTree], build: Callable[[], Linked], *, note: str = "",
+                 elapsed: dict[str, float] | None = None, snapshot: Snapshot | None = None,
+                 cache: SnapshotCache | None = None, key: str = "") -> None:
+        self.trees = trees
+        self.note = note
+        self.elapsed = elapsed or {}
+        self._build = build
+        self._linked: Linked | None = None
+        self._snap = snapshot
+        self._cache = cache
+        self._key = key
+        self._index: LiveIndex | CachedIndex | None = None
+        self._saved_program = snapshot is not None
+
+    # -- the live program, on demand -----------------------------------------
+    @property
+    def linked(self) -> Linked:
+        if self._linked is None:
+            self._linked = self._build()
+        return self._linked
 
     @property
-    def index(self) -> LiveIndex:
+    def report(self) -> ScanReport:
+        return self.linked.report
+
+    @property
+    def program(self) -> Program:
+        return self.linked.program
+
+    @property
+    def linker(self) -> Linker:
+        return self.linked.linker
+
+    @property
+    def routes(self) -> Routes:
+        return self.linker.routes
+
+    # -- what queries read ---------------------------------------------------------
+    @property
+    def index(self) -> LiveIndex | CachedIndex:
         """What traces read of the linked program; shared by every trace of this workspace."""
         if self._index is None:
-            self._index = LiveIndex(self.linker, self.service_of)
+            live = lambda: LiveIndex(self.linker, self.service_of)  # noqa: E731
+            self._index = CachedIndex(self._snap, live) if self._snap is not None else live()
         return self._index
 
     @property
     def tracer(self) -> Tracer:
         return Tracer(self.index)
+
+    @property
+    def entry_table(self) -> tuple:
+        """What an entry string is looked up in: (something with ``.functions``, the routes)."""
+        if self._snap is not None:
+            return self._snap, self._snap.routes
+        return self.program, self.routes.routes
+
+    @property
+    def skipped(self) -> list[ScanFailure]:
+        """Files that did not parse (or could not be read), with the reason."""
+        if self._snap is not None and self._linked is None:
+            return [ScanFailure(*f) for f in self._snap.skipped]
+        return list(self.report.failures)
 
     def service_of(self, fq: str) -> str:
         fn = self.program.functions[fq]
@@ -64,6 +127,29 @@ class Workspace:
 
     def sources_json(self) -> list[dict]:
         return [{"project": t.project, "version": t.version, "origin": t.origin} for t in self.trees]
+
+    # -- the linked-program cache ------------------------------------------------------
+    def remember(self, everything: bool = False) -> None:
+        """Save what this run linked and resolved (``everything``: resolve every function first)."""
+        if self._cache is None:
+            return
+        with _quiet_gc():
+            if not self._saved_program:
+                self._snap_from_live()
+            index = self.index
+            if everything:
+                for fq in sorted(self.program.functions):
+                    index.answer(fq)
+            fresh = index.fresh
+            known = self._snap.answers if self._snap is not None else {}
+            self._cache.save_answers(self._key, {fq: a for fq, a in fresh.items() if fq not in known}, known)
+
+    def _snap_from_live(self) -> None:
+        backend = self.linker.r.backend_modules
+        snap = program_part(self.program, self.routes.routes, backend, tuple(tuple(f) for f in self.report.failures),
+                            self.service_of)
+        self._cache.save_program(self._key, snap)
+        self._saved_program = True
 
 
 Progress = Callable[[str, int, int], None]
@@ -92,7 +178,14 @@ def load(
     workers: int | None = None,
     progress: Progress | None = None,
     message: Callable[[str], None] | None = None,
+    linked_cache: bool = True,
 ) -> Workspace:
+    """The trees ``specs`` name (and the client libraries they require), ready to query.
+
+    With ``linked_cache``, a program linked before from the same inputs is read from the cache and the
+    facts are loaded only if a query needs what the cache lacks; otherwise they are scanned (or read from
+    the fact cache) and linked now.
+    """
     started = time.perf_counter()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
     cache_dir = cache_dir or source.cache_root()
@@ -105,7 +198,33 @@ def load(
     files = []
     for tree in trees:
         files += [(tree.project, rel, path) for rel, path in source.python_files(tree, include_tests=include_tests)]
-    fetched = time.perf_counter()
+    entry_points: dict = {}
+    for tree in trees:
+        for group, table in read_entry_points(tree.root).items():
+            entry_points.setdefault(group, {}).update(table)
+    clients_read = sorted(t.project for t in client_trees)
+    elapsed = {"fetch": time.perf_counter() - started}
+
+    def build() -> Linked:
+        return _link(files, entry_points, clients_read, cache_dir, workers, progress, elapsed)
+
+    cache = snap = None
+    key = ""
+    if linked_cache:
+        cache = SnapshotCache(BlobStore(cache_dir / f"linked-v{SNAPSHOT_FORMAT}"))
+        key = _program_key(files, entry_points, clients_read, include_tests)
+        snap = cache.load(key)
+        if cache.store.rejected and message:
+            message(f"{cache.store.rejected} linked-program cache entry(ies) did not check out; rebuilt")
+    ws = Workspace(trees, build, note=note, elapsed=elapsed, snapshot=snap, cache=cache, key=key)
+    if snap is None:
+        ws.linked  # noqa: B018  (scan and link now, with progress, as the run expects)
+    return ws
+
+
+def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: Path, workers: int | None,
+          progress: Progress | None, elapsed: dict[str, float]) -> Linked:
+    started = time.perf_counter()
     with _quiet_gc():
         report = scan_files(
             [(rel, path) for _, rel, path in files], FactCache(cache_dir),
@@ -113,18 +232,32 @@ def load(
         )
     project_of = {rel: project for project, rel, _ in files}
     scanned = time.perf_counter()
-    entry_points: dict = {}
-    for tree in trees:
-        for group, table in read_entry_points(tree.root).items():
-            entry_points.setdefault(group, {}).update(table)
     with _quiet_gc():
         program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
-        program.client_projects = {t.project for t in client_trees}
+        program.client_projects = set(clients_read)
         linker = Linker(program)
-        routes = linker.routes
-    linked = time.perf_counter()
-    elapsed = {"fetch": fetched - started, "scan": scanned - fetched, "link": linked - scanned}
-    return Workspace(trees, report, program, linker, routes, elapsed, note)
+        linker.routes  # noqa: B018  (routes are part of linking: entries are looked up in them)
+    elapsed["scan"] = scanned - started
+    elapsed["link"] = time.perf_counter() - scanned
+    return Linked(report, program, linker)
+
+
+def _program_key(files: list, entry_points: dict, clients_read: list[str], include_tests: bool) -> str:
+    """What a linked program is made from: this tool's code, the fact schema, every input file's content."""
+    parts = [_tool_digest(), f"facts-v{SCHEMA_VERSION}", f"tests={include_tests}", "clients=" + ",".join(clients_read),
+             json.dumps(entry_points, sort_keys=True)]
+    parts += sorted(f"{project}:{content_key(rel, path.read_bytes())}" for project, rel, path in files)
+    return program_key(parts)
+
+
+def _tool_digest() -> str:
+    """The tool's own code: a changed linker must not read answers an older one saved."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _client_trees(trees: list[source.SourceTree], cache_dir: Path, message) -> list[source.SourceTree]:
@@ -143,15 +276,28 @@ def _client_trees(trees: list[source.SourceTree], cache_dir: Path, message) -> l
 
 
 def resolve_entry(ws: Workspace, text: str) -> Entry:
-    return find_entry(text, ws.program, ws.routes.routes)
+    program, routes = ws.entry_table
+    return find_entry(text, program, routes)
 
 
 def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None) -> Trace:
+    """The trace of one entry; what was resolved for it is saved in the linked-program cache."""
     entry = resolve_entry(ws, entry_text)
     with _quiet_gc():
         result = ws.tracer.trace(entry.fq, opts or TraceOptions(), label=entry.label)
+    ws.remember()
     return Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
                  tuple((t.project, t.version, t.origin) for t in ws.trees))
+
+
+def definition_sites(ws: Workspace, t: Trace) -> dict[str, str]:
+    """``path:line`` of every function, class or module a (possibly aggregated) trace names."""
+    if ws._snap is None or ws._linked is not None:
+        from tracer.render.model import definition_sites as from_program
+
+        return from_program(ws.program, t)
+    names = [t.entry] + [h.callee for h in t.hops]
+    return {fq: site for fq in names if (site := ws._snap.site(fq))}
 
 
 def trace_json(t: Trace) -> dict:

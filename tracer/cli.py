@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -66,9 +67,10 @@ def _load(sources: list[str] | None, debug: bool) -> api.Workspace:
             bar.stop()
     if ws.note:
         err.print(f"[dim]{ws.note}[/dim]")
-    if ws.report.failures:
-        reasons = ", ".join(f"{n} {r}" for r, n in ws.report.skipped_by_reason().items())
-        err.print(f"[yellow]skipped {len(ws.report.failures)} file(s) that do not parse ({reasons}); "
+    skipped = ws.skipped
+    if skipped:
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(Counter(f.reason for f in skipped).items()))
+        err.print(f"[yellow]skipped {len(skipped)} file(s) that do not parse ({reasons}); "
                   f"`tracer index` lists them[/yellow]")
     return ws
 
@@ -131,6 +133,7 @@ def index(
     """Build or refresh the fact cache and print a summary."""
     ws = _load(source, debug)
     data = api.summary(ws)
+    ws.remember(everything=True)  # the linked-program cache: later queries need no facts
     data["skipped_files"] = [{"path": f.path, "reason": f.reason, "detail": f.detail} for f in ws.report.failures]
     if fmt is Format.json:
         _write(_dumps(data), None)
@@ -149,11 +152,11 @@ def index(
 
 
 def _diagram(ws: api.Workspace, t, fmt: str, level: Optional[str], output: Optional[Path], debug: bool) -> None:
-    from tracer.render import TooLargeError, aggregate, definition_sites, render
+    from tracer.render import TooLargeError, aggregate, render
 
     try:
         drawn = aggregate(t, level) if level else t
-        data = render(drawn, fmt, definition_sites(ws.program, drawn))
+        data = render(drawn, fmt, api.definition_sites(ws, drawn))
     except (TooLargeError, ValueError) as exc:
         _fail(exc, debug)
     if isinstance(data, bytes):

@@ -40,7 +40,7 @@ from sphinx.util.docutils import SphinxDirective
 from tracer import api
 from tracer.graph.entry import EntryError
 from tracer.graph.records import Trace, TraceOptions
-from tracer.render import LEVELS, TooLargeError, aggregate, definition_sites, render
+from tracer.render import LEVELS, TooLargeError, aggregate, render
 from tracer.render.svg import inline_svg
 from tracer.source import SourceError
 
@@ -95,7 +95,7 @@ class TraceDirective(SphinxDirective):
         t = api.trace(ws, self.arguments[0], opts)
         if "aggregate" in self.options:
             t = aggregate(t, self.options["aggregate"])
-        return t, definition_sites(ws.program, t)
+        return t, api.definition_sites(ws, t)
 
     def _body(self, t: Trace, where: dict[str, str]) -> str:
         fmt = self.options.get("format", "svg")

@@ -20,7 +20,7 @@ from typing import Iterable
 
 from tracer import api
 from tracer.graph.records import Trace, TraceOptions
-from tracer.render import TooLargeError, aggregate, build_model, definition_sites, render
+from tracer.render import TooLargeError, aggregate, build_model, render
 
 DRIVERS = {"cinder": ("rbd",), "nova": ("libvirt",)}
 OVERVIEW_FROM = 40  # functions; past this a by-class overview is drawn too
@@ -94,9 +94,9 @@ def _draw(ws: api.Workspace, out_dir: Path, item: Item) -> Item:
     t = api.trace(ws, item.entry, options_for(item))
     if t.entry_label == t.entry:  # traced by qualified name: title it with the request
         t = replace(t, entry_label=item.label)
-    where = definition_sites(ws.program, t)
+    where = api.definition_sites(ws, t)
     by_class = aggregate(t, "class")
-    class_where = definition_sites(ws.program, by_class)
+    class_where = api.definition_sites(ws, by_class)
     size = len(build_model(t).nodes)
     files: dict[str, str | bytes] = {}
     try:

@@ -1,0 +1,82 @@
+"""facts: a directory of checked blobs, for caches beside the per-file facts (the linked-program cache).
+
+Stage: facts.  Must not import libcst, networkx or later stages.
+
+Every blob is written whole under a temporary name and renamed into place, and
+carries an envelope: a magic string, the key it was made for and the sha256 of
+its payload.  A blob whose envelope does not check out (truncated, tampered,
+copied from another entry) is a miss: counted in ``rejected`` and rebuilt by the
+caller, never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+MAGIC = "tracer-blob/1"
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.rejected = 0  # blobs that did not check out
+        self.unwritable: str | None = None  # why the last write failed, if it did
+
+    def _path(self, name: str) -> Path:
+        return self.root / name
+
+    def get(self, name: str, key: str) -> bytes | None:
+        try:
+            raw = self._path(name).read_bytes()
+        except OSError:
+            return None
+        try:
+            magic, made_for, digest, payload = marshal.loads(raw)
+            ok = magic == MAGIC and made_for == key and hashlib.sha256(payload).hexdigest() == digest
+        except (ValueError, TypeError, EOFError):
+            ok = False
+        if not ok:
+            self.rejected += 1
+            return None
+        return payload
+
+    def put(self, name: str, key: str, payload: bytes) -> bool:
+        """Write atomically; a full or read-only disk is noted, not fatal (the cache is an optimisation)."""
+        path = self._path(name)
+        blob = marshal.dumps((MAGIC, key, hashlib.sha256(payload).hexdigest(), payload))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(blob)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            self.unwritable = f"{path.parent}: {exc.strerror or exc}"
+            return False
+        return True
+
+    def put_new(self, prefix: str, key: str, payload: bytes) -> bool:
+        """A blob under a name no other run uses (``prefix`` + a random part)."""
+        return self.put(f"{prefix}{uuid.uuid4().hex}", key, payload)
+
+    def list(self, prefix: str) -> list[str]:
+        folder, _, start = prefix.rpartition("/")
+        try:
+            names = sorted(p.name for p in self._path(folder).iterdir() if p.name.startswith(start))
+        except OSError:
+            return []
+        return [f"{folder}/{n}" if folder else n for n in names]
+
+    def remove(self, name: str) -> None:
+        try:
+            self._path(name).unlink()
+        except OSError:
+            pass
