@@ -13,10 +13,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from tracer import source
-from tracer.facts.cache import FactCache, content_key
+from tracer.facts.cache import content_key
 from tracer.facts.model import SCHEMA_VERSION, ScanFailure
 from tracer.facts.store import BlobStore
 from tracer.graph.entry import Entry, find_entry
@@ -24,11 +24,14 @@ from tracer.graph.index import LiveIndex
 from tracer.graph.snapshot import FORMAT as SNAPSHOT_FORMAT
 from tracer.graph.snapshot import CachedIndex, Snapshot, SnapshotCache, program_key, program_part
 from tracer.graph.trace import Trace, Tracer, TraceOptions
-from tracer.link.edges import Linker
-from tracer.link.program import MODULE_BODY, Program
-from tracer.link.routes import Routes
+from tracer.link.program import MODULE_BODY
 from tracer.scan.entrypoints import read_entry_points
-from tracer.scan.runner import ScanReport, scan_files
+
+if TYPE_CHECKING:  # the linker and the scanner load only when a query needs the facts
+    from tracer.link.edges import Linker
+    from tracer.link.program import Program
+    from tracer.link.routes import Routes
+    from tracer.scan.runner import ScanReport
 
 GRAPH_SCHEMA = "tracer-graph/1"
 TRACE_SCHEMA = "tracer-trace/1"
@@ -224,6 +227,11 @@ def load(
 
 def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: Path, workers: int | None,
           progress: Progress | None, elapsed: dict[str, float]) -> Linked:
+    from tracer.facts.cache import FactCache
+    from tracer.link.edges import Linker
+    from tracer.link.program import Program
+    from tracer.scan.runner import scan_files
+
     started = time.perf_counter()
     with _quiet_gc():
         report = scan_files(
@@ -318,6 +326,8 @@ def export(ws: Workspace) -> dict:
 
 
 def _export(ws: Workspace) -> dict:
+    from tracer.link.edges import Linker
+
     # A fresh linker, queried in sorted order: the resolver's memo may hold answers cut short by a
     # cycle during earlier queries, and the export must not depend on what was asked before.
     linker = Linker(ws.program)

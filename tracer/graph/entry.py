@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tracer.link.program import Program
-from tracer.link.routes import Route
+from tracer.link.records import Route
+
+if TYPE_CHECKING:
+    from tracer.link.program import Program
 
 
 class EntryError(Exception):

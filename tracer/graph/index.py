@@ -10,10 +10,13 @@ options: that is what makes it safe to keep between runs.
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 from tracer.link.drivers import named_driver
-from tracer.link.edges import Edge, Linker
+from tracer.link.records import Edge
+
+if TYPE_CHECKING:
+    from tracer.link.edges import Linker
 
 
 class FunctionInfo(NamedTuple):

@@ -30,8 +30,7 @@ from typing import Callable, Iterable
 from tracer.facts.store import BlobStore
 from tracer.graph.index import NO_ANSWER, Answer, FunctionInfo, LiveIndex
 from tracer.link.drivers import named_driver
-from tracer.link.edges import Edge
-from tracer.link.routes import Route
+from tracer.link.records import Edge, Route
 
 FORMAT = 1
 MAX_SEGMENTS = 8  # answer segments merged into one when a run finds more

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tracer.graph.index import QueryIndex
 from tracer.graph.records import Hop, HopKey, Trace, TraceOptions, hop_key
-from tracer.link.edges import Edge
+from tracer.link.records import Edge
 
 __all__ = ["Hop", "HopKey", "Trace", "TraceOptions", "Tracer", "hop_key"]
 

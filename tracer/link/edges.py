@@ -15,39 +15,15 @@ with a reason.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from tracer.link.drivers import candidates
 from tracer.link.flows import Flows
 from tracer.link.http import Requests
 from tracer.link.program import Program
+from tracer.link.records import Edge, Unresolved
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import Routes
 from tracer.link.rpc import RpcBinder
 from tracer.link.values import ENGINE_RUNNERS, ext_matches, strings
-
-
-class Edge(NamedTuple):
-    source: str
-    target: str
-    kind: str
-    path: str
-    line: int
-    confidence: str  # exact | possible | configured | candidate | callback | external
-    meta: tuple  # sorted ((key, value), ...)
-
-    @property
-    def site(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
-class Unresolved(NamedTuple):
-    source: str
-    path: str
-    line: int
-    expr: str
-    reason: str
-    detail: tuple = ()  # (key, value) pairs: what is known of the call (an RPC site's verb and method)
 
 
 def render_expr(expr: tuple) -> str:

@@ -13,9 +13,9 @@ adds a ``{project_id}`` path prefix.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tracer.link.program import MODULE_BODY
+from tracer.link.records import Route
 from tracer.link.resolve import Resolver, last_name, sites_in_order
 
 _CONVENTIONS = (
@@ -24,20 +24,6 @@ _CONVENTIONS = (
 )
 _VERSION = re.compile(r"^v\d+(?:_\d+)?$")
 _HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Route:
-    method: str
-    path: str
-    action: str | None  # body key for POST .../action
-    handler: str  # function fq
-    project: str
-    site: str  # where the route is declared
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.path}" + (f" {self.action}" if self.action else "")
 
 
 class Routes:
