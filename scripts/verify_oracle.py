@@ -6,8 +6,14 @@ For every hop it checks, with the standard library's ast only:
   * the line at `site` holds the callee's name token (the short name; for rpc hops the method literal,
     for flow-task hops `run`, for rest hops the client method named by `client_call`);
   * the callee's def exists at `callee_def` (skipped for `external` hops);
-  * `added_at` (flow-task) holds the task class name;
-and for each chain's entry: `controller_def`, `route_site` / `action_decl_site` contents.
+  * `added_at` (flow-task) holds the task class name, or, for a task chosen by a plugin name
+    (`task_plugin{namespace, name}`: stevedore NamedExtensionManager over configured names), holds
+    `.add(` and the distribution's entry_points.txt maps namespace/name to the task class;
+  * `dispatch{expr, name_at}` (a call through getattr or through a variable holding a function): the site
+    line holds `expr` and the `name_at` line, inside the caller, holds the callee's short name;
+and for each chain's entry: `controller_def`, `route_site` / `action_decl_site` contents (a route
+declaration: routes' mapper.resource/connect, an extension's ResourceExtension, a pecan controller
+attribute or expose/_lookup/_route, or the path's last literal segment).
 
 Run:  python scripts/verify_oracle.py tests/data/seed_paths.json --tree DIR [--tree DIR ...]
       (DIR is a directory holding the nova/ or cinder/ package, e.g. an unpacked wheel or sdist)
@@ -88,11 +94,38 @@ def line_of(site: str) -> tuple[str, int, str | None]:
     return rel, int(n), text
 
 
+@lru_cache(maxsize=None)
+def entry_points() -> dict[tuple[str, str], str]:
+    """(group, name) -> 'module:attr' from every *.dist-info/entry_points.txt of the trees."""
+    out: dict[tuple[str, str], str] = {}
+    for tree in TREES:
+        for f in sorted(tree.glob("*.dist-info/entry_points.txt")):
+            group = ""
+            for raw in f.read_text(encoding="utf-8").splitlines():
+                line = raw.strip()
+                if line.startswith("[") and line.endswith("]"):
+                    group = line[1:-1]
+                elif "=" in line and group:
+                    name, _, target = line.partition("=")
+                    out.setdefault((group, name.strip()), target.strip())
+    return out
+
+
+def plugin_class(group: str, name: str) -> str | None:
+    target = entry_points().get((group, name))
+    return target.replace(":", ".") if target else None
+
+
+ROUTE_TOKENS = ("resource", "connect(", "expose", "_lookup", "_route", "Controller(")
+
+
 def token_for(hop: dict) -> list[str]:
     kind = hop["kind"]
     short = hop["callee"].split(".")[-1]
     if kind in ("rpc-cast", "rpc-call"):
         return [hop.get("rpc", {}).get("method") or short, "cast", "call"]
+    if "dispatch" in hop:
+        return [hop["dispatch"]["expr"]]
     if kind == "flow-task":
         return ["run"]
     if kind == "rest":
@@ -101,6 +134,24 @@ def token_for(hop: dict) -> list[str]:
         verb = hop.get("http", {}).get("method", "").lower()
         return [t for t in (name, verb and f".{verb}(") if t] or [short]
     return [short]
+
+
+def check_added_at(hop: dict, bad) -> None:
+    """The flow's add line names the task class, or adds a plugin whose entry point is that class."""
+    task = hop["callee"].split(".")[-2]
+    _, _, text = line_of(hop["added_at"])
+    if text is not None and task in text:
+        return
+    plugin = hop.get("task_plugin")
+    if plugin is None:
+        bad(f"added_at {hop['added_at']} lacks {task}: {text!r}")
+        return
+    cls = hop["callee"].rsplit(".", 1)[0]
+    target = plugin_class(plugin["namespace"], plugin["name"])
+    if text is None or ".add(" not in text:
+        bad(f"added_at {hop['added_at']} adds nothing: {text!r}")
+    if target != cls:
+        bad(f"entry point {plugin['namespace']}:{plugin['name']} is {target}, not {cls}")
 
 
 def check(chains_file: Path) -> int:
@@ -125,7 +176,7 @@ def check(chains_file: Path) -> int:
             _, _, text = line_of(entry["route_site"])
             want = entry["path"].split("/v2.1", 1)[-1].replace("{server_id}", "{").split("{")[0].rstrip("/")
             want = want.replace("/v3/{project_id}", "")
-            if text is None or (want.split("/")[-1] not in text and "resource(" not in text):
+            if text is None or (want.split("/")[-1] not in text and not any(t in text.lower() or t in text for t in ROUTE_TOKENS)):
                 bad(cid, "entry", f"route_site {entry['route_site']} does not look like the route: {text!r}")
         if "action_decl_site" in entry:
             _, _, text = line_of(entry["action_decl_site"])
@@ -153,10 +204,12 @@ def check(chains_file: Path) -> int:
                 elif hop.get("callee_def") != f"{callee[0]}:{callee[1].lineno}":
                     bad(cid, where, f"callee_def {hop.get('callee_def')} != {callee[0]}:{callee[1].lineno}")
             if "added_at" in hop:
-                task = hop["callee"].split(".")[-2]
-                _, _, text = line_of(hop["added_at"])
-                if text is None or task not in text:
-                    bad(cid, where, f"added_at {hop['added_at']} lacks {task}: {text!r}")
+                check_added_at(hop, lambda msg: bad(cid, where, msg))
+            if "dispatch" in hop and caller is not None:
+                rel, n, text = line_of(hop["dispatch"]["name_at"])
+                short = hop["callee"].split(".")[-1]
+                if rel != caller[0] or n not in own_lines(caller[1]) or text is None or short not in text:
+                    bad(cid, where, f"dispatch name_at {hop['dispatch']['name_at']} does not name {short} in {hop['caller']}: {text!r}")
         steps = [h["step"] for h in chain["hops"]]
         if steps != list(range(1, len(steps) + 1)):
             bad(cid, "steps", f"not numbered 1..n: {steps}")
