@@ -5,7 +5,8 @@ For every hop it checks, with the standard library's ast only:
     (nested defs excluded);
   * the line at `site` holds the callee's name token (the short name; for rpc hops the method literal,
     for flow-task hops `run`, for rest hops the client method named by `client_call`);
-  * the callee's def exists at `callee_def` (skipped for `external` hops);
+  * the callee's def exists at `callee_def` (skipped for `external` hops); `caller_def` picks one of
+    several same-named defs of the caller;
   * `added_at` (flow-task) holds the task class name, or, for a task chosen by a plugin name
     (`task_plugin{namespace, name}`: stevedore NamedExtensionManager over configured names), holds
     `.add(` and the distribution's entry_points.txt maps namespace/name to the task class;
@@ -40,25 +41,29 @@ def locate(rel: str) -> Path | None:
 
 
 @lru_cache(maxsize=None)
-def index(rel: str) -> dict[str, ast.AST]:
-    """qualname -> def node (functions, classes, class-level aliases) of one module file."""
+def index(rel: str) -> dict[str, list[ast.AST]]:
+    """qualname -> def nodes (functions, classes, class-level aliases) of one module file, in file order.
+
+    A name defined twice in one scope (versioned API methods: several ``def post`` under
+    ``@api_version``) keeps every def; a hop picks one with ``caller_def`` / ``callee_def``.
+    """
     path = locate(rel)
     if path is None:
         return {}
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    out: dict[str, ast.AST] = {}
+    out: dict[str, list[ast.AST]] = {}
 
     def walk(node: ast.AST, prefix: str, in_func: bool) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 q = prefix + child.name
-                out.setdefault(q, child)
+                out.setdefault(q, []).append(child)
                 is_func = not isinstance(child, ast.ClassDef)
                 walk(child, q + (".<locals>." if is_func else "."), is_func)
             elif isinstance(child, ast.Assign) and not in_func and isinstance(child.value, ast.Name):
                 for t in child.targets:  # class-level alias: failover_host = failover
                     if isinstance(t, ast.Name):
-                        out.setdefault(prefix + t.id, child)
+                        out.setdefault(prefix + t.id, []).append(child)
             else:
                 walk(child, prefix, in_func)
 
@@ -66,14 +71,18 @@ def index(rel: str) -> dict[str, ast.AST]:
     return out
 
 
-def resolve(fq: str) -> tuple[str, ast.AST] | None:
+def resolve(fq: str, at: str | None = None) -> tuple[str, ast.AST] | None:
+    """The def of ``fq``; with ``at`` ('file:line'), the one of several same-named defs starting there."""
     parts = fq.split(".")
     for i in range(len(parts) - 1, 0, -1):
         mod = "/".join(parts[:i])
         for rel in (mod + ".py", mod + "/__init__.py"):
             if locate(rel):
-                node = index(rel).get(".".join(parts[i:]))
-                return (rel, node) if node is not None else None
+                nodes = index(rel).get(".".join(parts[i:]))
+                if not nodes:
+                    return None
+                chosen = [n for n in nodes if at == f"{rel}:{n.lineno}"]
+                return rel, (chosen or nodes)[0]
     return None
 
 
@@ -167,7 +176,7 @@ def check(chains_file: Path) -> int:
         cid = chain["id"]
         entry = chain.get("entry", {})
         if "controller" in entry:
-            r = resolve(entry["controller"])
+            r = resolve(entry["controller"], entry.get("controller_def"))
             if r is None:
                 bad(cid, "entry", f"controller {entry['controller']} not found")
             elif entry.get("controller_def") != f"{r[0]}:{r[1].lineno}":
@@ -178,13 +187,18 @@ def check(chains_file: Path) -> int:
             want = want.replace("/v3/{project_id}", "")
             if text is None or (want.split("/")[-1] not in text and not any(t in text.lower() or t in text for t in ROUTE_TOKENS)):
                 bad(cid, "entry", f"route_site {entry['route_site']} does not look like the route: {text!r}")
+        if "custom_action_site" in entry:  # pecan RestController._custom_actions = {'stop': ['POST'], ...}
+            _, _, text = line_of(entry["custom_action_site"])
+            name = entry["path"].rstrip("/").split("/")[-1]
+            if text is None or f"'{name}'" not in text or entry["http_method"] not in text:
+                bad(cid, "entry", f"custom_action_site {entry['custom_action_site']} does not declare {name}: {text!r}")
         if "action_decl_site" in entry:
             _, _, text = line_of(entry["action_decl_site"])
             if text is None or f"'{entry['action']}'" not in text:
                 bad(cid, "entry", f"action_decl_site {entry['action_decl_site']}: {text!r}")
         for hop in chain["hops"]:
             where = f"step {hop['step']}"
-            caller = resolve(hop["caller"])
+            caller = resolve(hop["caller"], hop.get("caller_def"))
             if caller is None:
                 bad(cid, where, f"caller {hop['caller']} not found")
             else:
@@ -198,7 +212,7 @@ def check(chains_file: Path) -> int:
             if text is None or not any(t in text for t in token_for(hop)):
                 bad(cid, where, f"site {hop['site']} lacks {token_for(hop)}: {text!r}")
             if not hop.get("external"):
-                callee = resolve(hop["callee"])
+                callee = resolve(hop["callee"], hop.get("callee_def"))
                 if callee is None:
                     bad(cid, where, f"callee {hop['callee']} not found")
                 elif hop.get("callee_def") != f"{callee[0]}:{callee[1].lineno}":
