@@ -126,9 +126,25 @@ def plugin_class(group: str, name: str) -> str | None:
     return target.replace(":", ".") if target else None
 
 
-def names(text: str, short: str) -> bool:
-    """The line names ``short``: literally (any case: ``self.CREATE`` for ``create``), or as a string
-    literal whose %s / {} holes can spell it (``'handle_%s' % action`` names ``handle_create``)."""
+def spell(word: str, steps: list[list[str]]) -> str:
+    """Apply a dispatch's string steps: ["lower"], ["replace", old, new], ["prefix", p]."""
+    for step in steps:
+        if step[0] == "lower":
+            word = word.lower()
+        elif step[0] == "replace":
+            word = word.replace(step[1], step[2])
+        elif step[0] == "prefix":
+            word = step[1] + word
+    return word
+
+
+def names(text: str, short: str, dispatch: dict | None = None) -> bool:
+    """The line names ``short``: literally (any case: ``self.CREATE`` for ``create``), as a string
+    literal whose %s / {} holes can spell it (``'handle_%s' % action`` names ``handle_create``), or
+    holds the dispatch's ``spelled`` word that its ``transform`` steps turn into ``short``
+    (``'CLUSTER_CREATE'.lower().replace('cluster', 'do')`` is ``do_create``)."""
+    if dispatch and "spelled" in dispatch:
+        return dispatch["spelled"] in text and spell(dispatch["spelled"], dispatch.get("transform", [])) == short
     if short.lower() in text.lower():
         return True
     for lit in re.findall(r"""['"]([^'"]*(?:%s|\{[^}]*\})[^'"]*)['"]""", text):
@@ -236,7 +252,7 @@ def check(chains_file: Path) -> int:
             if "dispatch" in hop:
                 _, _, text = line_of(hop["dispatch"]["name_at"])
                 short = hop["callee"].split(".")[-1]
-                if text is None or not names(text, short):
+                if text is None or not names(text, short, hop["dispatch"]):
                     bad(cid, where, f"dispatch name_at {hop['dispatch']['name_at']} does not name {short}: {text!r}")
         steps = [h["step"] for h in chain["hops"]]
         if steps != list(range(1, len(steps) + 1)):
