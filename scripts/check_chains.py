@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from tracer import api
+from tracer.graph.entry import EntryError
 from tracer.graph.records import TraceOptions
 
 
@@ -31,7 +32,12 @@ def trace_report(ws, chain: dict) -> tuple[int, list[str], int]:
     # the legacy attach runs in the except handler of attachment_create (CinderAPIVersionNotAvailable);
     # the reschedule starts in the handler of RescheduledException: both are error paths
     errors = chain["id"] in ERROR_PATHS
-    t = api.trace(ws, entry_of(chain), TraceOptions(drivers=("libvirt", "rbd"), errors=errors))
+    options = TraceOptions(drivers=("libvirt", "rbd"), errors=errors)
+    try:
+        t = api.trace(ws, entry_of(chain), options)
+    except EntryError as exc:  # no indexed route answers the entry: say so, trace from the controller
+        print(f"  entry {entry_of(chain)!r}: {exc}; traced from {chain['entry']['controller']}")
+        t = api.trace(ws, chain["entry"]["controller"], options)
     got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
     missing = [f"  step {h['step']:>2} {h['kind']:<9} {h['caller']} -> {h['callee']} @ {h['site']}"
                for h in chain["hops"]

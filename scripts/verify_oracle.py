@@ -88,7 +88,9 @@ def resolve(fq: str, at: str | None = None) -> tuple[str, ast.AST] | None:
 
 
 def own_lines(node: ast.AST) -> set[int]:
-    lines = set(range(node.lineno, node.end_lineno + 1))
+    """Lines of a def's own body: its signature and decorators, and nested defs, excluded."""
+    start = node.body[0].lineno if getattr(node, "body", None) else node.lineno
+    lines = set(range(start, node.end_lineno + 1))
     for child in ast.walk(node):
         if child is not node and isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             if isinstance(child, ast.Lambda):
