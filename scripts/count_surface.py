@@ -6,7 +6,7 @@ It reads the tree statically (never imports it) and skips tests/ and test/ direc
 What is counted, and how:
   * rpc sites: oslo.messaging's RPCClient/_CallContext `.cast(ctxt, method, ...)` / `.call(ctxt, method, ...)`
     (an attribute call named cast/call with at least two positional arguments); "literal" when the method
-    argument is a string constant. A site whose method argument is a parameter of its function (or unpacked
+    argument is a string constant (or a module-level name bound to one). A site whose method argument is a parameter of its function (or unpacked
     from one: `method, kwargs = msg`) makes that function a *wrapper*; every call of a wrapper by name is
     then a site too (`self._cast(host, 'container_create')`, `self.call('create_lease')`,
     `self.call(ctxt, self.make_msg('create_stack'))`), literal when the argument at the wrapper's method
@@ -115,27 +115,44 @@ def wrapper_position(fn, call: ast.Call) -> int | None:
     return index - 1 if names and names[0] in ("self", "cls") else index
 
 
+def module_strings(tree: ast.Module) -> set[str]:
+    """Module-level names bound to string constants (START_ACTION, CANCEL = ('start_action', 'cancel'))."""
+    out = set()
+    for node in tree.body:
+        if not isinstance(node, ast.Assign):
+            continue
+        for t in node.targets:
+            pairs = zip(t.elts, node.value.elts) if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple) else [(t, node.value)]
+            out |= {n.id for n, v in pairs if isinstance(n, ast.Name) and isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return out
+
+
 def rpc_sites(mods) -> dict:
-    direct, wrappers = [], {}
+    """Direct oslo.messaging sites, and calls of the functions that pass a method parameter to one."""
+    direct, wrappers = [], defaultdict(set)
     for rel, tree in mods:
+        consts = module_strings(tree)
         for q, fn in functions(tree):
             for call in own_calls(fn):
                 if callee_name(call) in ("cast", "call") and isinstance(call.func, ast.Attribute) and len(call.args) >= 2:
-                    direct.append((rel, call.lineno, q, callee_name(call), is_literal(call.args[1])))
+                    arg = call.args[1]
+                    direct.append((rel, call.lineno, q, callee_name(call), is_literal(arg) or isinstance(arg, ast.Name) and arg.id in consts))
                     pos = wrapper_position(fn, call)
                     if pos is not None:
-                        wrappers[fn.name] = (pos, f"{rel}:{fn.lineno} {q}")
+                        wrappers[fn.name].add((pos, f"{rel}:{fn.lineno} {q}"))
     seen = {(r, n) for r, n, *_ in direct}
     via = []
     for rel, tree in mods:
+        consts = module_strings(tree)
         for q, fn in functions(tree):
             for call in own_calls(fn):
                 name = callee_name(call)
-                if name in wrappers and (rel, call.lineno) not in seen and isinstance(call.func, ast.Attribute):
-                    pos = wrappers[name][0]
-                    arg = call.args[pos] if pos < len(call.args) else None
-                    via.append((rel, call.lineno, q, name, arg is not None and is_literal(arg)))
-    return {"direct": direct, "wrapper_sites": via, "wrappers": sorted(v[1] for v in wrappers.values())}
+                if name not in wrappers or (rel, call.lineno) in seen:
+                    continue
+                args = [call.args[pos] for pos, _ in wrappers[name] if pos < len(call.args)]
+                literal = any(is_literal(a) or isinstance(a, ast.Name) and a.id in consts for a in args)
+                via.append((rel, call.lineno, q, name, literal))
+    return {"direct": direct, "wrapper_sites": via, "wrappers": sorted(label for v in wrappers.values() for _, label in v)}
 
 
 def rpc_servers(mods) -> dict:
