@@ -1,19 +1,26 @@
-"""Benchmark (not a test): scan/trace cost against raw libcst parsing of the same files.
+"""Benchmark (not a test): what the tool costs, as ratios against baselines measured in the same run.
 
-Run:  python scripts/benchmark.py [--sources nova==19.0.0 cinder==14.0.0]
+Run:  python scripts/benchmark.py [--sources nova==19.0.0 cinder==14.0.0] [--entry create_volume] [--runs 5]
 
-Reports, in one run on the same non-test files:
-  baseline   raw single-process libcst.parse_module over every file
-  cold index `tracer index` with an empty cache (pool of workers)
-  warm trace `tracer trace create_volume` with the cache filled (a fresh process)
-  peak RSS   of the cold index and of the warm trace (children included)
-Ratios are printed against the baseline, since these machines are noisy.
+Reports, on the same non-test files (the trees and the client libraries they require):
+  baseline parse   raw single-process libcst.parse_module over every file
+  cold index       `tracer index` with an empty cache (pool of workers): scan, link, fill the caches
+  import           `python -c "import tracer.cli"`, the floor of any command
+  warm trace       `tracer trace ENTRY` with the caches filled (median of --runs fresh processes)
+  facts-only trace the same with the linked-program cache off (TRACER_LINKED_CACHE=0): facts read, linked
+  first trace      facts cached, linked-program cache empty: the first run after a cold scan
+  warm split       imports / load / trace / render of a warm trace, inside one process
+  peak RSS         of the cold index and of the warm trace (children included)
+Whole-process figures are medians; ratios are against the import floor or the raw parse, since these
+machines are noisy.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +30,18 @@ from pathlib import Path
 import libcst
 
 from tracer import source
+
+SPLIT = """
+import time; t0 = time.perf_counter()
+import io, tracer.cli
+from rich.console import Console
+from tracer import api
+from tracer.render.text import print_trace
+t1 = time.perf_counter(); ws = api.load({sources!r}); t2 = time.perf_counter()
+t = api.trace(ws, {entry!r}); t3 = time.perf_counter()
+print_trace(t, Console(file=io.StringIO(), width=200)); t4 = time.perf_counter()
+print(f"{{t1 - t0:.3f}} {{t2 - t1:.3f}} {{t3 - t2:.3f}} {{t4 - t3:.3f}}")
+"""
 
 
 def baseline(files: list[Path]) -> float:
@@ -36,41 +55,70 @@ def baseline(files: list[Path]) -> float:
 
 
 def timed(args: list[str], env: dict) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and the peak RSS (MiB) of one child process."""
     start = time.perf_counter()
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median(args: list[str], env: dict, runs: int, before=None) -> tuple[float, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        elapsed, peak = timed(args, env)
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def fresh_cache(trees: list, root: Path) -> dict:
+    """A cache directory that reuses the downloaded trees, not their facts."""
+    link = root / "trees"
+    link.mkdir(exist_ok=True)
+    for t in trees:
+        target = link / t.root.name
+        if not target.exists():
+            target.symlink_to(t.root)
+    return dict(os.environ, TRACER_CACHE_DIR=str(root))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", nargs="+", default=["nova==19.0.0", "cinder==14.0.0"])
     parser.add_argument("--entry", default="create_volume")
+    parser.add_argument("--runs", type=int, default=5)
     opts = parser.parse_args()
     trees = [source.resolve(s, source.cache_root()) for s in opts.sources]
-    # the client libraries the trees require are read too (tracer.api.load): same files on both sides
     trees += [source.resolve(spec, source.cache_root()) for spec, _ in source.client_specs(trees)]
     files = [p for t in trees for _, p in source.python_files(t)]
     base = baseline(files)
     src_args = [a for s in opts.sources for a in ("-s", s)]
     tracer = [sys.executable, "-m", "tracer.cli"]
+    trace = tracer + ["trace", opts.entry] + src_args
     with tempfile.TemporaryDirectory() as empty:
-        env = dict(os.environ, TRACER_CACHE_DIR=empty)
-        for t in trees:  # reuse the downloaded trees, not their facts
-            link = Path(empty) / "trees"
-            link.mkdir(exist_ok=True)
-            target = link / t.root.name
-            if not target.exists():
-                target.symlink_to(t.root)
+        env = fresh_cache(trees, Path(empty))
         cold, cold_rss = timed(tracer + ["index"] + src_args, env)
-        warm, warm_rss = timed(tracer + ["trace", opts.entry] + src_args, env)
+        floor, _ = median([sys.executable, "-c", "import tracer.cli"], env, opts.runs)
+        warm, warm_rss = median(trace, env, opts.runs)
+        facts, facts_rss = median(trace, dict(env, TRACER_LINKED_CACHE="0"), opts.runs)
+        linked = Path(empty) / "linked-v1"
+        first, _ = median(trace, env, max(opts.runs // 2, 1), before=lambda: shutil.rmtree(linked, ignore_errors=True))
+        split = subprocess.run([sys.executable, "-c", SPLIT.format(sources=opts.sources, entry=opts.entry)],
+                               env=env, check=True, capture_output=True, text=True).stdout.split()
     print(f"files               {len(files)}")
     print(f"baseline parse      {base:7.1f} s   (1.00x)")
     print(f"cold index          {cold:7.1f} s   ({cold / base:.2f}x baseline, {os.cpu_count()} cores)")
-    print(f"warm trace          {warm:7.2f} s   ({warm / base:.3f}x baseline)")
-    print(f"peak RSS            cold {cold_rss:.0f} MiB, warm {warm_rss:.0f} MiB")
+    print(f"import tracer.cli   {floor:7.2f} s   (1.00x import)")
+    print(f"warm trace          {warm:7.2f} s   ({warm / floor:.2f}x import, {warm / base:.4f}x baseline)")
+    print(f"facts-only trace    {facts:7.2f} s   ({facts / floor:.2f}x import; warm/facts-only {warm / facts:.2f})")
+    print(f"first trace         {first:7.2f} s   ({first / floor:.2f}x import; first/facts-only {first / facts:.2f})")
+    print("warm split          imports {} s, load {} s, trace {} s, render {} s".format(*split))
+    print(f"peak RSS            cold {cold_rss:.0f} MiB, warm {warm_rss:.0f} MiB, facts-only {facts_rss:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -66,6 +67,8 @@ class Workspace:
         self._key = key
         self._index: LiveIndex | CachedIndex | None = None
         self._saved_program = snapshot is not None
+        self._servers: dict[str, tuple[int, str]] | None = None  # endpoint class -> (service order, binary)
+        self._handlers: set[str] = set()
 
     # -- the live program, on demand -----------------------------------------
     @property
@@ -118,15 +121,22 @@ class Workspace:
         return list(self.report.failures)
 
     def service_of(self, fq: str) -> str:
+        """The service a function runs in: the first RPC server one of whose endpoints is in its class's
+        MRO, else the API service of a route handler or API module, else its project."""
         fn = self.program.functions[fq]
-        project = fn.project
-        for svc in self.linker.rpc.services:
-            for cls, _ in svc.endpoints:
-                if fn.cls and cls in self.program.mro(fn.cls):
-                    return svc.binary
-        if any(r.handler == fq for r in self.routes.routes) or fn.module.startswith(f"{project}.api."):
+        if self._servers is None:
+            self._servers = {}
+            for i, svc in enumerate(self.linker.rpc.services):
+                for cls, _ in svc.endpoints:
+                    self._servers.setdefault(cls, (i, svc.binary))
+            self._handlers = {r.handler for r in self.routes.routes}
+        if fn.cls:
+            served = [self._servers[k] for k in self.program.mro(fn.cls) if k in self._servers]
+            if served:
+                return min(served)[1]
+        if fq in self._handlers or fn.module.startswith(f"{fn.project}.api."):
             return self.routes.service_of(fq)
-        return project
+        return fn.project
 
     def sources_json(self) -> list[dict]:
         return [{"project": t.project, "version": t.version, "origin": t.origin} for t in self.trees]
@@ -181,17 +191,19 @@ def load(
     workers: int | None = None,
     progress: Progress | None = None,
     message: Callable[[str], None] | None = None,
-    linked_cache: bool = True,
+    linked_cache: bool | None = None,
 ) -> Workspace:
     """The trees ``specs`` name (and the client libraries they require), ready to query.
 
-    With ``linked_cache``, a program linked before from the same inputs is read from the cache and the
-    facts are loaded only if a query needs what the cache lacks; otherwise they are scanned (or read from
-    the fact cache) and linked now.
+    With ``linked_cache`` (default: on, unless ``TRACER_LINKED_CACHE=0``), a program linked before from the
+    same inputs is read from the cache and the facts are loaded only if a query needs what the cache lacks;
+    otherwise they are scanned (or read from the fact cache) and linked now.
     """
     started = time.perf_counter()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
     cache_dir = cache_dir or source.cache_root()
+    if linked_cache is None:
+        linked_cache = os.environ.get("TRACER_LINKED_CACHE", "1") != "0"
     note = ""
     if not specs:
         specs, note = source.default_specs(Path.cwd())
