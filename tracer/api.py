@@ -20,6 +20,7 @@ from tracer import source
 from tracer.facts.cache import content_key
 from tracer.facts.model import SCHEMA_VERSION, ScanFailure
 from tracer.facts.store import BlobStore
+from tracer.graph import views
 from tracer.graph.entry import Entry, find_entry
 from tracer.graph.index import LiveIndex
 from tracer.graph.snapshot import FORMAT as SNAPSHOT_FORMAT
@@ -303,11 +304,12 @@ def resolve_entry(ws: Workspace, text: str) -> Entry:
 def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None) -> Trace:
     """The trace of one entry; what was resolved for it is saved in the linked-program cache."""
     entry = resolve_entry(ws, entry_text)
+    opts = opts or TraceOptions()
     with _quiet_gc():
-        result = ws.tracer.trace(entry.fq, opts or TraceOptions(), label=entry.label)
+        result = ws.tracer.trace(entry.fq, opts, label=entry.label)
     ws.remember()
-    return Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
-                 tuple((t.project, t.version, t.origin) for t in ws.trees))
+    return views.apply(Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
+                             tuple((t.project, t.version, t.origin) for t in ws.trees)), opts)
 
 
 def definition_sites(ws: Workspace, t: Trace) -> dict[str, str]:
@@ -328,6 +330,7 @@ def trace_json(t: Trace) -> dict:
         "view": t.view,
         "services": t.services(),
         "hops": [h.as_dict() for h in t.hops],
+        "folded": [f.as_dict() for f in t.folded],
     }
 
 

@@ -68,13 +68,37 @@ class Hop:
 
 
 @dataclass(frozen=True, slots=True)
+class Fold:
+    """Hops a view left out, said where they were: under the hop numbered ``step`` (0: the entry).
+
+    ``reason``: ``same`` (identical sibling branches drawn once: ``step`` is the one drawn), ``seen``
+    (hops whose callee is drawn earlier, listed on one line), ``more`` (past the hops view's limit),
+    ``branch`` (``--main``: only under an ``if`` with no ``else`` or in an ``except``), ``receiver``
+    (only through one of several possible receivers), ``hidden`` (``--hide``), ``focus`` (off the
+    ``--focus`` paths).  ``hops`` counts every hop left out, subtrees included; ``names`` are the
+    qualified callees of the first hops left out and ``sites`` their call sites, pairwise.
+    """
+
+    step: int
+    reason: str
+    hops: int
+    names: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "reason": self.reason, "hops": self.hops, "names": list(self.names),
+                "sites": list(self.sites)}
+
+
+@dataclass(frozen=True, slots=True)
 class Trace:
     entry: str
     entry_label: str
     entry_service: str
     hops: tuple[Hop, ...]
-    view: str  # "skeleton" | "full"
+    view: str  # "skeleton" | "full", then what narrowed it: "hops", "main", "focus P", "hide P"
     sources: tuple = field(default=())
+    folded: tuple = ()  # tuple[Fold]: what a view left out, by step
 
     def services(self) -> list[str]:
         return list(dict.fromkeys([self.entry_service] + [h.service for h in self.hops]))
@@ -86,6 +110,10 @@ class TraceOptions:
     depth: int | None = None
     drivers: tuple[str, ...] = ()  # at a driver call, pick the implementation whose name contains one of these
     errors: bool = False  # follow calls made in except handlers too (the skeleton leaves error paths out)
+    hops: bool = False  # only the entry and the REST, RPC, flow-task and driver hops (tracer.graph.views)
+    main: bool = False  # fold what runs only under a branch or through one of several possible receivers
+    focus: tuple[str, ...] = ()  # keep only the way from the entry to hops matching one of these
+    hide: tuple[str, ...] = ()  # fold the subtrees of hops matching one of these
 
 
 def hop_key(h: Hop) -> HopKey:

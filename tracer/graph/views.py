@@ -1,0 +1,350 @@
+"""graph: views of a trace: the hops alone, the unconditional spine, a focus, hidden subtrees, folds.
+
+Stage: graph.  Reads and returns ``Trace``/``Hop`` records (``tracer.graph.records``) and nothing else:
+no linker, networkx, libcst or render, so the renderers and the diff can narrow a trace they loaded.
+
+Every view transforms the hop tree (a hop's parent is the nearest hop before it with a smaller depth).
+What a view leaves out is not lost: it is counted on the hop it hung under, as ``Fold`` records, so a
+reader sees how much was folded and why.  The order is fixed: ``main``, ``hide`` and ``focus`` narrow
+the call tree, then ``hops`` keeps the service-crossing hops, tasks and driver calls of what is left.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from tracer.graph.records import Fold, Hop, Trace, TraceOptions, short_name
+
+HOP_KINDS = frozenset({"rpc-cast", "rpc-call", "rest", "flow-task", "driver"})
+CROSSING = frozenset({"rpc-cast", "rpc-call", "rest"})
+HOPS_SHOWN = 30  # the hops view's length; the lowest-ranked hops past it are counted, not drawn
+_GLOB = frozenset("*?[")
+
+
+@dataclass(eq=False)
+class _Node:
+    hop: Hop | None  # None: the entry
+    kids: list[_Node] = field(default_factory=list)
+    folds: dict[str, list] = field(default_factory=dict)  # reason -> [hops, [names], [sites]]
+    copies: list[str] = field(default_factory=list)  # sites of identical siblings drawn as this one
+    copied: int = 0  # hops under those siblings
+    calls: int = 0  # calls between its service's entry and it (set by ``_measure``)
+    handler: bool = False  # it runs in an except handler on the way from its service's entry
+
+    def size(self) -> int:
+        """Hops in this subtree, this one included, and everything already folded under it."""
+        own = 0 if self.hop is None else 1 + len(self.copies) + self.copied
+        return own + sum(k.size() for k in self.kids) + sum(f[0] for f in self.folds.values())
+
+    def fold(self, reason: str, hops: int, names: Iterable[str] = (), sites: Iterable[str] = ()) -> None:
+        entry = self.folds.setdefault(reason, [0, [], []])
+        entry[0] += hops
+        for name, site in zip(names, sites):
+            if (name, site) not in zip(entry[1], entry[2]):
+                entry[1].append(name)
+                entry[2].append(site)
+
+    def fold_kid(self, reason: str, kid: _Node) -> None:
+        self.fold(reason, kid.size(), [kid.hop.callee], [kid.hop.site])
+
+    def take(self, other: _Node) -> None:
+        """The folds of ``other`` (a node that goes away) become this node's."""
+        for reason, (count, names, sites) in other.folds.items():
+            self.fold(reason, count, names, sites)
+
+
+Decide = Callable[[_Node], list[_Node]]  # folds some of a node's children, returns those to go on with
+
+
+def apply(trace: Trace, opts: TraceOptions) -> Trace:
+    """The view ``opts`` asks for (``main``, ``hide``, ``focus``, ``hops``); the trace itself when none."""
+    steps: list[tuple[str, Callable[[_Node], object]]] = []
+    if opts.main:
+        steps.append(("main", lambda root: narrow(root, fold_branches)))
+    if opts.hide:
+        steps.append((f"hide {' '.join(opts.hide)}", lambda root: narrow(root, hider(opts.hide))))
+    if opts.focus:
+        steps.append((f"focus {' '.join(opts.focus)}", lambda root: narrow(root, focuser(opts.focus))))
+    if opts.hops:
+        steps.append(("hops", hops_only))
+    if not steps:
+        return trace
+    root = tree(trace)
+    for _, step in steps:
+        step(root)
+    return flatten(root, trace, ", ".join([trace.view] + [name for name, _ in steps]))
+
+
+def fold_repeats(trace: Trace) -> Trace:
+    """Identical sibling branches (same call, same subtree) drawn once: what the text output shows."""
+    root = tree(trace)
+    return flatten(root, trace, trace.view) if fold_same(root) else trace
+
+
+def hops_only(root: _Node, shown: int = HOPS_SHOWN) -> None:
+    """The hops view: the REST, RPC, flow-task and driver hops, nested by who makes them.
+
+    A call with several possible receivers keeps the one all of them reach; identical siblings are
+    drawn once; hops whose callee is drawn earlier are listed on one line; past ``shown`` hops, the
+    lowest ranked are counted (see ``rank``).
+    """
+    narrow(root, fold_variants)
+    _measure(root, 0, False)
+    keep_kinds(root, HOP_KINDS)
+    fold_same(root)
+    fold_seen(root)
+    limit(root, shown)
+
+
+# -- the tree ----------------------------------------------------------------------------------------
+
+def tree(trace: Trace) -> _Node:
+    root = _Node(None)
+    stack = [(0, root)]
+    by_step = {0: root}
+    for h in trace.hops:
+        while stack[-1][0] >= h.depth:
+            stack.pop()
+        node = _Node(h)
+        stack[-1][1].kids.append(node)
+        stack.append((h.depth, node))
+        by_step[h.step] = node
+    for f in trace.folded:  # a trace narrowed before keeps what it folded
+        node = by_step[f.step]
+        if f.reason == "same":
+            node.copies += list(f.sites)
+            node.copied += f.hops - len(f.sites)
+        else:
+            node.fold(f.reason, f.hops, f.names, f.sites)
+    return root
+
+
+def flatten(root: _Node, trace: Trace, view: str) -> Trace:
+    """The tree back as records: steps renumbered in order, depths from the tree, folds by step."""
+    hops: list[Hop] = []
+    folds: list[Fold] = []
+
+    def walk(node: _Node, depth: int, step: int) -> None:
+        for reason, (count, names, sites) in sorted(node.folds.items()):
+            folds.append(Fold(step, reason, count, tuple(names), tuple(sites)))
+        for kid in node.kids:
+            hops.append(dataclasses.replace(kid.hop, step=len(hops) + 1, depth=depth + 1))
+            mine = len(hops)
+            if kid.copies:
+                folds.append(Fold(mine, "same", len(kid.copies) + kid.copied,
+                                  (kid.hop.callee,) * len(kid.copies), tuple(kid.copies)))
+            walk(kid, depth + 1, mine)
+
+    walk(root, 0, 0)
+    return Trace(trace.entry, trace.entry_label, trace.entry_service, tuple(hops), view, trace.sources,
+                 tuple(sorted(folds, key=lambda f: (f.step, f.reason))))
+
+
+def walk(node: _Node) -> Iterator[_Node]:
+    yield node
+    for kid in node.kids:
+        yield from walk(kid)
+
+
+def narrow(root: _Node, decide: Decide) -> None:
+    """Apply ``decide`` from the entry down.
+
+    The trace expands a function once, where it is first reached; a later call of it is a repeat with
+    nothing under it.  When the first place is folded, the first repeat still shown takes the expansion.
+    """
+    expansions = {n.hop.callee: n for n in walk(root) if n.hop is not None and not n.hop.repeat}
+
+    def visit(node: _Node) -> None:
+        for kid in decide(node):
+            visit(kid)
+
+    visit(root)
+    while True:
+        alive = set(walk(root))
+        orphan = next((n for n in walk(root) if n.hop is not None and n.hop.repeat
+                       and expansions.get(n.hop.callee) not in alive | {None}), None)
+        if orphan is None:
+            return
+        source = expansions[orphan.hop.callee]
+        orphan.kids, source.kids = source.kids, []
+        orphan.hop = dataclasses.replace(orphan.hop, repeat=False)
+        expansions[orphan.hop.callee] = orphan
+        visit(orphan)
+
+
+# -- folding the call tree -----------------------------------------------------------------------------
+
+def fold_branches(node: _Node) -> list[_Node]:
+    """``--main``: fold hops that may not run (an ``if`` with no ``else`` on the way, an ``except``) and
+    those reached only through one of several possible receivers of one call."""
+    variants = receiver_variants(node.kids)
+    kept = []
+    for kid in node.kids:
+        if kid in variants:
+            node.fold_kid("receiver", kid)
+        elif kid.hop.conditional:
+            node.fold_kid("branch", kid)
+        else:
+            kept.append(kid)
+    node.kids = kept
+    return kept
+
+
+def fold_variants(node: _Node) -> list[_Node]:
+    """Of a call with several possible receivers, only the common one stays (see ``receiver_variants``)."""
+    variants = receiver_variants(node.kids)
+    for kid in variants:
+        node.fold_kid("receiver", kid)
+    node.kids = [k for k in node.kids if k not in variants]
+    return node.kids
+
+
+def receiver_variants(kids: list[_Node]) -> set[_Node]:
+    """Of the hops one call site makes to several possible receivers, the ones not every other reaches.
+
+    nova's ``bdm.attach()`` may run five classes' ``attach``; four of them create a volume first and then
+    call the base class's: the base one is on every way through and stays, the four are variants.
+    """
+    sites: dict[tuple[str, str], list[_Node]] = {}
+    for kid in kids:
+        if kid.hop.confidence == "possible":
+            sites.setdefault((kid.hop.caller, kid.hop.site), []).append(kid)
+    out: set[_Node] = set()
+    for group in sites.values():
+        if len({k.hop.callee for k in group}) < 2:
+            continue
+        reached = [{n.hop.callee for n in walk(k)} for k in group]
+        for i, kid in enumerate(group):
+            if not all(kid.hop.callee in r for j, r in enumerate(reached) if j != i):
+                out.add(kid)
+    return out
+
+
+def matches(h: Hop, pattern: str) -> bool:
+    """A part of the hop's qualified name or key (``RBDDriver``, ``rpc:compute/``), or a glob of either."""
+    names = (h.callee, short_name(h.callee), str(h.key))
+    if _GLOB & set(pattern):
+        return any(fnmatch.fnmatchcase(n, pattern) for n in names)
+    return any(pattern in n for n in names)
+
+
+def hider(patterns: tuple[str, ...]) -> Decide:
+    """``--hide``: hops matching a pattern are folded with their subtrees."""
+    def decide(node: _Node) -> list[_Node]:
+        kept = []
+        for kid in node.kids:
+            if any(matches(kid.hop, p) for p in patterns):
+                node.fold_kid("hidden", kid)
+            else:
+                kept.append(kid)
+        node.kids = kept
+        return kept
+    return decide
+
+
+def focuser(patterns: tuple[str, ...]) -> Decide:
+    """``--focus``: only the ways from the entry to hops matching a pattern (and what matches under them)."""
+    def leads(node: _Node) -> bool:
+        return any(matches(n.hop, p) for n in walk(node) for p in patterns)
+
+    def decide(node: _Node) -> list[_Node]:
+        kept = []
+        for kid in node.kids:
+            if leads(kid):
+                kept.append(kid)
+            else:
+                node.fold("focus", kid.size())
+        node.kids = kept
+        return kept
+    return decide
+
+
+# -- the hops view -------------------------------------------------------------------------------------
+
+def _measure(node: _Node, calls: int, handler: bool) -> None:
+    """Note, for every hop, how many calls and whether an ``except`` lie between its service's entry and it."""
+    for kid in node.kids:
+        kid.calls = calls + 1
+        kid.handler = handler or any(g[0] == "except" for g in kid.hop.guard)
+        crossing = kid.hop.kind in CROSSING
+        _measure(kid, 0 if crossing else kid.calls, False if crossing else kid.handler)
+
+
+def keep_kinds(node: _Node, kinds: frozenset[str]) -> None:
+    """Only hops of ``kinds`` stay; the rest give their children (and folds) to the nearest kept hop."""
+    kept: list[_Node] = []
+    for kid in node.kids:
+        keep_kinds(kid, kinds)
+        if kid.hop.kind in kinds:
+            kept.append(kid)
+        else:
+            kept += kid.kids
+            node.take(kid)
+    node.kids = kept
+
+
+def fold_same(node: _Node) -> bool:
+    """Siblings that make the same call with the same subtree become one (the first), with a count."""
+    changed = False
+    for kid in node.kids:
+        changed |= fold_same(kid)
+    first: dict[tuple, _Node] = {}
+    kept: list[_Node] = []
+    for kid in node.kids:
+        twin = first.setdefault(_signature(kid), kid)
+        if twin is kid:
+            kept.append(kid)
+            continue
+        twin.copies.append(kid.hop.site)
+        twin.copied += kid.size() - 1
+        changed = True
+    node.kids = kept
+    return changed
+
+
+def _signature(node: _Node) -> tuple:
+    h = node.hop
+    return (h.kind, h.caller, h.callee, h.repeat, tuple(_signature(k) for k in node.kids),
+            tuple(sorted((r, f[0]) for r, f in node.folds.items())))
+
+
+def fold_seen(node: _Node) -> None:
+    """Hops to a callee drawn earlier, with nothing under them, go on one line under the hop making them."""
+    kept = []
+    for kid in node.kids:
+        if kid.hop.repeat and not kid.kids and not kid.folds:
+            node.fold("seen", 1 + len(kid.copies) + kid.copied, [kid.hop.callee], [kid.hop.site])
+        else:
+            kept.append(kid)
+            fold_seen(kid)
+    node.kids = kept
+
+
+def rank(node: _Node) -> tuple:
+    """What a short hops view keeps first: RPC hops and flow tasks (the story between services), then
+    the hops nearest their service's entry, the normal path before except handlers, in execution order."""
+    h = node.hop
+    story = h.kind.startswith("rpc") or h.kind == "flow-task"
+    return (not story, node.handler, node.calls, h.step)
+
+
+def limit(root: _Node, shown: int) -> None:
+    """At most ``shown`` hops: the best ranked, each with the hops above it; the rest counted as ``more``."""
+    parent = {id(k): n for n in walk(root) for k in n.kids}
+    kept: set[int] = {id(root)}
+    for node in sorted((n for n in walk(root) if n.hop is not None), key=rank):
+        line = []
+        while id(node) not in kept:
+            line.append(node)
+            node = parent[id(node)]
+        if len(kept) - 1 + len(line) <= shown:
+            kept.update(id(n) for n in line)
+    for node in list(walk(root)):
+        if id(node) not in kept:
+            continue
+        for kid in node.kids:
+            if id(kid) not in kept:
+                node.fold_kid("more", kid)
+        node.kids = [k for k in node.kids if id(k) in kept]
