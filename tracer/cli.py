@@ -18,11 +18,12 @@ from rich.console import Console
 from tracer import api
 from tracer.graph.entry import EntryError
 from tracer.graph.records import TraceOptions
+from tracer.render.terminal import emit, make_console
 from tracer.render.text import print_trace
 from tracer.source import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trace OpenStack operations from REST to RPC, flows and drivers.")
-out = Console(soft_wrap=True)
+out = make_console()  # never cuts a line; colour only on a terminal (commands make their own, see _console)
 err = Console(stderr=True)
 
 SOURCE_HELP = "PROJECT==VERSION, PROJECT@SERIES, DIR or DIR@GITREF (repeatable; default: the tree here, else Stein nova+cinder)"
@@ -31,6 +32,12 @@ SOURCE_HELP = "PROJECT==VERSION, PROJECT@SERIES, DIR or DIR@GITREF (repeatable; 
 class Format(str, Enum):
     text = "text"
     json = "json"
+
+
+class View(str, Enum):
+    skeleton = "skeleton"
+    full = "full"
+    hops = "hops"
 
 
 class TraceFormat(str, Enum):
@@ -89,7 +96,12 @@ def trace(
     entry: str = typer.Argument(..., help="qualified name, suffix, 'POST /volumes', or an operation such as create_volume"),
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
     fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", "-f"),
-    full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
+    view: View = typer.Option(View.skeleton, "--view", help="skeleton; full: every resolved call; hops: only the REST, RPC, flow-task and driver hops"),
+    full: bool = typer.Option(False, "--full", help="the same as --view full"),
+    main: bool = typer.Option(False, "--main", help="fold what runs only under a branch (if with no else, except) or through one of several possible receivers"),
+    focus: Optional[list[str]] = typer.Option(None, "--focus", help="keep only the way from the entry to hops matching PATTERN (a part of the name or key, or a glob; repeatable)"),
+    hide: Optional[list[str]] = typer.Option(None, "--hide", help="fold the subtrees of hops matching PATTERN (repeatable)"),
+    ascii: bool = typer.Option(False, "--ascii", help="plain characters for the tree and arrows"),
     aggregate: Optional[str] = typer.Option(None, "--aggregate", help="draw classes or modules instead of functions: class|module"),
     depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
@@ -99,8 +111,10 @@ def trace(
 ) -> None:
     """Trace one operation through the services."""
     ws = _load(source, debug)
+    opts = TraceOptions(full=full or view is View.full, depth=depth, drivers=tuple(driver or ()), errors=errors,
+                        hops=view is View.hops, main=main, focus=tuple(focus or ()), hide=tuple(hide or ()))
     try:
-        t = api.trace(ws, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()), errors=errors))
+        t = api.trace(ws, entry, opts)
     except EntryError as exc:
         _fail(exc, debug)
     if fmt is TraceFormat.json:
@@ -109,9 +123,9 @@ def trace(
         _diagram(ws, t, fmt.value, aggregate, output, debug)
     elif output:
         with open(output, "w", encoding="utf-8") as handle:
-            print_trace(t, Console(file=handle, width=200, no_color=True))
+            print_trace(t, make_console(handle), ascii)
     else:
-        print_trace(t, out)
+        print_trace(t, make_console(), ascii)
 
 
 @app.command()
@@ -138,6 +152,7 @@ def index(
     if fmt is Format.json:
         _write(_dumps(data), None)
         return
+    out = make_console()
     for s in data["sources"]:
         out.print(f"source  {s['project']} {s['version']}  ({s['origin']})")
     f = data["files"]
@@ -193,9 +208,9 @@ def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, colum
     if fmt is Format.json:
         _write(_dumps(rows), None)
         return
-    for row in rows:
-        out.print("  ".join(str(row.get(c) if row.get(c) is not None else "-") for c in columns), markup=False)
-    out.print(f"{len(rows)} rows", style="dim")
+    console = make_console()
+    emit(console, ["  ".join(str(row.get(c) if row.get(c) is not None else "-") for c in columns) for row in rows])
+    console.print(f"{len(rows)} rows", style="dim")
 
 
 @app.command()

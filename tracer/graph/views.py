@@ -24,9 +24,9 @@ _GLOB = frozenset("*?[")
 
 
 @dataclass(eq=False)
-class _Node:
+class Node:
     hop: Hop | None  # None: the entry
-    kids: list[_Node] = field(default_factory=list)
+    kids: list[Node] = field(default_factory=list)
     folds: dict[str, list] = field(default_factory=dict)  # reason -> [hops, [names], [sites]]
     copies: list[str] = field(default_factory=list)  # sites of identical siblings drawn as this one
     copied: int = 0  # hops under those siblings
@@ -46,21 +46,21 @@ class _Node:
                 entry[1].append(name)
                 entry[2].append(site)
 
-    def fold_kid(self, reason: str, kid: _Node) -> None:
+    def fold_kid(self, reason: str, kid: Node) -> None:
         self.fold(reason, kid.size(), [kid.hop.callee], [kid.hop.site])
 
-    def take(self, other: _Node) -> None:
+    def take(self, other: Node) -> None:
         """The folds of ``other`` (a node that goes away) become this node's."""
         for reason, (count, names, sites) in other.folds.items():
             self.fold(reason, count, names, sites)
 
 
-Decide = Callable[[_Node], list[_Node]]  # folds some of a node's children, returns those to go on with
+Decide = Callable[[Node], list[Node]]  # folds some of a node's children, returns those to go on with
 
 
 def apply(trace: Trace, opts: TraceOptions) -> Trace:
     """The view ``opts`` asks for (``main``, ``hide``, ``focus``, ``hops``); the trace itself when none."""
-    steps: list[tuple[str, Callable[[_Node], object]]] = []
+    steps: list[tuple[str, Callable[[Node], object]]] = []
     if opts.main:
         steps.append(("main", lambda root: narrow(root, fold_branches)))
     if opts.hide:
@@ -83,7 +83,7 @@ def fold_repeats(trace: Trace) -> Trace:
     return flatten(root, trace, trace.view) if fold_same(root) else trace
 
 
-def hops_only(root: _Node, shown: int = HOPS_SHOWN) -> None:
+def hops_only(root: Node, shown: int = HOPS_SHOWN) -> None:
     """The hops view: the REST, RPC, flow-task and driver hops, nested by who makes them.
 
     A call with several possible receivers keeps the one all of them reach; identical siblings are
@@ -100,14 +100,14 @@ def hops_only(root: _Node, shown: int = HOPS_SHOWN) -> None:
 
 # -- the tree ----------------------------------------------------------------------------------------
 
-def tree(trace: Trace) -> _Node:
-    root = _Node(None)
+def tree(trace: Trace) -> Node:
+    root = Node(None)
     stack = [(0, root)]
     by_step = {0: root}
     for h in trace.hops:
         while stack[-1][0] >= h.depth:
             stack.pop()
-        node = _Node(h)
+        node = Node(h)
         stack[-1][1].kids.append(node)
         stack.append((h.depth, node))
         by_step[h.step] = node
@@ -121,12 +121,12 @@ def tree(trace: Trace) -> _Node:
     return root
 
 
-def flatten(root: _Node, trace: Trace, view: str) -> Trace:
+def flatten(root: Node, trace: Trace, view: str) -> Trace:
     """The tree back as records: steps renumbered in order, depths from the tree, folds by step."""
     hops: list[Hop] = []
     folds: list[Fold] = []
 
-    def walk(node: _Node, depth: int, step: int) -> None:
+    def walk(node: Node, depth: int, step: int) -> None:
         for reason, (count, names, sites) in sorted(node.folds.items()):
             folds.append(Fold(step, reason, count, tuple(names), tuple(sites)))
         for kid in node.kids:
@@ -142,13 +142,13 @@ def flatten(root: _Node, trace: Trace, view: str) -> Trace:
                  tuple(sorted(folds, key=lambda f: (f.step, f.reason))))
 
 
-def walk(node: _Node) -> Iterator[_Node]:
+def walk(node: Node) -> Iterator[Node]:
     yield node
     for kid in node.kids:
         yield from walk(kid)
 
 
-def narrow(root: _Node, decide: Decide) -> None:
+def narrow(root: Node, decide: Decide) -> None:
     """Apply ``decide`` from the entry down.
 
     The trace expands a function once, where it is first reached; a later call of it is a repeat with
@@ -156,7 +156,7 @@ def narrow(root: _Node, decide: Decide) -> None:
     """
     expansions = {n.hop.callee: n for n in walk(root) if n.hop is not None and not n.hop.repeat}
 
-    def visit(node: _Node) -> None:
+    def visit(node: Node) -> None:
         for kid in decide(node):
             visit(kid)
 
@@ -176,7 +176,7 @@ def narrow(root: _Node, decide: Decide) -> None:
 
 # -- folding the call tree -----------------------------------------------------------------------------
 
-def fold_branches(node: _Node) -> list[_Node]:
+def fold_branches(node: Node) -> list[Node]:
     """``--main``: fold hops that may not run (an ``if`` with no ``else`` on the way, an ``except``) and
     those reached only through one of several possible receivers of one call."""
     variants = receiver_variants(node.kids)
@@ -192,7 +192,7 @@ def fold_branches(node: _Node) -> list[_Node]:
     return kept
 
 
-def fold_variants(node: _Node) -> list[_Node]:
+def fold_variants(node: Node) -> list[Node]:
     """Of a call with several possible receivers, only the common one stays (see ``receiver_variants``)."""
     variants = receiver_variants(node.kids)
     for kid in variants:
@@ -201,17 +201,17 @@ def fold_variants(node: _Node) -> list[_Node]:
     return node.kids
 
 
-def receiver_variants(kids: list[_Node]) -> set[_Node]:
+def receiver_variants(kids: list[Node]) -> set[Node]:
     """Of the hops one call site makes to several possible receivers, the ones not every other reaches.
 
     nova's ``bdm.attach()`` may run five classes' ``attach``; four of them create a volume first and then
     call the base class's: the base one is on every way through and stays, the four are variants.
     """
-    sites: dict[tuple[str, str], list[_Node]] = {}
+    sites: dict[tuple[str, str], list[Node]] = {}
     for kid in kids:
         if kid.hop.confidence == "possible":
             sites.setdefault((kid.hop.caller, kid.hop.site), []).append(kid)
-    out: set[_Node] = set()
+    out: set[Node] = set()
     for group in sites.values():
         if len({k.hop.callee for k in group}) < 2:
             continue
@@ -232,7 +232,7 @@ def matches(h: Hop, pattern: str) -> bool:
 
 def hider(patterns: tuple[str, ...]) -> Decide:
     """``--hide``: hops matching a pattern are folded with their subtrees."""
-    def decide(node: _Node) -> list[_Node]:
+    def decide(node: Node) -> list[Node]:
         kept = []
         for kid in node.kids:
             if any(matches(kid.hop, p) for p in patterns):
@@ -246,10 +246,10 @@ def hider(patterns: tuple[str, ...]) -> Decide:
 
 def focuser(patterns: tuple[str, ...]) -> Decide:
     """``--focus``: only the ways from the entry to hops matching a pattern (and what matches under them)."""
-    def leads(node: _Node) -> bool:
+    def leads(node: Node) -> bool:
         return any(matches(n.hop, p) for n in walk(node) for p in patterns)
 
-    def decide(node: _Node) -> list[_Node]:
+    def decide(node: Node) -> list[Node]:
         kept = []
         for kid in node.kids:
             if leads(kid):
@@ -263,7 +263,7 @@ def focuser(patterns: tuple[str, ...]) -> Decide:
 
 # -- the hops view -------------------------------------------------------------------------------------
 
-def _measure(node: _Node, calls: int, handler: bool) -> None:
+def _measure(node: Node, calls: int, handler: bool) -> None:
     """Note, for every hop, how many calls and whether an ``except`` lie between its service's entry and it."""
     for kid in node.kids:
         kid.calls = calls + 1
@@ -272,9 +272,9 @@ def _measure(node: _Node, calls: int, handler: bool) -> None:
         _measure(kid, 0 if crossing else kid.calls, False if crossing else kid.handler)
 
 
-def keep_kinds(node: _Node, kinds: frozenset[str]) -> None:
+def keep_kinds(node: Node, kinds: frozenset[str]) -> None:
     """Only hops of ``kinds`` stay; the rest give their children (and folds) to the nearest kept hop."""
-    kept: list[_Node] = []
+    kept: list[Node] = []
     for kid in node.kids:
         keep_kinds(kid, kinds)
         if kid.hop.kind in kinds:
@@ -285,13 +285,13 @@ def keep_kinds(node: _Node, kinds: frozenset[str]) -> None:
     node.kids = kept
 
 
-def fold_same(node: _Node) -> bool:
+def fold_same(node: Node) -> bool:
     """Siblings that make the same call with the same subtree become one (the first), with a count."""
     changed = False
     for kid in node.kids:
         changed |= fold_same(kid)
-    first: dict[tuple, _Node] = {}
-    kept: list[_Node] = []
+    first: dict[tuple, Node] = {}
+    kept: list[Node] = []
     for kid in node.kids:
         twin = first.setdefault(_signature(kid), kid)
         if twin is kid:
@@ -304,13 +304,13 @@ def fold_same(node: _Node) -> bool:
     return changed
 
 
-def _signature(node: _Node) -> tuple:
+def _signature(node: Node) -> tuple:
     h = node.hop
     return (h.kind, h.caller, h.callee, h.repeat, tuple(_signature(k) for k in node.kids),
             tuple(sorted((r, f[0]) for r, f in node.folds.items())))
 
 
-def fold_seen(node: _Node) -> None:
+def fold_seen(node: Node) -> None:
     """Hops to a callee drawn earlier, with nothing under them, go on one line under the hop making them."""
     kept = []
     for kid in node.kids:
@@ -322,7 +322,7 @@ def fold_seen(node: _Node) -> None:
     node.kids = kept
 
 
-def rank(node: _Node) -> tuple:
+def rank(node: Node) -> tuple:
     """What a short hops view keeps first: RPC hops and flow tasks (the story between services), then
     the hops nearest their service's entry, the normal path before except handlers, in execution order."""
     h = node.hop
@@ -330,7 +330,7 @@ def rank(node: _Node) -> tuple:
     return (not story, node.handler, node.calls, h.step)
 
 
-def limit(root: _Node, shown: int) -> None:
+def limit(root: Node, shown: int) -> None:
     """At most ``shown`` hops: the best ranked, each with the hops above it; the rest counted as ``more``."""
     parent = {id(k): n for n in walk(root) for k in n.kids}
     kept: set[int] = {id(root)}

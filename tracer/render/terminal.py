@@ -41,12 +41,13 @@ class Glyphs:
     times: str
     more: str  # folded lines
     sep: str
+    within: str  # between the branches a call runs under, outermost first
 
 
 UNICODE = Glyphs("├─ ", "└─ ", "│  ", "   ",
-                 {"rpc-cast": "⇢", "rpc-call": "⇄", "rest": "⇒", "entry": "▶"}, "↩", "×", "⋯", "·")
+                 {"rpc-cast": "⇢", "rpc-call": "⇄", "rest": "⇒", "entry": "▶"}, "↩", "×", "⋯", "·", " › ")
 ASCII = Glyphs("|- ", "`- ", "|  ", "   ",
-               {"rpc-cast": "~>", "rpc-call": "<>", "rest": "=>", "entry": ">"}, "<-", "x", "...", "-")
+               {"rpc-cast": "~>", "rpc-call": "<>", "rest": "=>", "entry": ">"}, "<-", "x", "...", "-", " > ")
 
 
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
@@ -64,7 +65,7 @@ def glyphs_for(console: Console, ascii: bool = False) -> Glyphs:
         return ASCII
     try:
         codecs.lookup(console.encoding)
-        "├─│⇢⇄⇒↩×⋯·▶".encode(console.encoding)
+        "├─│⇢⇄⇒↩×⋯·▶›".encode(console.encoding)
     except (LookupError, UnicodeEncodeError):
         return ASCII
     return UNICODE
@@ -152,16 +153,14 @@ def align_sites(rows: Sequence[tuple[Text, str]], width: int | None) -> list[Tex
 
 
 def legend(glyphs: Glyphs) -> Text:
-    """What the arrows, words and faint parts mean."""
+    """What the arrows, words and faint parts mean, in one short line."""
     out = Text("legend: ", style=FAINT)
-    for kind, meaning in (("rpc-cast", "RPC cast"), ("rpc-call", "RPC call"), ("rest", "REST request")):
+    for kind, meaning in (("rpc-cast", "RPC cast"), ("rpc-call", "RPC call"), ("rest", "REST")):
         out.append(f"{glyphs.arrows[kind]} {meaning}", style=KIND_STYLE[kind])
         out.append("  ")
     out.append("task N", style=KIND_STYLE["flow-task"])
-    out.append(" flow task  ")
+    out.append("  ")
     out.append("driver", style=KIND_STYLE["driver"])
-    out.append(" back end  ")
-    out.append(f"{glyphs.back} back in a service", style="bold")
-    out.append(f"  {glyphs.sep}  faint: module where it changes, the branch a call runs under, the call site",
-               style=FAINT)
+    out.append(f"  {glyphs.back} back  ", style="bold")
+    out.append("faint: module, branch, call site", style=FAINT)
     return out
