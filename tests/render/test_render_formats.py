@@ -84,7 +84,9 @@ def test_dot_edge_styles_by_kind():
     assert 'style="bold,dashed"' in line["rpc-cast"] and "magenta" in line["rpc-cast"]
     assert 'dir="both"' in line["rpc-call"] and "blue" in line["rpc-call"]
     assert 'style="bold,dotted"' in line["rest"]
-    assert "green" in line["flow-task"] and 'label=" #1 "' in line["flow-task"]
+    assert "green" in line["flow-task"] and 'label=" #1 ' in line["flow-task"]
+    assert 'label=" POST /v3/volumes ' in line["rest"]  # the request the linker saw, not just "REST"
+    assert "else (not volume_id is None)" in line["flow-task"]  # the branch it runs under
     assert "orange" in line["driver"]
     assert "grey" in line["call"] and "style" not in line["call"]
 
@@ -120,7 +122,7 @@ def test_mermaid_links_by_kind():
     assert out.splitlines()[1] == "flowchart LR"
     assert 'ComputeAPI_build ==>|"call build"| Manager_build' in out
     assert 'ComputeAPI_notify -.->|"cast notify"| Manager_notify' in out
-    assert '-->|"#1"| BuildTask_execute' in out
+    assert '-->|"#1<br/>else (not volume_id is None)"| BuildTask_execute' in out
     assert re.search(r'subgraph svc_svc_compute\["svc-compute"\]', out)
     assert "linkStyle" in out and "classDef driver" in out
 

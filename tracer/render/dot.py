@@ -19,6 +19,7 @@ from tracer.render.model import KINDS, Edge, Model, Node, build_model
 FONT = "Helvetica"
 RANK_W, NODE_H, RANK_H = 220.0, 45.0, 60.0  # points a level takes across, a node down (LR), a level down (TB)
 SITE_COLOUR = "#555555"
+BRANCH_ROOM = 40  # characters of a branch in an edge label
 
 EDGE_STYLE: dict[str, dict[str, str]] = {
     "call": {"color": "grey55"},
@@ -104,12 +105,22 @@ def edge_text(label: str, rankdir: str) -> str:
 
 
 def edge_attrs(e: Edge, rankdir: str = "LR") -> dict[str, str]:
+    """Style by kind; the label says the hop (and the branch it runs under), the tooltip says it all."""
     out = dict(EDGE_STYLE.get(e.kind, EDGE_STYLE["call"]))
-    if e.label:
-        out["label"] = edge_text(e.label, rankdir)
+    text = "\n".join(filter(None, [edge_text(e.label, rankdir) if e.label else "", branch_text(e.branch)]))
+    if text:
+        out["label"] = text
     detail = f"\n{'; '.join(e.labels)}" if len(e.labels) > 1 else ""
-    out["tooltip"] = f"{e.kind} {e.source} -> {e.target}\nat {', '.join(e.sites)} ({e.confidence}){detail}"
+    under = "".join(f"\n{site}: {guard}" for site, guard in zip(e.sites, e.guards) if guard)
+    out["tooltip"] = f"{e.kind} {e.source} -> {e.target}\nat {', '.join(e.sites)} ({e.confidence}){detail}{under}"
     return out
+
+
+def branch_text(branch: str, room: int = BRANCH_ROOM) -> str:
+    """The branch an edge runs under, as its label's last line (the tooltip has it whole)."""
+    if not branch:
+        return ""
+    return f" {branch if len(branch) <= room else branch[: room - 1] + '…'} "
 
 
 def choose_rankdir(model: Model, aspect: float = 1.6) -> str:
@@ -164,13 +175,17 @@ def _layout_order(edges: tuple[Edge, ...], rankdir: str) -> list[Edge]:
 
 
 def _layout_attrs(model: Model, e: Edge) -> dict[str, str]:
-    """A forward reference to a function drawn earlier must not stretch the layout.
+    """A forward reference to a function drawn earlier must not pull the layout (``weight=0``).
 
-    Backward references keep their constraint: Graphviz turns them round and
-    routes them as ordinary edges, where unconstrained ones loop far outside.
+    It keeps its rank constraint, which its deeper target meets anyway: an
+    unconstrained edge (``constraint=false``) is routed outside the rank
+    structure, and between clusters Graphviz then fails to route it
+    ("triangulation failed", the edge drawn badly or dropped; Stein
+    create_volume).  Backward references keep their weight too: Graphviz turns
+    them round and routes them as ordinary edges.
     """
     if e.repeat and model.node(e.target).depth > model.node(e.source).depth:
-        return {"constraint": "false"}
+        return {"weight": "0"}
     return {}
 
 

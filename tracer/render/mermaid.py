@@ -14,7 +14,7 @@ from typing import Mapping
 
 from tracer.graph.records import Trace
 from tracer.render.model import Edge, Model, Node, build_model
-from tracer.render.sequence import NOTE_KINDS, Message, Sequence, build_sequence
+from tracer.render.sequence import NOTE_KINDS, Message, Sequence, build_sequence, fragments
 
 ARROW = {"call": "-->", "rpc-cast": "-.->", "rpc-call": "==>", "rest": "-.->", "flow-task": "-->", "driver": "==>"}
 LINK_STYLE = {
@@ -87,7 +87,9 @@ def _node_text(n: Node) -> str:
 
 
 def _link(e: Edge, node_id: dict[str, str]) -> str:
-    label = f'|"{text(e.label)}"|' if e.label else ""
+    """An arrow by kind, labelled with the hop and the branch it runs under."""
+    words = "<br/>".join(text(part) for part in (e.label, e.branch) if part)
+    label = f'|"{words}"|' if words else ""
     return f"{node_id[e.source]} {ARROW.get(e.kind, '-->')}{label} {node_id[e.target]}"
 
 
@@ -106,14 +108,25 @@ def _styles(model: Model, node_id: dict[str, str]) -> list[str]:
 
 
 def to_sequence(trace: Trace | Sequence, notes: bool = True) -> str:
-    """A ``sequenceDiagram``: services as participants, RPC and REST hops as messages, tasks as notes."""
+    """A ``sequenceDiagram``: services as participants, RPC and REST hops as messages, tasks as notes,
+    the branches they run under as ``alt``/``opt``/``break``/``loop`` blocks."""
     seq = trace if isinstance(trace, Sequence) else build_sequence(trace, notes)
     ids = make_ids(list(seq.participants))
     lines = [f"%% {_comment(seq.title)}", "sequenceDiagram"]
     for p in seq.participants:
         kind = "actor" if p == "client" else "participant"
         lines.append(f"  {kind} {ids[p]}" + (f" as {text(p)}" if ids[p] != p else ""))
-    lines += [f"  {_seq_line(m, ids)}" for m in seq.messages]
+    depth = 1
+    for event in fragments(seq):
+        depth -= event[0] in ("end", "else")
+        pad = "  " * depth
+        if event[0] == "message":
+            lines.append(pad + _seq_line(event[1], ids))
+        elif event[0] == "end":
+            lines.append(pad + "end")
+        else:
+            lines.append(pad + f"{event[1] if event[0] == 'open' else 'else'} {text(event[-1])}")
+        depth += event[0] in ("open", "else")
     return "\n".join(lines) + "\n"
 
 

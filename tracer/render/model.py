@@ -18,6 +18,7 @@ from typing import Mapping, Protocol
 from tracer.graph.records import Hop, Trace, short_name
 
 KINDS = ("call", "rpc-cast", "rpc-call", "rest", "flow-task", "driver")
+BRANCH_KINDS = frozenset({"if", "elif", "else", "except", "for", "while"})  # guards that decide whether it runs
 # When a node is reached by several kinds, the most telling one decides how it is drawn.
 _ROLE_RANK = {"call": 0, "rest": 1, "rpc-call": 2, "rpc-cast": 2, "flow-task": 3, "driver": 4}
 _ROLE = {"call": "call", "rest": "rest", "rpc-call": "rpc", "rpc-cast": "rpc", "flow-task": "flow-task",
@@ -47,6 +48,8 @@ class Edge:
     step: int  # first step
     repeat: bool = False  # every hop it stands for reaches a function expanded earlier
     labels: tuple[str, ...] = ()  # each hop's own label, distinct, in execution order
+    guards: tuple[str, ...] = ()  # per site (pairwise with ``sites``): the branches the call runs under
+    branch: str = ""  # the innermost branch every hop of the edge runs under (``elif create_type == 'snap'``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +100,27 @@ def edge_label(h: Hop) -> str:
     if h.kind == "flow-task":
         return _task_label(h, meta)
     if h.kind == "rest":
-        route = " ".join(str(meta[k]) for k in ("http_method", "path") if meta.get(k))
-        return route or "REST"
+        return rest_label(h)
     if h.kind == "driver":
         return f"driver (+{meta['alternatives']})" if meta.get("alternatives") else "driver"
     return ""
+
+
+def rest_label(h: Hop) -> str:
+    """``PUT /v3/{project_id}/attachments/{id}`` (and the action key): the request as the linker saw it."""
+    meta = dict(h.meta)
+    http = str(meta.get("http") or (h.callee.split(" ", 1)[1] if " " in h.callee else "")) or "REST"
+    return f"{http} {meta['action']}" if meta.get("action") else http
+
+
+def guard_text(h: Hop, sep: str = " › ") -> str:
+    """The branches a hop's call runs under, outermost first (a bare ``try`` says nothing)."""
+    return sep.join(g.text for g in reversed(h.guards) if g.text != "try")
+
+
+def branch_of(h: Hop) -> str:
+    """The innermost guard that decides whether the call runs (``if``/``elif``/``else``/``except``/loops)."""
+    return next((g.text for g in h.guards if g.kind in BRANCH_KINDS), "")
 
 
 def _task_label(h: Hop, meta: dict) -> str:
@@ -147,18 +166,30 @@ def _note_role(role: dict[str, str], h: Hop) -> None:
 
 
 def _edges(trace: Trace) -> tuple[Edge, ...]:
-    """One edge per (caller, callee, kind); hops that share one merge their sites and labels."""
+    """One edge per (parent, callee, kind); hops that share one merge their sites, labels and guards.
+
+    The parent is the hop above in the tree: the caller itself, except in a view that left the calls
+    between out (``--view hops``), where it is the nearest hop shown.
+    """
     found: dict[tuple[str, str, str], Edge] = {}
+    stack: list[tuple[int, str]] = [(0, trace.entry)]
     for h in trace.hops:
-        key, label = (h.caller, h.callee, h.kind), edge_label(h)
+        while stack[-1][0] >= h.depth:
+            stack.pop()
+        parent = stack[-1][1]
+        stack.append((h.depth, h.callee))
+        key, label, guard, branch = (parent, h.callee, h.kind), edge_label(h), guard_text(h), branch_of(h)
         old = found.get(key)
         if old is None:
-            found[key] = Edge(h.caller, h.callee, h.kind, label, (h.site,), h.confidence, h.step, h.repeat, (label,))
+            found[key] = Edge(parent, h.callee, h.kind, label, (h.site,), h.confidence, h.step, h.repeat, (label,),
+                              (guard,), branch)
             continue
-        sites = old.sites if h.site in old.sites else old.sites + (h.site,)
+        new_site = h.site not in old.sites
+        sites = old.sites + (h.site,) if new_site else old.sites
+        guards = old.guards + (guard,) if new_site else old.guards
         labels = old.labels if label in old.labels else old.labels + (label,)
         found[key] = Edge(old.source, old.target, old.kind, merge_labels(old.kind, labels), sites, old.confidence,
-                          old.step, old.repeat and h.repeat, labels)
+                          old.step, old.repeat and h.repeat, labels, guards, old.branch if old.branch == branch else "")
     return tuple(sorted(found.values(), key=lambda e: (e.step, e.source, e.target, e.kind)))
 
 

@@ -8,20 +8,25 @@ Participants are the services in first-seen order (after a ``client`` when
 the entry is a REST route).  Messages are the RPC and REST hops in execution
 order; an RPC call or REST request gets its reply when the work under it ends.
 Flow tasks and driver calls become notes on the service that runs them.
-The SVG is hand-built (lifelines and arrows), so it needs no Graphviz and is
-byte-stable.
+Each message carries the branches on its way from the entry (``if``/``elif``/
+``else``, ``except``, loops); ``fragments`` turns them into UML combined
+fragments: ``alt`` with an ``else`` per further arm of one ``if`` chain, ``opt``
+for an ``if`` that may not run, ``break`` for an ``except`` handler, ``loop``.
+The SVG is hand-built (lifelines, arrows, fragment frames), so it needs no
+Graphviz and is byte-stable.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from tracer.graph.records import Hop, Trace
-from tracer.render.model import edge_label, short_label, target_service
+from tracer.render.model import BRANCH_KINDS, edge_label, short_label, target_service
 
 CLIENT = "client"
 NOTE_KINDS = ("task", "driver")
 _WAITS = ("rpc-call", "rest")
+FRAGMENT = {"if": "alt", "elif": "alt", "else": "alt", "except": "break", "for": "loop", "while": "loop"}
+Branch = tuple  # (function, guard kind, guard text, optional): one branch on a message's way
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,7 @@ class Message:
     target: str  # the same as source for a note (task, driver)
     text: str
     detail: str  # qualified names and call site, for tooltips
+    path: tuple = ()  # tuple[Branch]: the branches on its way from the entry, outermost first
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +53,16 @@ def build_sequence(trace: Trace, notes: bool = True) -> Sequence:
     msgs: list[Message] = []
     if client:
         msgs.append(Message(0, "request", CLIENT, trace.entry_service, trace.entry_label, trace.entry))
-    stack: list[tuple[int, str, Hop | None]] = [(0, trace.entry_service, None)]
+    stack: list[tuple[int, str, Hop | None, tuple]] = [(0, trace.entry_service, None, ())]
     for h in trace.hops:
         while stack[-1][0] >= h.depth:
             _close(stack, msgs)
         here, there = stack[-1][1], target_service(h)
-        msg = _message(h, here, there, notes)
+        path = stack[-1][3] + branches(h)
+        msg = _message(h, here, there, notes, path)
         if msg is not None:
             msgs.append(msg)
-        stack.append((h.depth, there, h if h.kind in _WAITS else None))
+        stack.append((h.depth, there, h if h.kind in _WAITS else None, path))
     while len(stack) > 1:
         _close(stack, msgs)
     if client:
@@ -71,9 +78,9 @@ def merge_notes(msgs: list[Message]) -> list[Message]:
     out: list[Message] = []
     for m in msgs:
         last = out[-1] if out else None
-        if last and m.kind in NOTE_KINDS and (last.kind, last.source) == (m.kind, m.source):
+        if last and m.kind in NOTE_KINDS and (last.kind, last.source, last.path) == (m.kind, m.source, m.path):
             out[-1] = Message(last.step, last.kind, last.source, last.target, f"{last.text}\n{m.text}",
-                              f"{last.detail}\n{m.detail}")
+                              f"{last.detail}\n{m.detail}", last.path)
         else:
             out.append(m)
     return [_count_repeats(m) if m.kind in NOTE_KINDS else m for m in out]
@@ -89,26 +96,83 @@ def _count_repeats(m: Message) -> Message:
     shown = [f"{line} (x{n})" if n > 1 else line for line, n in lines]
     if m.kind == "driver":  # driver lines are bare names: say once what they are
         shown = [f"driver {shown[0]}"] if len(shown) == 1 else ["driver calls:"] + shown
-    return Message(m.step, m.kind, m.source, m.target, "\n".join(shown), m.detail)
+    return Message(m.step, m.kind, m.source, m.target, "\n".join(shown), m.detail, m.path)
 
 
-def _close(stack: list[tuple[int, str, Hop | None]], msgs: list[Message]) -> None:
-    _, service, hop = stack.pop()
+def branches(h: Hop) -> tuple:
+    """The branches (not ``try``, ``with``, ``finally``) a hop's call runs under in its caller, outermost first."""
+    return tuple((h.caller, g.kind, g.text, g.optional) for g in reversed(h.guards) if g.kind in BRANCH_KINDS)
+
+
+def _close(stack: list[tuple[int, str, Hop | None, tuple]], msgs: list[Message]) -> None:
+    _, service, hop, path = stack.pop()
     if hop is not None:
         method = dict(hop.meta).get("method") or hop.callee.rsplit(".", 1)[-1]
         kind, answer = ("response", "response") if hop.kind == "rest" else ("reply", f"reply {method}")
-        msgs.append(Message(hop.step, kind, service, stack[-1][1], answer, hop.callee))
+        msgs.append(Message(hop.step, kind, service, stack[-1][1], answer, hop.callee, path))
 
 
-def _message(h: Hop, here: str, there: str, notes: bool) -> Message | None:
+def _message(h: Hop, here: str, there: str, notes: bool, path: tuple) -> Message | None:
     detail = f"{h.caller} -> {h.callee} at {h.site}"
     if h.kind in ("rpc-cast", "rpc-call", "rest"):
-        return Message(h.step, h.kind, here, there, edge_label(h), detail)
+        return Message(h.step, h.kind, here, there, edge_label(h), detail, path)
     if notes and h.kind == "flow-task":
-        return Message(h.step, "task", here, here, _task_note(h), detail)
+        return Message(h.step, "task", here, here, _task_note(h), detail, path)
     if notes and h.kind == "driver":
-        return Message(h.step, "driver", here, here, short_label(h.callee), detail)
+        return Message(h.step, "driver", here, here, short_label(h.callee), detail, path)
     return None
+
+
+# -- fragments ---------------------------------------------------------------
+
+def fragments(seq: Sequence) -> list[tuple]:
+    """The messages with the fragments around them, in order: ``("open", kind, label)``, ``("else", label)``,
+    ``("end",)`` and ``("message", Message)``.  A fragment opens where a message's branches leave the
+    previous message's; a later arm of the same ``if`` chain (same function) is an ``else`` of its ``alt``;
+    an ``alt`` that shows one arm of an ``if`` that may not run is an ``opt``."""
+    events: list[list] = []
+    shown: list[tuple] = []  # the branches open now, outermost first, with their "open" event
+    for m in seq.messages:
+        same = 0
+        while same < min(len(shown), len(m.path)) and shown[same][0] == m.path[same]:
+            same += 1
+        arm = same < min(len(shown), len(m.path)) and _next_arm(shown[same][0], m.path[same])
+        for _ in range(len(shown) - same - arm):
+            _end(shown.pop(), events)
+        if arm:
+            shown[same][1][3] = True  # it has an else: an alt
+            events.append(["else", condition(m.path[same])])
+            shown[same] = (m.path[same], shown[same][1])
+        for branch in m.path[len(shown):]:
+            event = ["open", FRAGMENT[branch[1]], condition(branch), False, branch[3]]
+            events.append(event)
+            shown.append((branch, event))
+        events.append(["message", m])
+    while shown:
+        _end(shown.pop(), events)
+    return [(e[0], e[1], e[2]) if e[0] == "open" else tuple(e) for e in events]
+
+
+def condition(branch: Branch) -> str:
+    """What a fragment's guard says: ``create_type == 'raw'`` for ``if``/``elif``, ``not x`` for an ``else``,
+    the whole text for ``except`` and loops."""
+    kind, text = branch[1], branch[2]
+    if kind in ("if", "elif"):
+        return text[len(kind) + 1:]
+    if kind == "else" and text.startswith("else ("):
+        return text[len("else ("):].removesuffix(")")
+    return text
+
+
+def _next_arm(open_: Branch, new: Branch) -> bool:
+    return open_[0] == new[0] and open_[1] in ("if", "elif") and new[1] in ("elif", "else") and open_[2] != new[2]
+
+
+def _end(shown: tuple, events: list[list]) -> None:
+    event = shown[1]
+    if event[1] == "alt" and not event[3] and event[4]:  # one arm shown, and it may not run at all
+        event[1] = "opt"
+    events.append(["end"])
 
 
 def _task_note(h: Hop) -> str:
@@ -119,95 +183,8 @@ def _task_note(h: Hop) -> str:
 
 # -- SVG ---------------------------------------------------------------------
 
-FONT = "Helvetica, Arial, sans-serif"
-CHAR = 6.6  # average glyph width at 11px, for sizing boxes
-ROW, NOTE_ROW, SELF_ROW, HEAD = 24, 24, 34, 34
-_LINE = {  # kind -> (colour, dash, width, filled head)
-    "request": ("#222222", "", 1.5, True), "response": ("#222222", "5,4", 1.2, False),
-    "rpc-cast": ("#c000c0", "7,4", 2.0, False), "rpc-call": ("#1f2fb8", "", 2.0, True),
-    "reply": ("#1f2fb8", "5,4", 1.2, False), "rest": ("#222222", "2,3", 2.5, True),
-}
-_NOTE = {"task": ("#e3f4dc", "#2e8b2e"), "driver": ("#ffe9cc", "#d9730d")}
-
-
 def sequence_svg(trace: Trace | Sequence, notes: bool = True) -> bytes:
-    """The sequence drawn as a plain SVG: a header box and lifeline per service, one row per message."""
-    seq = trace if isinstance(trace, Sequence) else build_sequence(trace, notes)
-    width = _column_width(seq)
-    xs = {p: 20 + width // 2 + i * width for i, p in enumerate(seq.participants)}
-    body: list[str] = []
-    y = 50 + HEAD + 16
-    for m in seq.messages:
-        y += _draw(m, xs, y, body)
-    total_w, total_h = 40 + width * len(seq.participants), y + 10 + HEAD
-    total_w = max([total_w] + [_right_edge(m, xs) + 20 for m in seq.messages])
-    head = [_header_box(p, xs[p], 50, width) for p in seq.participants]
-    foot = [_header_box(p, xs[p], y, width) for p in seq.participants]
-    lines = [f'<line x1="{xs[p]}" y1="{50 + HEAD}" x2="{xs[p]}" y2="{y}" stroke="#999999" stroke-dasharray="3,3"/>'
-             for p in seq.participants]
-    title = f'<text x="20" y="28" font-size="16" font-weight="bold">{escape(seq.title)}</text>'
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
-           f'viewBox="0 0 {total_w} {total_h}" font-family="{FONT}" font-size="11">',
-           f"<title>{escape(seq.title)}</title>",
-           f'<rect x="0" y="0" width="{total_w}" height="{total_h}" fill="white"/>', title,
-           *lines, *head, *foot, *body, "</svg>"]
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(svg) + "\n").encode("utf-8")
+    """The sequence drawn as SVG (``tracer.render.seqsvg``): lifelines, messages, notes, fragments."""
+    from tracer.render.seqsvg import draw
 
-
-def _right_edge(m: Message, xs: dict[str, int]) -> int:
-    """How far right a message's drawing reaches (notes are centred, loops write beside themselves)."""
-    if m.kind in _NOTE:
-        return xs[m.source] + int(max(len(line) for line in m.text.split("\n")) * CHAR + 16) // 2
-    if m.source == m.target:
-        return xs[m.source] + 36 + int(len(m.text) * CHAR)
-    return max(xs[m.source], xs[m.target])
-
-
-def _column_width(seq: Sequence) -> int:
-    longest = max([len(m.text) for m in seq.messages if m.source != m.target] + [len(p) for p in seq.participants]
-                  + [0])
-    return int(min(max(longest * CHAR + 50, 170), 420))
-
-
-def _header_box(name: str, x: int, y: int, width: int) -> str:
-    w = int(min(len(name) * 7.5 + 24, width - 16))
-    return (f'<g class="participant"><rect x="{x - w // 2}" y="{y}" width="{w}" height="{HEAD - 6}" rx="4" '
-            f'fill="#f6f6f6" stroke="#666666"/><text x="{x}" y="{y + 18}" text-anchor="middle" '
-            f'font-weight="bold" font-size="12">{escape(name)}</text></g>')
-
-
-def _draw(m: Message, xs: dict[str, int], y: int, out: list[str]) -> int:
-    """Append one message's SVG at height ``y``; return the height it takes."""
-    tip = f"<title>{escape(m.detail or m.text)}</title>"
-    if m.kind in _NOTE:
-        fill, stroke = _NOTE[m.kind]
-        lines = m.text.split("\n")
-        w, x, h = int(max(len(line) for line in lines) * CHAR + 16), xs[m.source], 15 * len(lines) + 4
-        texts = "".join(f'<text x="{x}" y="{y + 15 * i}" text-anchor="middle">{escape(line)}</text>'
-                        for i, line in enumerate(lines))
-        out.append(f'<g class="note {m.kind}">{tip}<rect x="{x - w // 2}" y="{y - 14}" width="{w}" height="{h}" '
-                   f'fill="{fill}" stroke="{stroke}"/>{texts}</g>')
-        return NOTE_ROW + 15 * (len(lines) - 1)
-    colour, dash, stroke_w, filled = _LINE.get(m.kind, _LINE["request"])
-    style = f'stroke="{colour}" stroke-width="{stroke_w}" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")
-    x1, x2 = xs[m.source], xs[m.target]
-    if x1 == x2:  # a message to itself: a small loop on the right
-        path = f"M{x1},{y - 8} h30 v16 h-28"
-        out.append(f'<g class="message {m.kind}">{tip}<path d="{path}" {style}/>'
-                   f"{_arrow_head(x1 + 2, y + 8, -1, colour, filled)}"
-                   f'<text x="{x1 + 36}" y="{y + 4}" fill="{colour}">{escape(m.text)}</text></g>')
-        return SELF_ROW
-    direction = 1 if x2 > x1 else -1
-    out.append(f'<g class="message {m.kind}">{tip}<line x1="{x1}" y1="{y}" x2="{x2 - direction * 2}" y2="{y}" '
-               f"{style}/>{_arrow_head(x2, y, direction, colour, filled)}"
-               f'<text x="{(x1 + x2) // 2}" y="{y - 5}" text-anchor="middle" fill="{colour}">'
-               f"{escape(m.text)}</text></g>")
-    return ROW
-
-
-def _arrow_head(x: int, y: int, direction: int, colour: str, filled: bool) -> str:
-    back = x - direction * 9
-    points = f"{back},{y - 4} {x},{y} {back},{y + 4}"
-    if filled:
-        return f'<polygon points="{points}" fill="{colour}" stroke="{colour}"/>'
-    return f'<polyline points="{points}" fill="none" stroke={quoteattr(colour)} stroke-width="1.5"/>'
+    return draw(trace if isinstance(trace, Sequence) else build_sequence(trace, notes))
