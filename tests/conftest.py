@@ -28,6 +28,11 @@ def stein(real_cache: Path) -> api.Workspace:
 
 
 @pytest.fixture(scope="session")
+def newest(real_cache: Path) -> api.Workspace:
+    return api.load(["nova==34.0.0", "cinder==29.0.0"], cache_dir=real_cache)
+
+
+@pytest.fixture(scope="session")
 def seed_chains() -> dict:
     data = json.loads((HERE / "data" / "seed_paths.json").read_text())
     return {c["id"]: c for c in data["chains"]}

@@ -18,11 +18,6 @@ HERE = Path(__file__).parent
 CHAINS = {c["id"]: c for c in json.loads((HERE / "data" / "chains_newest.json").read_text())["chains"]}
 
 
-@pytest.fixture(scope="module")
-def newest(real_cache):
-    return api.load(["nova==34.0.0", "cinder==29.0.0"], cache_dir=real_cache)
-
-
 @pytest.mark.parametrize("chain_id", sorted(CHAINS))
 def test_chain_hops_are_graph_edges(newest, chain_id):
     missing = []

@@ -6,13 +6,14 @@ Marked ``real``: the trees are fetched once with pip and their facts cached
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from tracer import api
 from tracer.cli import app
-from tracer.graph.records import TraceOptions
+from tracer.graph.records import TraceOptions, short_name
 
 pytestmark = pytest.mark.real
 
@@ -82,15 +83,24 @@ def test_default_driver_is_the_configured_one(stein):
 
 
 def test_cli_trace_output_names_every_hop(real_cache, seed_chains):
+    """Each hop on a line of its own: its short name and call site; the hops into another service head
+    their block (``⇢ cinder-volume  cast create_volume``), flow tasks say ``task N``, driver calls ``driver``."""
     result = CliRunner().invoke(
         app, ["trace", "create_volume", "-s", "nova==19.0.0", "-s", "cinder==14.0.0", "--driver", "rbd"],
         env={"TRACER_CACHE_DIR": str(real_cache), "COLUMNS": "300"},
     )
     assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    word = {"flow-task": "task ", "driver": "driver ", "call": "", "rpc-cast": ""}
     for hop in seed_chains[CHAIN]["hops"]:
-        line = next((l for l in result.stdout.splitlines() if f" {hop['callee']} " in l and hop["site"] in l), None)
+        short = short_name(hop["callee"])
+        line_no = ":" + hop["site"].rsplit(":", 1)[1]
+        line = next((l for l in lines if re.search(rf"[ .]{re.escape(short)}\b", l) and line_no in l), None)
         assert line is not None, f"step {hop['step']} {hop['callee']} at {hop['site']}"
-        assert hop["kind"] in line
+        assert word[hop["kind"]] in line
+        if hop["kind"] == "rpc-cast":
+            header = lines[lines.index(line) - 1]
+            assert f"cast {hop['rpc']['method']}" in header and "⇢" in header
 
 
 def test_export_is_byte_identical(stein, real_cache):

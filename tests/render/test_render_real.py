@@ -84,3 +84,95 @@ def test_sequence_follows_the_services(create_volume):
     assert "  cinder_scheduler-)cinder_volume: cast create_volume" in lines
     assert lines.index("  cinder_api-)cinder_scheduler: cast create_volume") < lines.index(
         "  cinder_scheduler-)cinder_volume: cast create_volume")
+
+
+# -- text of every reference chain, SVG labels, Graphviz routing, sequence fragments ---------------------
+
+import io  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from tests.chains import NEWEST, STEIN, entry_of, options_for  # noqa: E402
+from tracer.graph.records import short_name  # noqa: E402
+from tracer.render.dot import to_dot  # noqa: E402
+from tracer.render.terminal import make_console  # noqa: E402
+from tracer.render.text import print_trace, trace_lines  # noqa: E402
+
+
+def check_text(ws: api.Workspace, chain: dict, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    t = api.trace(ws, entry_of(chain), options_for(chain))
+    out = io.StringIO()
+    print_trace(t, make_console(out))
+    lines = out.getvalue().splitlines()
+    assert "\x1b[" not in out.getvalue()
+    assert lines == [line.plain for line in trace_lines(t, width=80)]  # what the renderer made, whole
+    assert max(map(len, lines)) > 80
+    for hop in chain["hops"]:
+        line_no = ":" + hop["site"].rsplit(":", 1)[1]
+        external = " " in hop["callee"]  # "placement-api GET /allocation_candidates": its header says it
+        name = hop["callee"].split(" ", 1)[1] if external else short_name(hop["callee"])
+        named = [line for line in lines if name in line]
+        assert any(line_no in line for line in named), (hop["step"], hop["callee"], hop["site"])
+
+
+@pytest.mark.parametrize("chain_id", sorted(STEIN))
+def test_text_of_each_stein_chain_is_whole_and_names_every_hop(stein, chain_id, monkeypatch):
+    check_text(stein, STEIN[chain_id], monkeypatch)
+
+
+@pytest.mark.parametrize("chain_id", sorted(NEWEST))
+def test_text_of_each_newest_chain_is_whole_and_names_every_hop(newest, chain_id, monkeypatch):
+    check_text(newest, NEWEST[chain_id], monkeypatch)
+
+
+def test_rest_edges_say_the_request(stein):
+    t = api.trace(stein, "POST /servers/{server_id}/os-volume_attachments", TraceOptions(drivers=("libvirt",)))
+    root = ET.fromstring(render(t, "svg", api.definition_sites(stein, t)))
+    edges = groups(root, "edge")
+    put = next(g for title, g in edges.items() if title.endswith("->cinder.api.v3.attachments.AttachmentsController.update"))
+    assert "PUT /v3/{project_id}/attachments/{id}" in " ".join("".join(put.itertext()).split())
+    mermaid = render(t, "mermaid")
+    assert '"POST /v3/{project_id}/attachments/{id}/action os-complete"' in mermaid
+    assert "REST" not in {e.label for e in build_model(t).edges}
+
+
+def test_svg_edges_carry_their_branch(svg_root):
+    edges = groups(svg_root, "edge")
+    snap = edges["cinder.volume.flows.manager.create_volume.CreateVolumeFromSpecTask.execute->"
+                 "cinder.volume.flows.manager.create_volume.CreateVolumeFromSpecTask._create_from_snapshot"]
+    assert "elif create_type == 'snap'" in "".join(snap.itertext())
+
+
+def test_graphviz_routes_every_edge_of_create_volume(stein):
+    """Stein create_volume (default LVM driver) made Graphviz print 'triangulation failed'."""
+    t = api.trace(stein, "create_volume", TraceOptions())
+    drawn = subprocess.run([sys.executable, "-c", "import sys, pygraphviz; "
+                            "pygraphviz.AGraph(string=sys.stdin.read()).draw(format='svg', prog='dot')"],
+                           input=to_dot(t), capture_output=True, text=True, check=True)
+    assert "triangulation" not in drawn.stderr and "triangle path" not in drawn.stderr
+
+
+def test_sequence_draws_the_create_type_dispatch_as_alternatives(create_volume):
+    lines = [line.strip() for line in render(create_volume, "sequence").splitlines()]
+    alt = lines.index("alt create_type == 'raw'")
+    assert lines[alt + 2: alt + 5] == ["else create_type == 'snap'", "Note over cinder_volume: driver RBDDriver.create_volume_from_snapshot",
+                                       "else create_type == 'source_vol'"]
+    assert lines.count("end") == sum(line.split(" ", 1)[0] in ("alt", "opt", "loop", "break") for line in lines)
+    svg = ET.fromstring(render(create_volume, "sequence-svg"))
+    frames = [r for r in svg.iter(f"{SVG}rect") if (r.get("class") or "").startswith("fragment")]
+    assert {"fragment alt", "fragment opt"} <= {r.get("class") for r in frames}
+    tabs = ["".join(g.itertext()) for g in svg.iter(f"{SVG}g") if g.get("class") == "fragment-label"]
+    assert "alt[create_type == 'raw']" in tabs
+
+
+def test_main_sequence_of_the_attach_reads_like_novas_diagram(stein):
+    t = api.trace(stein, "POST /servers/{server_id}/os-volume_attachments", TraceOptions(drivers=("libvirt",), main=True))
+    text = render(t, "sequence")
+    assert re.search(r"alt min_compute_version #gt;= CINDER_V3_ATTACH_MIN_COMPUTE_VERSION\n\s+nova_api->>cinder_api: "
+                     r"POST /v3/\{project_id\}/attachments\n", text)
+    assert re.search(r"\n\s+else not min_compute_version .*\n\s+nova_api->>cinder_api: POST /v3/\{project_id\}/volumes/"
+                     r"\{id\}/action os-reserve\n", text)
+    assert "nova_compute->>cinder_api: PUT /v3/{project_id}/attachments/{id}" in text
+    assert "VolumeController.create" not in text and "POST /v3/{project_id}/volumes\n" not in text

@@ -107,11 +107,11 @@ class _Layout:
         return Text("  " * (self.level[id(block)] + inner))
 
     # -- blocks --------------------------------------------------------------------------------------
-    def _enter(self, block: Node, header: Text, gap: bool = True) -> None:
+    def _enter(self, block: Node, header: Text, gap: bool = True, site: str = "") -> None:
         if self.out and gap:
             self.out.append((Text(), ""))
-        self.out.append((self._pad(block, inner=False) + header, ""))
-        self.block, self.modules, self.site = block, set(), None
+        self.out.append((self._pad(block, inner=False) + header, site))
+        self.block, self.modules, self.site = block, set(), site or None
 
     def _back(self, block: Node, parent: Node) -> None:
         service = block.hop.service if block.hop is not None else self.t.entry_service
@@ -139,8 +139,10 @@ class _Layout:
     def _crossing(self, node: Node, outer: Node) -> None:
         h = node.hop
         self.level[id(node)] = self.level[id(outer)] + 1
-        self._enter(node, service_header(self.g, h.kind, _landing(h), crossing_text(h), self._guard(h)))
-        if " " not in h.callee:  # an external request ("neutron-api GET /ports") has no code to show
+        external = " " in h.callee  # a request no indexed route answers ("neutron-api GET /ports"): no code
+        header = service_header(self.g, h.kind, _landing(h), crossing_text(h), self._guard(h))
+        self._enter(node, header, site=h.site if external else "")
+        if not external:
             self.out.append(self._row(node, node, "", None, h.step, guard=False))
         self._kids(node, [], node, h.step)
 
