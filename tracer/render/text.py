@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.text import Text
 
 from tracer.graph.records import Fold, Hop, Trace, short_name
-from tracer.graph.views import CROSSING, Node, fold_repeats, tree
+from tracer.graph.hoptree import Node, tree
+from tracer.graph.views import CROSSING, fold_repeats
 from tracer.render.terminal import (
     FAINT, KIND_STYLE, UNICODE, Glyphs, align_sites, emit, glyphs_for, legend, line_width, module_of, name_text,
     service_header, short_site,
