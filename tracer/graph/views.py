@@ -10,6 +10,7 @@ the call tree, then ``hops`` keeps the service-crossing hops, tasks and driver c
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from typing import Callable
 
@@ -161,15 +162,22 @@ def _measure(node: Node, calls: int, handler: bool) -> None:
 
 
 def keep_kinds(node: Node, kinds: frozenset[str]) -> None:
-    """Only hops of ``kinds`` stay; the rest give their children (and folds) to the nearest kept hop."""
+    """Only hops of ``kinds`` stay; the rest give their children (and folds) to the nearest kept hop.
+
+    A lifted hop takes the branches of the calls left out above it (after its own, innermost first),
+    so it still says what it runs under: ``elif create_type == 'snap'`` for the driver call two calls
+    below the dispatch.
+    """
     kept: list[Node] = []
     for kid in node.kids:
         keep_kinds(kid, kinds)
         if kid.hop.kind in kinds:
             kept.append(kid)
-        else:
-            kept += kid.kids
-            node.take(kid)
+            continue
+        for grandkid in kid.kids:
+            grandkid.hop = dataclasses.replace(grandkid.hop, guard=grandkid.hop.guard + kid.hop.guard)
+        kept += kid.kids
+        node.take(kid)
     node.kids = kept
 
 

@@ -191,13 +191,11 @@ class _Layout:
         return out
 
     def _guard(self, h: Hop, shared: tuple = ()) -> str:
-        """The branches the call runs under, outermost first, past those it shares with the line before
-        (its previous sibling); a bare ``try`` says nothing and is left out."""
-        outer, before = list(reversed(h.guards)), list(reversed(shared))
-        same = 0
-        while same < min(len(outer), len(before)) and outer[same] == before[same]:
-            same += 1
-        return self.g.within.join(_shown(g.kind, g.text, self.g) for g in outer[same:] if g.text != "try")
+        """The branches the call runs under, outermost first; nothing when they are those of the line
+        before (its previous sibling: the flow's tasks under one ``with``); a bare ``try`` is left out."""
+        if h.guards and h.guards == shared:
+            return ""
+        return self.g.within.join(_shown(g.kind, g.text, self.g) for g in reversed(h.guards) if g.text != "try")
 
     def _fold(self, f: Fold) -> Text:
         names = list(dict.fromkeys(short_name(n) for n in f.names))
