@@ -96,3 +96,18 @@ def test_hide_folds_the_matching_subtrees(stein):
     assert not any(h.callee.startswith("cinder.db.") for h in hidden.hops)
     folded = sum(f.hops for f in hidden.folded if f.reason == "hidden")
     assert len(hidden.hops) + folded == len(plain.hops)
+
+
+def test_views_are_byte_identical_whatever_the_hash_seed(real_cache):
+    """The receiver variants are found through a set: their folds must still come out in execution order."""
+    import os
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "tracer.cli", "trace", "POST /servers/{server_id}/os-volume_attachments",
+            "-s", "nova==19.0.0", "-s", "cinder==14.0.0", "--driver", "libvirt", "--view", "hops",
+            "-f", "json"]
+    outs = {subprocess.run(args, capture_output=True, check=True,
+                           env=dict(os.environ, TRACER_CACHE_DIR=str(real_cache), PYTHONHASHSEED=seed)).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1 and b'"reason": "receiver"' in outs.pop()

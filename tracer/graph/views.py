@@ -84,8 +84,9 @@ def fold_branches(node: Node) -> list[Node]:
 def fold_variants(node: Node) -> list[Node]:
     """Of a call with several possible receivers, only the common one stays (see ``receiver_variants``)."""
     variants = receiver_variants(node.kids)
-    for kid in variants:
-        node.fold_kid("receiver", kid)
+    for kid in node.kids:  # in execution order (a set's order would change from run to run)
+        if kid in variants:
+            node.fold_kid("receiver", kid)
     node.kids = [k for k in node.kids if k not in variants]
     return node.kids
 
