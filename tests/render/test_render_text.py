@@ -123,3 +123,19 @@ def test_listings_never_cut_a_line(tmp_path, command, column):
 def test_ascii_glyphs_are_plain():
     assert all(str(v).isascii() for v in (ASCII.tee, ASCII.last, ASCII.pipe, ASCII.more, ASCII.within))
     assert all(arrow.isascii() for arrow in ASCII.arrows.values())
+
+
+def test_terminal_primitives_the_diff_renderers_share():
+    from tracer.render.terminal import UNICODE, align_sites, kind_label, module_of, name_text, service_header, short_site
+
+    assert module_of("cinder.volume.manager.VolumeManager.create_volume.<locals>._run_flow") == "cinder.volume.manager"
+    assert module_of("neutron-api GET /ports") == ""
+    text, module = name_text("cinder.volume.manager.VolumeManager.create_volume", None)
+    assert (text.plain, module) == ("cinder.volume.manager.VolumeManager.create_volume", "cinder.volume.manager")
+    assert name_text("cinder.volume.manager.VolumeManager.delete_volume", module)[0].plain == "VolumeManager.delete_volume"
+    assert short_site("a/b.py:12", "a/b.py:3") == ":12" and short_site("a/c.py:12", "a/b.py:3") == "a/c.py:12"
+    assert service_header(UNICODE, "rpc-cast", "cinder-volume", "cast create_volume").plain == \
+        "⇢ cinder-volume  cast create_volume"
+    assert kind_label("rpc-call", UNICODE).plain == "⇄ call"
+    rows = align_sites([(name_text("m.A.f", None)[0], "m.py:1"), (name_text("m.A.long_name", None)[0], "m.py:22")], 30)
+    assert [r.plain for r in rows] == ["m.A.f" + " " * 19 + "m.py:1", "m.A.long_name" + " " * 10 + "m.py:22"]
