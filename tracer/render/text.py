@@ -5,8 +5,9 @@ primitives of ``tracer.render.terminal``; must not import libcst, networkx, the 
 
 Each time execution crosses into a service (an RPC cast or call, a REST request) a header line names
 the hop and the service, and the indentation restarts under it; when execution comes back to a
-service, a ``↩`` line says so.  A hop shows its short name (the module, faint, where it changes), the
-branch it runs under (faint), and its call site at the right.  Identical sibling branches are drawn
+service, a ``↩`` line says so.  A hop shows its short name (the module, faint, the first time it appears in
+the block, and always where two functions share the short name), the branch it runs under (faint), and
+its call site at the right.  Identical sibling branches are drawn
 once with a count; what a view folded is one faint line where it was.
 """
 from __future__ import annotations
