@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from tests.conftest import FIXTURE
 from tracer import api
 from tracer.cli import app
+from tracer import envelope
 from tracer.facts.cache import FactCache
 
 runner = CliRunner()
@@ -80,7 +81,7 @@ def test_index_summary_reports_skips(tmp_path):
 def _entry_for(cache_dir, module_path: str):
     fc = FactCache(cache_dir)
     for entry in fc.dir.rglob("*"):
-        if entry.is_file() and module_path in str(marshal.loads(entry.read_bytes())[1][:2]):
+        if entry.is_file() and f"{module_path} ".encode() in entry.read_bytes().partition(b"\n")[0]:
             return entry
     raise AssertionError(module_path)
 
@@ -89,10 +90,12 @@ def test_second_run_reads_the_cache(tmp_path):
     first = api.load([str(FIXTURE)], cache_dir=tmp_path)
     assert first.report.scanned > 0
     # tamper: rename a function inside the cached facts; a cache hit must show the change
+    # (re-sealed as the cache itself would write it: an entry that fails its checksum is never used)
     entry = _entry_for(tmp_path, "proj/image.py")
-    blob = marshal.loads(entry.read_bytes())
+    made_from = entry.read_bytes().partition(b"\n")[0].split(b"\0")[1].decode()
+    blob = marshal.loads(envelope.unseal(entry.read_bytes(), "facts", made_from))
     text = repr(blob).replace("'API.get'", "'API.fetched_from_cache'")
-    entry.write_bytes(marshal.dumps(eval(text)))  # noqa: S307 - our own test data
+    envelope.write_sealed(entry, "facts", made_from, marshal.dumps(eval(text)))  # noqa: S307 - our own test data
     second = api.load([str(FIXTURE)], cache_dir=tmp_path)
     assert second.report.scanned == 0
     assert "proj.image.API.fetched_from_cache" in second.program.functions

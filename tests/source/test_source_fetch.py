@@ -27,10 +27,19 @@ def test_wheel_is_extracted_with_packages_only(tmp_path: Path, fake_pip) -> None
 
 def test_second_resolve_uses_the_cache(tmp_path: Path, fake_pip) -> None:
     pip = fake_pip()
+    resolve("cinder==14.0.0", tmp_path)
+    again = resolve("cinder==14.0.0", tmp_path)
+    assert len(pip.calls) == 1 and (again.root / "cinder" / "volume" / "manager.py").is_file()
+
+
+def test_a_file_added_to_a_cached_tree_means_refetch(tmp_path: Path, fake_pip) -> None:
+    pip = fake_pip()
+    messages: list[str] = []
     first = resolve("cinder==14.0.0", tmp_path)
     (first.root / "cinder" / "tampered.py").write_text("")
-    again = resolve("cinder==14.0.0", tmp_path)
-    assert len(pip.calls) == 1 and (again.root / "cinder" / "tampered.py").exists()
+    again = resolve("cinder==14.0.0", tmp_path, progress=messages.append)
+    assert len(pip.calls) == 2 and not (again.root / "cinder" / "tampered.py").exists()
+    assert any("cinder/tampered.py is not in the manifest" in m for m in messages)
 
 
 def test_missing_marker_means_refetch(tmp_path: Path, fake_pip) -> None:

@@ -44,9 +44,16 @@ def test_remote_branch_is_found_without_a_local_branch(git_repo: Path, tmp_path:
 
 def test_exported_tree_is_reused(git_repo: Path, tmp_path: Path) -> None:
     first = resolve(f"{git_repo}@1.0", tmp_path / "cache")
+    built = (first.root / ".tracer-manifest").stat().st_ino
+    again = resolve(f"{git_repo}@1.0", tmp_path / "cache")
+    assert (again.root / ".tracer-manifest").stat().st_ino == built  # the same export, not a new one
+
+
+def test_exported_tree_that_changed_is_exported_again(git_repo: Path, tmp_path: Path) -> None:
+    first = resolve(f"{git_repo}@1.0", tmp_path / "cache")
     (first.root / "nova" / "tampered.py").write_text("")
     again = resolve(f"{git_repo}@1.0", tmp_path / "cache")
-    assert (again.root / "nova" / "tampered.py").exists()
+    assert not (again.root / "nova" / "tampered.py").exists() and (again.root / "nova" / "manager.py").is_file()
 
 
 def test_bad_ref_lists_available_refs(git_repo: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ and call sites with their receiver expressions.  Nothing is resolved here.
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -30,6 +31,7 @@ from tracer.scan.guards import GuardStack
 from tracer.scan.walk import AstLines, walk
 
 MODULE_SCOPE = "<module>"
+OLD_GRAMMAR = "3.6"  # the last grammar in which async and await are plain names
 
 
 def module_name(relpath: str) -> tuple[str, bool]:
@@ -41,15 +43,61 @@ def module_name(relpath: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def scan_source(relpath: str, data: bytes) -> ModuleFacts | ScanFailure:
+def parse(relpath: str, data: bytes) -> cst.Module | ScanFailure:
+    """The file's tree in today's grammar, else in the old one (``async`` as a name), else why not."""
     try:
-        tree = cst.parse_module(data)
+        return cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
-        return ScanFailure(relpath, "syntax", f"line {exc.raw_line}: {exc.message}")
-    except (UnicodeDecodeError, ValueError) as exc:
+        old = parse_old_grammar(data)
+        return old if old is not None else ScanFailure(relpath, "syntax", syntax_detail(data, exc))
+    except (UnicodeDecodeError, SyntaxError, ValueError) as exc:  # bytes that are no text in their encoding
         return ScanFailure(relpath, "decode", str(exc)[:200])
     except RecursionError:
         return ScanFailure(relpath, "too-deep", "expression nesting exceeds the parser's recursion limit")
+
+
+def parse_old_grammar(data: bytes) -> cst.Module | None:
+    """Parse with the grammar of Python 3.6, where ``async``/``await`` are names (nova 15-17 use them).
+
+    libcst's native parser knows one grammar; its pure-Python parser honours ``python_version`` and
+    is still shipped, so it serves the files the native one refuses.  Tried only on files that
+    mention the words (it is some twenty times slower).  ``None`` when it fails too or is absent.
+    """
+    if b"async" not in data and b"await" not in data:
+        return None
+    try:
+        from libcst._parser.detect_config import detect_config
+        from libcst._parser.grammar import get_grammar
+        from libcst._parser.python_parser import PythonCSTParser
+    except ImportError:  # a libcst without its pure-Python parser
+        return None
+    config = cst.PartialParserConfig(python_version=OLD_GRAMMAR)
+    try:
+        found = detect_config(data, partial=config, detect_trailing_newline=True, detect_default_newline=True)
+        grammar = get_grammar(config.parsed_python_version, found.config.future_imports)
+        tree = PythonCSTParser(tokens=found.tokens, config=found.config, pgen_grammar=grammar,
+                               start_nonterminal="file_input").parse()
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+        return None
+    return tree if isinstance(tree, cst.Module) else None
+
+
+def syntax_detail(data: bytes, exc: cst.ParserSyntaxError) -> str:
+    """``line N: what``, N as CPython counts it (libcst's native parser can say the line after)."""
+    try:
+        ast.parse(data, feature_version=(3, 6))
+    except SyntaxError as cpython:
+        if cpython.lineno:
+            return f"line {cpython.lineno}: {cpython.msg}"
+    except (ValueError, RecursionError):
+        pass
+    return f"line {exc.raw_line}: {exc.message}"
+
+
+def scan_source(relpath: str, data: bytes) -> ModuleFacts | ScanFailure:
+    tree = parse(relpath, data)
+    if isinstance(tree, ScanFailure):
+        return tree
     module, is_package = module_name(relpath)
     try:
         lines = AstLines(data)

@@ -1,11 +1,20 @@
 """scan: scan many files, reusing the fact cache and a process pool for misses.
 
 Stage: scan.  Must not import networkx or later stages.
+
+A file larger than ``MAX_FILE_BYTES`` is skipped (reason ``too-large``) before it
+is read: libcst needs some 600 bytes of memory per source byte, so one generated
+20 MB module would take the machine.  Pool workers die with the process that
+started them (a parent-death signal, and a watchdog thread where there is none):
+a killed run leaves no worker behind.
 """
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +25,8 @@ from tracer.facts.cache import FactCache, content_key
 from tracer.facts.model import ModuleFacts, ScanFailure
 
 Progress = Callable[[int, int], None]
+MAX_FILE_BYTES = 2_000_000  # nova's largest file is 0.45 MB; TRACER_MAX_FILE_BYTES overrides
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -25,6 +36,7 @@ class ScanReport:
     scanned: int = 0
     cached: int = 0
     corrupt: int = 0
+    cache_error: str | None = None  # the fact cache could not be written: this run was not cached
 
     def skipped_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(f.reason for f in self.failures).items()))
@@ -44,6 +56,46 @@ def _init_worker() -> None:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
 
 
+def _init_pool_worker(parent: int) -> None:
+    _init_worker()
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when ``parent`` ends, however it ends (SIGKILL included)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the watchdog alone
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def max_file_bytes() -> int:
+    configured = os.environ.get("TRACER_MAX_FILE_BYTES", "")
+    return int(configured) if configured.isdigit() else MAX_FILE_BYTES
+
+
+def _read(relpath: str, path: Path, cap: int) -> bytes | ScanFailure:
+    """The file's bytes, or why it is skipped (unreadable, a symlink loop, too large)."""
+    try:
+        size = path.stat().st_size
+        if size > cap:
+            return ScanFailure(relpath, "too-large", f"{size} bytes, over the {cap}-byte cap (TRACER_MAX_FILE_BYTES)")
+        return path.read_bytes()
+    except OSError as exc:
+        return ScanFailure(relpath, "io", exc.strerror or str(exc))
+
+
 def scan_files(
     files: Iterable[tuple[str, Path]],
     cache: FactCache,
@@ -55,14 +107,14 @@ def scan_files(
     report = ScanReport()
     results: list[ModuleFacts | ScanFailure | None] = []
     misses: list[tuple[int, str, str, bytes]] = []
+    cap = max_file_bytes()
     for relpath, path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            results.append(ScanFailure(relpath, "io", str(exc)))
+        data = _read(relpath, path, cap)
+        if isinstance(data, ScanFailure):
+            results.append(data)
             continue
         key = content_key(relpath, data)
-        hit = cache.get(key)
+        hit = cache.get(key, relpath)
         if hit is not None:
             report.cached += 1
         else:
@@ -71,11 +123,12 @@ def scan_files(
     report.corrupt = cache.corrupt
     total = len(misses)
     for done, (index, key, facts) in enumerate(_run(misses, workers), 1):
-        cache.put(key, facts)
+        cache.put(key, facts.path, facts)
         results[index] = facts
         report.scanned += 1
         if progress:
             progress(done, total)
+    report.cache_error = cache.write_error
     for facts in results:
         if isinstance(facts, ScanFailure):
             report.failures.append(facts)
@@ -96,6 +149,6 @@ def _run(misses: list, workers: int | None):
         return
     # Big files first so the pool does not end waiting on one straggler.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
-    with ProcessPoolExecutor(max_workers=count, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=count, initializer=_init_pool_worker, initargs=(os.getpid(),)) as pool:
         for i, facts in zip(order, pool.map(_scan_one, [jobs[i] for i in order], chunksize=4)):
             yield misses[i][0], misses[i][1], facts
