@@ -209,6 +209,7 @@ def load(
     if not specs:
         specs, note = source.default_specs(Path.cwd())
     trees = [source.resolve(spec, cache_dir, progress=message) for spec in specs]
+    source.one_release_each(trees)
     client_trees = _client_trees(trees, cache_dir, message) if clients else []
     trees += client_trees
     files = []
@@ -320,6 +321,51 @@ def definition_sites(ws: Workspace, t: Trace) -> dict[str, str]:
         return from_program(ws.program, t)
     names = [t.entry] + [h.callee for h in t.hops]
     return {fq: site for fq in names if (site := ws._snap.site(fq))}
+
+
+def skipped_on_path(ws: Workspace, t: Trace) -> list[ScanFailure]:
+    """Skipped files that code on the trace imports: calls into them are missing from it.
+
+    Free when nothing was skipped (the linked-program cache knows that); else the facts say the imports.
+    """
+    skipped = {f.path[:-3].replace("/", ".").removesuffix(".__init__"): f for f in ws.skipped}
+    if not skipped:
+        return []
+    found = {}
+    for fq in {t.entry} | {h.caller for h in t.hops} | {h.callee for h in t.hops}:
+        fn = ws.program.functions.get(fq)
+        if fn is None:
+            continue
+        imports = ws.program.modules[fn.module].imports + tuple(i for d in fn.defs for i in d.imports)
+        for i in imports:
+            for module in (i.module, f"{i.module}.{i.name}"):
+                if module in skipped:
+                    found[module] = skipped[module]
+    return [found[m] for m in sorted(found)]
+
+
+def known_drivers(ws: Workspace, configured: str) -> list[str]:
+    """The classes ``--driver`` may pick at a driver call configured as ``configured`` (from the cache if it can)."""
+    from tracer.link.drivers import known_drivers as family
+
+    return family(_class_table(ws), configured)
+
+
+def names_a_driver(ws: Workspace, configured: str, needle: str) -> bool:
+    """True if ``--driver needle`` picks something at a driver call configured as ``configured``."""
+    from tracer.link.drivers import names_a_driver as names
+
+    return ws.index.named_driver(configured, needle) is not None or names(_class_table(ws), configured, needle)
+
+
+def _class_table(ws: Workspace):
+    """What answers ``mro``/``classes``/``all_subclasses``: the linked-program cache, else the program."""
+    return ws._snap if ws._snap is not None and ws._linked is None else ws.program
+
+
+def cache_error(ws: Workspace) -> str | None:
+    """Why the facts this run scanned could not be cached, if they could not (a read-only or full cache)."""
+    return ws._linked.report.cache_error if ws._linked is not None else None
 
 
 def trace_json(t: Trace) -> dict:

@@ -4,13 +4,15 @@ Stage: the top; every command is a thin wrapper over ``tracer.api``.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import IO, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -24,7 +26,7 @@ from tracer.source import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trace OpenStack operations from REST to RPC, flows and drivers.")
 out = make_console()  # never cuts a line; colour only on a terminal (commands make their own, see _console)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever the width
 
 SOURCE_HELP = "PROJECT==VERSION, PROJECT@SERIES, DIR or DIR@GITREF (repeatable; default: the tree here, else Stein nova+cinder)"
 
@@ -38,6 +40,14 @@ class View(str, Enum):
     skeleton = "skeleton"
     full = "full"
     hops = "hops"
+
+
+class Aggregate(str, Enum):
+    cls = "class"
+    module = "module"
+
+
+DIAGRAMS = ("dot", "svg", "mermaid", "sequence", "sequence-svg", "html")
 
 
 class TraceFormat(str, Enum):
@@ -66,28 +76,54 @@ def _load(sources: list[str] | None, debug: bool) -> api.Workspace:
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=stage)
     try:
-        ws = api.load(sources or None, message=lambda m: err.print(f"[dim]{m}[/dim]"), progress=progress)
-    except SourceError as exc:
+        ws = api.load(sources or None, message=lambda m: err.print(f"[dim]{m}[/dim]", markup=False), progress=progress)
+    except (SourceError, OSError) as exc:
         _fail(exc, debug)
     finally:
         if progress is not None:
             bar.stop()
     if ws.note:
         err.print(f"[dim]{ws.note}[/dim]")
+    if api.cache_error(ws):
+        err.print(f"{api.cache_error(ws)}: this run is not cached; free some space there or set "
+                  f"TRACER_CACHE_DIR to a writable directory", style="yellow", markup=False, highlight=False)
     skipped = ws.skipped
     if skipped:
         reasons = ", ".join(f"{n} {r}" for r, n in sorted(Counter(f.reason for f in skipped).items()))
-        err.print(f"[yellow]skipped {len(skipped)} file(s) that do not parse ({reasons}); "
+        err.print(f"[yellow]skipped {len(skipped)} file(s) that could not be read ({reasons}); "
                   f"`tracer index` lists them[/yellow]")
     return ws
 
 
 def _fail(exc: Exception, debug: bool) -> None:
+    """One line (and the candidates, if any) on stderr, exit 2; the traceback only with ``--debug``."""
     if debug:
         raise exc
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {_message(exc)}", highlight=False)
     for c in getattr(exc, "candidates", []):
-        err.print(f"  {c}")
+        err.print(f"  {c}", markup=False)
+    raise typer.Exit(2)
+
+
+def _message(exc: Exception) -> str:
+    from rich.markup import escape
+
+    if isinstance(exc, OSError) and not isinstance(exc, SourceError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return escape(f"{where}{exc.strerror or exc}{_os_hint(exc)}")
+    return escape(str(exc))
+
+
+def _os_hint(exc: OSError) -> str:
+    hints = {errno.ENOSPC: "; free some space there or write elsewhere", errno.EROFS: "; write it elsewhere",
+             errno.EACCES: "; write it where you have permission", errno.EISDIR: "; give a file name, not a directory",
+             errno.ENOTDIR: "; a part of the path is a file"}
+    return hints.get(exc.errno or 0, "")
+
+
+def _usage(message: str) -> None:
+    """A bad combination of options: one line, exit 2."""
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
     raise typer.Exit(2)
 
 
@@ -102,14 +138,17 @@ def trace(
     focus: Optional[list[str]] = typer.Option(None, "--focus", help="keep only the way from the entry to hops matching PATTERN (a part of the name or key, or a glob; repeatable)"),
     hide: Optional[list[str]] = typer.Option(None, "--hide", help="fold the subtrees of hops matching PATTERN (repeatable)"),
     ascii: bool = typer.Option(False, "--ascii", help="plain characters for the tree and arrows"),
-    aggregate: Optional[str] = typer.Option(None, "--aggregate", help="draw classes or modules instead of functions: class|module"),
-    depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
+    aggregate: Optional[Aggregate] = typer.Option(None, "--aggregate", help="draw classes or modules instead of functions (diagram formats)"),
+    depth: Optional[int] = typer.Option(None, "--depth", min=0, help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Trace one operation through the services."""
+    if aggregate is not None and fmt in (TraceFormat.text, TraceFormat.json):
+        _usage(f"--aggregate draws diagrams; use it with -f {'|'.join(DIAGRAMS)}, not -f {fmt.value}")
+    _check_output(output, debug)
     ws = _load(source, debug)
     opts = TraceOptions(full=full or view is View.full, depth=depth, drivers=tuple(driver or ()), errors=errors,
                         hops=view is View.hops, main=main, focus=tuple(focus or ()), hide=tuple(hide or ()))
@@ -117,15 +156,32 @@ def trace(
         t = api.trace(ws, entry, opts)
     except EntryError as exc:
         _fail(exc, debug)
+    _check_drivers(ws, t, driver or [])
+    for skipped in api.skipped_on_path(ws, t):
+        err.print(f"note: code on this trace imports {skipped.path}, which was skipped ({skipped.reason}: "
+                  f"{skipped.detail}); calls into it are missing", style="yellow", markup=False, highlight=False)
     if fmt is TraceFormat.json:
-        _write(_dumps(api.trace_json(t)), output)
+        _write(_dumps(api.trace_json(t)), output, debug)
     elif fmt is not TraceFormat.text:
-        _diagram(ws, t, fmt.value, aggregate, output, debug)
+        _diagram(ws, t, fmt.value, aggregate.value if aggregate else None, output, debug)
     elif output:
-        with open(output, "w", encoding="utf-8") as handle:
+        with _opened(output, debug, "w") as handle:
             print_trace(t, make_console(handle), ascii)
     else:
         print_trace(t, make_console(), ascii)
+
+
+def _check_drivers(ws: api.Workspace, t, names: list[str]) -> None:
+    """Each ``--driver`` must pick something at the driver calls the trace met; else list what it could pick."""
+    interfaces = sorted({dict(h.meta).get("configured") for h in t.hops if h.kind == "driver"} - {None})
+    if names and not interfaces:
+        err.print(f"note: no driver call on this trace; --driver {', '.join(names)} changes nothing",
+                  style="yellow", markup=False, highlight=False)
+    for name in names:
+        if interfaces and not any(api.names_a_driver(ws, c, name) for c in interfaces):
+            known = sorted({k for c in interfaces for k in api.known_drivers(ws, c)})
+            _usage(f"--driver {name} names no driver class met on this trace; known driver classes "
+                   f"({len(known)}): {', '.join(known)}")
 
 
 @app.command()
@@ -135,7 +191,8 @@ def export(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Write the whole graph as JSON (schema tracer-graph/1)."""
-    _write(_dumps(api.export(_load(source, debug))), output)
+    _check_output(output, debug)
+    _write(_dumps(api.export(_load(source, debug))), output, debug)
 
 
 @app.command()
@@ -178,10 +235,10 @@ def _diagram(ws: api.Workspace, t, fmt: str, level: Optional[str], output: Optio
         if output is None:
             sys.stdout.buffer.write(data)
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(data)
+            with _opened(output, debug, "wb") as handle:
+                handle.write(data)
     else:
-        _write(data, output)
+        _write(data, output, debug)
 
 
 @app.command()
@@ -249,12 +306,33 @@ def routes(
     _listing(source, fmt, debug, api.route_table, ["method", "path", "action", "handler"])
 
 
-def _write(text: str, output: Optional[Path]) -> None:
+def _write(text: str, output: Optional[Path], debug: bool = False) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
+        with _opened(output, debug, "w") as handle:
+            handle.write(text)
+
+
+def _check_output(output: Optional[Path], debug: bool) -> None:
+    """Refuse an ``-o`` that cannot be written before the (long) load, not after it."""
+    if output is not None and output.is_dir():
+        _fail(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output)), debug)
+
+
+@contextmanager
+def _opened(output: Path, debug: bool, mode: str) -> Iterator[IO]:
+    """``output`` opened for writing (its parent made if missing); a failure is one line, exit 2."""
+    try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        handle = open(output, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+    except OSError as exc:
+        _fail(exc, debug)
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:  # a full disk shows when writing
+        _fail(exc, debug)
 
 
 def main() -> None:  # pragma: no cover

@@ -45,11 +45,22 @@ def named_driver(p: Program, configured: str, needle: str) -> str | None:
     named, the most general wins (``LVMVolumeDriver`` before its subclasses).
     """
     needle = needle.lower()
+    hits = [c for c in known_drivers(p, configured) if _names(c, needle)]
+    return min(hits, key=lambda c: (len(p.mro(c)), c)) if hits else None
+
+
+def known_drivers(p: Program, configured: str) -> list[str]:
+    """The configured driver's family, sorted: its bases and every subclass of them (what ``--driver`` picks from)."""
     family = {k for k in p.mro(configured) if k in p.classes}
     for k in sorted(family):
         family.update(p.all_subclasses(k))
-    hits = [c for c in family if _names(c, needle)]
-    return min(hits, key=lambda c: (len(p.mro(c)), c)) if hits else None
+    return sorted(family)
+
+
+def names_a_driver(p: Program, configured: str, needle: str) -> bool:
+    """True if ``--driver needle`` picks something in the family: a class it names, or a path it is part of."""
+    low = needle.lower()
+    return named_driver(p, configured, needle) is not None or any(low in c.lower() for c in known_drivers(p, configured))
 
 
 def _names(cls: str, needle: str) -> bool:

@@ -16,6 +16,7 @@ from tracer.source.cache import cache_root
 from tracer.source.files import python_files
 from tracer.source.model import SourceError, SourceTree
 from tracer.source.requires import client_specs
-from tracer.source.resolve import default_specs, resolve
+from tracer.source.resolve import default_specs, one_release_each, resolve
 
-__all__ = ["SourceError", "SourceTree", "cache_root", "client_specs", "default_specs", "python_files", "resolve"]
+__all__ = ["SourceError", "SourceTree", "cache_root", "client_specs", "default_specs", "one_release_each", "python_files",
+           "resolve"]

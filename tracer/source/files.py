@@ -13,7 +13,9 @@ Decisions:
   and stubs that the running service never takes.
 * Directory symlinks are not followed, and file symlinks that resolve to a
   place outside the tree root are skipped, so a tree cannot pull in
-  arbitrary files from elsewhere on disk.
+  arbitrary files from elsewhere on disk; nor is a top-level package that is
+  a symlink to outside the root. A symlink that loops is listed: reading it
+  fails, and the scan counts it as skipped with the reason.
 * Hidden directories and ``__pycache__`` are skipped.
 """
 
@@ -33,7 +35,7 @@ def python_files(tree: SourceTree, *, include_tests: bool = False) -> list[tuple
     root = tree.root.absolute()
     found: set[tuple[str, Path]] = set()
     for package in tree.packages:
-        if include_tests or package not in TEST_DIRS:
+        if (include_tests or package not in TEST_DIRS) and _inside(root / package, root.resolve()):
             found.update(_package_files(root, root / package, include_tests))
     return sorted(found)
 
@@ -58,4 +60,7 @@ def _inside(path: Path, real_root: Path) -> bool:
     """True unless ``path`` is a symlink resolving outside the root."""
     if not path.is_symlink():
         return True
-    return path.resolve().is_relative_to(real_root)
+    try:
+        return path.resolve().is_relative_to(real_root)
+    except (RuntimeError, OSError):  # a loop: kept, so that the scan says why it cannot be read
+        return True

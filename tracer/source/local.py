@@ -103,7 +103,8 @@ def find_packages(root: Path) -> tuple[str, ...]:
     every top-level directory holding ``__init__.py`` (never the
     ``*.dist-info`` / ``*.data`` directories of a wheel).
     """
-    declared = tuple(name for name in _declared_packages(root) if (root / name / "__init__.py").is_file())
+    declared = tuple(name for name in _declared_packages(root)
+                     if _within(root / name, root) and (root / name / "__init__.py").is_file())
     return declared or tuple(sorted(d.name for d in root.iterdir() if _is_package_dir(d)))
 
 
@@ -124,7 +125,19 @@ def _declared_packages(root: Path) -> list[str]:
 
 def _is_package_dir(path: Path) -> bool:
     hidden = path.name.startswith(".")
-    return path.is_dir() and not hidden and not path.name.endswith(NOT_PACKAGES) and (path / "__init__.py").is_file()
+    if hidden or path.name.endswith(NOT_PACKAGES) or not _within(path, path.parent):
+        return False
+    return path.is_dir() and (path / "__init__.py").is_file()
+
+
+def _within(path: Path, root: Path) -> bool:
+    """False for a symlink leading outside ``root`` (or looping): a tree reads only its own files."""
+    if not path.is_symlink():
+        return True
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (RuntimeError, OSError):
+        return False
 
 
 def openstack_project_name(path: Path) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from tracer.source.fetch import fetch_release, fetch_series
 from tracer.source.gitref import export_ref
 from tracer.source.local import local_tree, openstack_project_name
-from tracer.source.model import ProgressFn, SourceTree
+from tracer.source.model import ProgressFn, SourceError, SourceTree
 from tracer.source.spec import GitSpec, LocalSpec, ReleaseSpec, SeriesSpec, classify
 
 DEFAULT_SPECS = ("nova==19.0.0", "cinder==14.0.0")
@@ -43,3 +43,14 @@ def default_specs(cwd: Path) -> tuple[list[str], str]:
     if name:
         return [str(cwd)], f"using the tree in the current directory ({name})"
     return list(DEFAULT_SPECS), DEFAULT_WHY
+
+
+def one_release_each(trees: list[SourceTree]) -> None:
+    """Refuse two trees of one project: their modules share names, and only the first of each would be read."""
+    seen: dict[str, SourceTree] = {}
+    for tree in trees:
+        first = seen.setdefault(tree.project.lower(), tree)
+        if first is not tree:
+            raise SourceError(
+                f"{tree.project} is given twice ({first.origin} and {tree.origin}): one run reads one release of "
+                f"each project, since their modules share names; trace each release in a run of its own")
