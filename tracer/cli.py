@@ -316,8 +316,13 @@ def _write(text: str, output: Optional[Path], debug: bool = False) -> None:
 
 def _check_output(output: Optional[Path], debug: bool) -> None:
     """Refuse an ``-o`` that cannot be written before the (long) load, not after it."""
-    if output is not None and output.is_dir():
+    if output is None:
+        return
+    if output.is_dir():
         _fail(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output)), debug)
+    existing = next((p for p in output.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        _fail(NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing)), debug)
 
 
 @contextmanager

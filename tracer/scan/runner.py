@@ -36,6 +36,7 @@ class ScanReport:
     scanned: int = 0
     cached: int = 0
     corrupt: int = 0
+    corrupt_by_reason: dict[str, int] = field(default_factory=dict)  # tampered, truncated, foreign, format...
     cache_error: str | None = None  # the fact cache could not be written: this run was not cached
 
     def skipped_by_reason(self) -> dict[str, int]:
@@ -121,6 +122,7 @@ def scan_files(
             misses.append((len(results), key, relpath, data))
         results.append(hit)
     report.corrupt = cache.corrupt
+    report.corrupt_by_reason = dict(sorted(cache.rejected.items()))
     total = len(misses)
     for done, (index, key, facts) in enumerate(_run(misses, workers), 1):
         cache.put(key, facts.path, facts)

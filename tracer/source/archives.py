@@ -7,6 +7,7 @@ tree. Must not import libcst, networkx or any other tracer stage.
 
 from __future__ import annotations
 
+import errno
 import tarfile
 import zipfile
 from pathlib import Path
@@ -15,6 +16,8 @@ from tracer.source.model import SourceError
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 ZIP_SUFFIXES = (".whl", ".zip")
+# The destination's fault, not the archive's: passed on for the cache to say (``cache.cache_write_error``).
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES})
 
 
 def archive_kind(archive: Path) -> str:
@@ -44,7 +47,7 @@ def extract_zip(archive: Path, dest: Path) -> None:
         with zipfile.ZipFile(archive) as bundle:
             bundle.extractall(dest)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"{archive.name}: cannot unpack ({exc})") from exc
+        _raise_unpack_error(archive, exc)
 
 
 def extract_tar(archive: Path, dest: Path) -> None:
@@ -53,7 +56,13 @@ def extract_tar(archive: Path, dest: Path) -> None:
         with tarfile.open(archive) as bundle:
             _extract_members(bundle, dest)
     except (tarfile.TarError, OSError) as exc:
-        raise SourceError(f"{archive.name}: cannot unpack ({exc})") from exc
+        _raise_unpack_error(archive, exc)
+
+
+def _raise_unpack_error(archive: Path, exc: Exception) -> None:
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+        raise exc
+    raise SourceError(f"{archive.name}: cannot unpack ({exc})") from exc
 
 
 def _extract_members(bundle: tarfile.TarFile, dest: Path) -> None:
