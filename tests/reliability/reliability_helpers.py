@@ -22,21 +22,22 @@ def fixture_files() -> dict[str, bytes]:
 
 
 class FakeIndex:
-    """Stands in for ``fetch.pip_download``: every ``proj==V`` is a wheel of the fixture project."""
+    """Stands in for ``fetch.pip_download``: every ``NAME==V`` is a wheel of the fixture project (package proj)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, bool]] = []
         self.fail: str | None = None  # pip's stderr, to fail every call with
+        self.newest = "1.3.2"  # what a range requirement (a series) finds
 
     def __call__(self, requirement: str, project: str, dest: Path, *, wheel: bool) -> subprocess.CompletedProcess:
         self.calls.append((requirement, wheel))
         if self.fail is not None:
             return subprocess.CompletedProcess(["pip"], 1, "", self.fail)
-        version = requirement.split("==")[1] if "==" in requirement else "1.3.2"
+        version = requirement.split("==")[1] if "==" in requirement else self.newest
         version = version if version.count(".") >= 2 else version + ".0"
         files = dict(fixture_files())
-        files[f"proj-{version}.dist-info/METADATA"] = f"Name: proj\nVersion: {version}\n".encode()
-        with zipfile.ZipFile(dest / f"proj-{version}-py3-none-any.whl", "w") as bundle:
+        files[f"{project}-{version}.dist-info/METADATA"] = f"Name: {project}\nVersion: {version}\n".encode()
+        with zipfile.ZipFile(dest / f"{project}-{version}-py3-none-any.whl", "w") as bundle:
             for rel, data in files.items():
                 bundle.writestr(rel, data)
         return subprocess.CompletedProcess(["pip"], 0, "", "")

@@ -105,7 +105,7 @@ def _abandoned(path: Path) -> bool:
         return _age_s(path) > UNLOCKED_STALE_S or (path.name.startswith(".stale-") and _age_s(path) > 60)
     try:
         fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True  # nobody holds it: the run that made it has ended
+        return _age_s(path) > 2  # nobody holds it: its run has ended (or has not taken the lock yet, if younger)
     except OSError:
         return False
     finally:
