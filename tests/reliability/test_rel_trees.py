@@ -71,6 +71,21 @@ def test_tree_from_before_manifests_gets_one(tmp_path: Path, fake_index: FakeInd
 def test_manifest_lists_every_file_with_size_and_hash(tmp_path: Path, fake_index: FakeIndex) -> None:
     tree = resolve("proj==1.0.0", tmp_path)
     payload = json.loads((tree.root / MANIFEST).read_bytes().partition(b"\n")[2])
-    files = {rel: (size, sha) for rel, size, sha in payload["files"]}
+    files = {rel: (size, sha) for rel, size, sha, _ in payload["files"]}
     assert payload["note"] == "wheel" and files["proj/api/things.py"][0] == (tree.root / "proj/api/things.py").stat().st_size
     assert "proj-1.0.0.dist-info/METADATA" in files and MARKER not in files and all(len(h) == 64 for _, h in files.values())
+
+
+def test_check_hashes_only_what_looks_changed(tmp_path: Path, fake_index: FakeIndex, monkeypatch) -> None:
+    from tracer.source import manifest
+
+    tree = resolve("proj==1.0.0", tmp_path)
+    hashed: list[str] = []
+    real = manifest.file_entry
+    monkeypatch.setattr(manifest, "file_entry", lambda rel, path: hashed.append(rel) or real(rel, path))
+    resolve("proj==1.0.0", tmp_path)
+    assert hashed == []  # sizes and times agree: nothing read
+    target = tree.root / "proj" / "image.py"
+    target.write_bytes(target.read_bytes())  # touched, same bytes: hashed, and accepted
+    resolve("proj==1.0.0", tmp_path)
+    assert hashed == ["proj/image.py"] and len(fake_index.calls) == 1

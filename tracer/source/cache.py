@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from tracer.envelope import Mismatch
-from tracer.source.manifest import check_tree, read_manifest, write_manifest
+from tracer.source.manifest import UNKNOWN_TIME, check_tree, read_manifest, write_manifest
 from tracer.source.model import ProgressFn, SourceError, say
 
 MARKER = ".tracer-complete"
@@ -159,14 +159,20 @@ def verified(target: Path, made_from: str) -> tuple[str | None, str | None]:
     except Mismatch as exc:
         return None, f"its manifest is refused: {exc}"
     if found is None:  # complete before manifests existed: record what it holds now
-        try:
-            write_manifest(target, made_from, note)
-        except OSError:  # a read-only cache: use it as it is
-            pass
+        _record(target, made_from, note)
         return note, None
     note, entries = found
     problem = check_tree(target, entries)
+    if problem is None and any(e[3] == UNKNOWN_TIME for e in entries):
+        _record(target, made_from, note)  # checked in full once: keep the times, so the next check is cheap
     return (None, problem) if problem else (note, None)
+
+
+def _record(target: Path, made_from: str, note: str) -> None:
+    try:
+        write_manifest(target, made_from, note)
+    except OSError:  # a read-only cache: it is used as it is
+        pass
 
 
 def publish(built: Path, target: Path) -> None:
