@@ -9,11 +9,14 @@ import pytest
 
 from tests.conftest import FIXTURE
 from tracer import api, envelope
-from tracer.facts.cache import FactCache
+from tracer.facts.cache import FactCache, content_key
 
 
-def entry_of(cache: Path, relpath: str) -> Path:
-    """The cache entry made from ``relpath`` (its header names the file)."""
+def entry_of(cache: Path, relpath: str, tree: Path | None = None) -> Path:
+    """The cache entry made from ``relpath`` (of ``tree``: the cache holds one per content seen)."""
+    if tree is not None:
+        key = content_key(relpath, (tree / relpath).read_bytes())
+        return FactCache(cache).dir / key[:2] / key
     for entry in FactCache(cache).dir.rglob("*"):
         if entry.is_file() and entry.read_bytes().partition(b"\n")[0].split(b"\0")[1].startswith(f"{relpath} ".encode()):
             return entry
@@ -93,8 +96,8 @@ def test_stein_cinder_volume_api_entry_tampered(real_cache: Path, tmp_path: Path
     private.mkdir()
     (private / "trees").symlink_to(real_cache / "trees")
     shutil.copytree(FactCache(real_cache).dir, FactCache(private).dir)
-    _, clean = load_and_export(["cinder==14.0.0"], private)
-    flip(entry_of(private, "cinder/volume/api.py"), b"create_volume", b"cXeate_volume")
+    ws, clean = load_and_export(["cinder==14.0.0"], private)
+    flip(entry_of(private, "cinder/volume/api.py", ws.trees[0].root), b"create_volume", b"cXeate_volume")
     ws, again = load_and_export(["cinder==14.0.0"], private)
     assert (ws.report.corrupt, ws.report.scanned) == (1, 1)
     assert again == clean and "cinder.volume.api.API.create" in ws.program.functions

@@ -33,8 +33,16 @@ def test_series_offline_uses_the_newest_cached_release(tmp_path: Path, fake_inde
 
 def test_series_offline_with_nothing_cached_says_both(tmp_path: Path, fake_index: FakeIndex) -> None:
     fake_index.fail = OFFLINE
-    with pytest.raises(SourceError, match=r"cinder@stein: .*no such release.*"):
+    with pytest.raises(SourceError) as caught:
         resolve("cinder@stein", tmp_path)
+    assert str(caught.value).startswith("cinder@stein: cinder>=14,<15: cannot reach the package index (pip said: No ")
+    assert str(caught.value).endswith("; and no cinder 14.x release is cached")
+
+
+def test_release_that_is_not_there_is_no_such_release(tmp_path: Path, fake_index: FakeIndex) -> None:
+    fake_index.fail = OFFLINE.split("\n", 1)[1].replace("cinder<15,>=14", "cinder==99.0.0")
+    with pytest.raises(SourceError, match=r"^cinder==99.0.0: no such release on the package index"):
+        resolve("cinder==99.0.0", tmp_path)
 
 
 def test_disk_full_under_pip_says_so(tmp_path: Path, fake_index: FakeIndex) -> None:

@@ -59,7 +59,10 @@ class FactCache:
         except Mismatch as exc:
             self.rejected[exc.reason] += 1
             return None
-        except Exception:  # unreadable, or sound but undecodable (another codec): rebuild
+        except OSError:  # there, but not readable (permissions, a directory in its place)
+            self.rejected["unreadable"] += 1
+            return None
+        except Exception:  # sound but undecodable (another codec): rebuild
             self.rejected["undecodable"] += 1
             return None
         if facts.path != relpath:

@@ -145,9 +145,15 @@ def _run(misses: list, workers: int | None):
     jobs = [(relpath, data) for _, _, relpath, data in misses]
     count = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if count <= 1 or len(jobs) < 8:
+        # In this process: the deeper limit parsing needs, for the parse only (the linker's answers
+        # depend on the limit it runs under, so a run with a few misses must link like one with none).
+        limit = sys.getrecursionlimit()
         _init_worker()
-        for (index, key, _, _), job in zip(misses, jobs):
-            yield index, key, _scan_one(job)
+        try:
+            for (index, key, _, _), job in zip(misses, jobs):
+                yield index, key, _scan_one(job)
+        finally:
+            sys.setrecursionlimit(limit)
         return
     # Big files first so the pool does not end waiting on one straggler.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))

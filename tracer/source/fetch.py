@@ -31,6 +31,9 @@ from tracer.source.series import series_major
 
 PIP_TIMEOUT_S = 900
 NO_MATCH = "no matching distribution"
+# What pip prints (as warnings, before its "no matching distribution") when the index is not reached.
+_UNREACHABLE = ("NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
+                "Network is unreachable", "ConnectTimeoutError", "ProxyError")
 _NO_MATCH_FOR = re.compile(r"no matching distribution found for ([A-Za-z0-9._-]+)", re.IGNORECASE)
 
 
@@ -84,6 +87,8 @@ def download(requirement: str, project: str, dest: Path, progress: ProgressFn | 
     if result.returncode == 0:
         return downloaded_file(dest, requirement)
     said = pip_said(result.stderr)
+    if any(sign in result.stderr for sign in _UNREACHABLE):
+        raise SourceError(f"{requirement}: cannot reach the package index (pip said: {said})")
     if _no_match(result.stderr, project):
         raise NoSuchRelease(f"{requirement}: no such release on the package index (pip said: {said})")
     hint = "; free some space in the cache directory" if "errno 28" in said.lower() else ""

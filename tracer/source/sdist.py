@@ -65,6 +65,10 @@ def main(argv: list[str]) -> int:
     requirement, dest = argv
     try:
         path = fetch(requirement, Path(dest))
+    except (ImportError, AttributeError, TypeError) as exc:  # a pip whose internals moved
+        print(f"ERROR: this pip's package finder is not the one tracer knows ({exc}); the sdist is not fetched, "
+              f"since pip download would run its setup.py", file=sys.stderr)
+        return 1
     except Exception as exc:  # pip's own errors, the network, the disk: one line for the parent
         print(f"ERROR: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
