@@ -183,11 +183,15 @@ def _traced(row: dict) -> str:
     return f"{ok}/{len(traces)}"
 
 
+def _hops(row: dict) -> int:
+    return sum(t["hops"] for t in row.get("traces", {}).values())
+
+
 def table_row(row: dict) -> str:
     project, _, version = row["spec"].partition("==")
     cells = [project, version, row.get("files", "-"), _skips(row), row.get("routes", "-"),
              f"{row.get('rpc_bound', '-')}/{row.get('rpc_unbound', '-')}", row.get("flows", "-"), _traced(row),
-             row["seconds"], row["peak_mb"], row["exit"]]
+             _hops(row), row["seconds"], row["peak_mb"], row["exit"]]
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
@@ -201,16 +205,39 @@ def write_report(specs: list[str], done: dict[str, dict]) -> None:
         "fact cache shared along the sweep, as a user's would be), then each reference chain entry that exists in",
         "it traced (controller by name, else its HTTP entry). Columns: files read (scanned, cached or skipped);",
         "skipped files by reason; REST routes; RPC cast/call sites bound to a server method / unbound; taskflow",
-        "flows; chain entries traced with hops / chain entries of that project; wall seconds; peak memory of the",
-        "largest process (MB); exit status (non-zero when a core file was skipped or the load failed).",
+        "flows; chain entries traced with hops / chain entries of that project, and their hops in all; wall",
+        "seconds; peak memory of the largest process (MB); exit status (non-zero when a core file was skipped or",
+        "the load failed). A section `## Notes` at the end of this file is kept when it is rewritten.",
         "",
     ]
-    lines += _totals(specs, rows)
-    lines += ["", "| project | release | files | skipped | routes | RPC bound/unbound | flows | traced | s | MB | exit |",
-              "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += _totals(specs, rows) + [""] + _observations(rows)
+    lines += ["", "| project | release | files | skipped | routes | RPC bound/unbound | flows | traced | hops | s | MB | exit |",
+              "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     lines += [table_row(r) for r in rows]
+    notes = _kept_notes()
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    REPORT.write_text("\n".join(lines) + "\n" + (f"\n{notes}" if notes else ""), encoding="utf-8")
+
+
+def _kept_notes() -> str:
+    """The hand-written ``## Notes`` section of the current report, if any."""
+    text = REPORT.read_text(encoding="utf-8") if REPORT.is_file() else ""
+    start = text.find("\n## Notes")
+    return text[start + 1:] if start >= 0 else ""
+
+
+def _observations(rows: list[dict]) -> list[str]:
+    """What stands out: releases with few routes, chain entries that traced to nothing, unbound RPC sites."""
+    few = [r["spec"] for r in rows if isinstance(r.get("routes"), int) and r["routes"] < 100]
+    empty = sorted({f"{r['spec']} {cid}" for r in rows for cid, t in r.get("traces", {}).items() if not t["hops"]})
+    unbound = max(rows, key=lambda r: r.get("rpc_unbound", 0))
+    return [
+        "## Observations",
+        "",
+        f"- releases with fewer than 100 routes: {len(few)}" + (f" ({', '.join(few)})" if few else ""),
+        f"- chain entries that traced to no hop: {len(empty)}" + (f" ({'; '.join(empty[:12])})" if empty else ""),
+        f"- most unbound RPC sites: {unbound['spec']} ({unbound.get('rpc_unbound', 0)})",
+    ]
 
 
 def _totals(specs: list[str], rows: list[dict]) -> list[str]:
