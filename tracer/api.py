@@ -268,8 +268,15 @@ def _program_key(files: list, entry_points: dict, clients_read: list[str], inclu
     """What a linked program is made from: this tool's code, the fact schema, every input file's content."""
     parts = [_tool_digest(), f"facts-v{SCHEMA_VERSION}", f"tests={include_tests}", "clients=" + ",".join(clients_read),
              json.dumps(entry_points, sort_keys=True)]
-    parts += sorted(f"{project}:{content_key(rel, path.read_bytes())}" for project, rel, path in files)
+    parts += sorted(_file_key(project, rel, path) for project, rel, path in files)
     return program_key(parts)
+
+
+def _file_key(project: str, rel: str, path: Path) -> str:
+    try:
+        return f"{project}:{content_key(rel, path.read_bytes())}"
+    except OSError as exc:  # unreadable (a symlink loop): the scan skips it and says why; the key says so too
+        return f"{project}:{rel}:unreadable:{exc.errno}"
 
 
 def _tool_digest() -> str:
