@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tests.conftest import FIXTURE
 from tracer import api
-from tracer.facts.store import MAGIC, BlobStore
+from tracer import envelope
+from tracer.facts.store import KIND, BlobStore
 from tracer.graph.records import TraceOptions
 from tracer.graph.snapshot import FORMAT
 
@@ -68,9 +69,9 @@ def test_a_tampered_entry_is_rebuilt_not_trusted(tmp_path):
 def test_an_entry_copied_from_another_key_is_refused(tmp_path):
     api.trace(_load(tmp_path), ENTRY)
     entry = _entry_dir(tmp_path)
-    magic, key, digest, payload = marshal.loads((entry / "program").read_bytes())
-    assert magic == MAGIC and key == entry.name
-    (entry / "program").write_bytes(marshal.dumps((magic, "0" * 64, digest, payload)))
+    head, _, payload = (entry / "program").read_bytes().partition(b"\n")
+    assert envelope.unseal(head + b"\n" + payload, KIND, entry.name) == payload
+    (entry / "program").write_bytes(envelope.seal(KIND, "0" * 64, payload))  # sound, but another key's
     assert _load(tmp_path)._snap is None
 
 

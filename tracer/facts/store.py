@@ -3,21 +3,20 @@
 Stage: facts.  Must not import libcst, networkx or later stages.
 
 Every blob is written whole under a temporary name and renamed into place, and
-carries an envelope: a magic string, the key it was made for and the sha256 of
-its payload.  A blob whose envelope does not check out (truncated, tampered,
-copied from another entry) is a miss: counted in ``rejected`` and rebuilt by the
-caller, never trusted.
+is sealed (``tracer.envelope``, as the fact entries and tree manifests are): it
+names the key it was made for and carries the sha256 of its payload.  A blob
+whose envelope does not check out (truncated, tampered, copied from another
+entry) is a miss: counted in ``rejected`` and rebuilt by the caller, never
+trusted.
 """
 from __future__ import annotations
 
-import hashlib
-import marshal
-import os
-import tempfile
 import uuid
 from pathlib import Path
 
-MAGIC = "tracer-blob/1"
+from tracer.envelope import Mismatch, unseal, write_sealed
+
+KIND = "linked-blob"
 
 
 class BlobStore:
@@ -35,29 +34,16 @@ class BlobStore:
         except OSError:
             return None
         try:
-            magic, made_for, digest, payload = marshal.loads(raw)
-            ok = magic == MAGIC and made_for == key and hashlib.sha256(payload).hexdigest() == digest
-        except (ValueError, TypeError, EOFError):
-            ok = False
-        if not ok:
+            return unseal(raw, KIND, key)
+        except Mismatch:
             self.rejected += 1
             return None
-        return payload
 
     def put(self, name: str, key: str, payload: bytes) -> bool:
         """Write atomically; a full or read-only disk is noted, not fatal (the cache is an optimisation)."""
         path = self._path(name)
-        blob = marshal.dumps((MAGIC, key, hashlib.sha256(payload).hexdigest(), payload))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(blob)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_sealed(path, KIND, key, payload)
         except OSError as exc:
             self.unwritable = f"{path.parent}: {exc.strerror or exc}"
             return False
