@@ -159,16 +159,15 @@ def verified(target: Path, made_from: str) -> tuple[str | None, str | None]:
     except Mismatch as exc:
         return None, f"its manifest is refused: {exc}"
     if found is None:  # complete before manifests existed: record what it holds now
-        _record(target, made_from, note)
+        _record(target, note, made_from)
         return note, None
-    note, entries = found
-    problem = check_tree(target, entries)
-    if problem is None and any(e[3] == UNKNOWN_TIME for e in entries):
-        _record(target, made_from, note)  # checked in full once: keep the times, so the next check is cheap
-    return (None, problem) if problem else (note, None)
+    problem = check_tree(target, found)
+    if problem is None and (found.dirs is None or any(e[3] == UNKNOWN_TIME for e in found.files)):
+        _record(target, found.note, made_from)  # checked in full once: keep the times, so the next check is cheap
+    return (None, problem) if problem else (found.note, None)
 
 
-def _record(target: Path, made_from: str, note: str) -> None:
+def _record(target: Path, note: str, made_from: str) -> None:
     try:
         write_manifest(target, made_from, note)
     except OSError:  # a read-only cache: it is used as it is

@@ -154,6 +154,8 @@ def cached_versions(trees: Path, project: str) -> list[str]:
 
 def cached_version(trees: Path, project: str, version: str) -> str | None:
     """The cached version equal to ``version`` (``14.0.0`` for ``14.0``), if any."""
+    if read_marker(trees / f"{project}-{version}") is not None:
+        return version  # the usual case, without listing every cached release of the project
     same = [v for v in cached_versions(trees, project) if release_key(v) == release_key(version)]
     return version if version in same else (sorted(same)[0] if same else None)
 
