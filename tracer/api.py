@@ -437,7 +437,8 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
     return {
         "sources": ws.sources_json(),
         "files": {"scanned": r.scanned, "cached": r.cached, "skipped": len(r.failures),
-                  "skipped_by_reason": r.skipped_by_reason(), "corrupt_cache_entries_rebuilt": r.corrupt},
+                  "skipped_by_reason": r.skipped_by_reason(), "corrupt_cache_entries_rebuilt": r.corrupt,
+                  "corrupt_by_reason": r.corrupt_by_reason},
         "nodes": sum(1 for fq in ws.program.functions if not fq.endswith(MODULE_BODY)),
         "edges_by_kind": dict(sorted(edges.items())),
         "unresolved_by_reason": dict(sorted(unresolved.items())),

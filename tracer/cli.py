@@ -214,6 +214,9 @@ def index(
         out.print(f"source  {s['project']} {s['version']}  ({s['origin']})")
     f = data["files"]
     out.print(f"files   scanned {f['scanned']}, cached {f['cached']}, skipped {f['skipped']} {f['skipped_by_reason'] or ''}")
+    if f["corrupt_cache_entries_rebuilt"]:
+        out.print(f"        rebuilt {f['corrupt_cache_entries_rebuilt']} cache entries that did not check out "
+                  f"{f['corrupt_by_reason']}", markup=False)
     for item in data["skipped_files"][:20]:
         out.print(f"        skipped {item['path']}: {item['reason']} ({item['detail']})")
     out.print(f"nodes   {data['nodes']}   routes {data['routes']}")

@@ -101,3 +101,14 @@ def test_stein_cinder_volume_api_entry_tampered(real_cache: Path, tmp_path: Path
     ws, again = load_and_export(["cinder==14.0.0"], private)
     assert (ws.report.corrupt, ws.report.scanned) == (1, 1)
     assert again == clean and "cinder.volume.api.API.create" in ws.program.functions
+
+
+def test_index_says_what_it_rebuilt(tmp_path: Path) -> None:
+    from reliability_helpers import cli
+
+    assert cli("index", "-s", str(FIXTURE), cache=tmp_path).exit_code == 0
+    flip(entry_of(tmp_path, "proj/api/things.py"), b"create", b"cXeate")
+    result = cli("index", "-s", str(FIXTURE), cache=tmp_path)
+    assert "rebuilt 1 cache entries that did not check out {'tampered': 1}" in result.stdout
+    data = json.loads(cli("index", "-s", str(FIXTURE), "-f", "json", cache=tmp_path).stdout)
+    assert data["files"]["corrupt_by_reason"] == {} and data["files"]["scanned"] == 0
