@@ -180,8 +180,22 @@ def _check_drivers(ws: api.Workspace, t, names: list[str]) -> None:
     for name in names:
         if interfaces and not any(api.names_a_driver(ws, c, name) for c in interfaces):
             known = sorted({k for c in interfaces for k in api.known_drivers(ws, c)})
-            _usage(f"--driver {name} names no driver class met on this trace; known driver classes "
-                   f"({len(known)}): {', '.join(known)}")
+            _usage(f"--driver {name} names no driver class met on this trace;{_did_you_mean(name, known)} "
+                   f"known driver classes ({len(known)}): {', '.join(_short(k) for k in known)}")
+
+
+def _short(cls: str) -> str:
+    """``cinder.volume.drivers.rbd.RBDDriver`` -> ``rbd.RBDDriver``: what ``--driver`` is given, and the class."""
+    module, _, name = cls.rpartition(".")
+    return f"{module.rpartition('.')[2]}.{name}" if module else name
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    import difflib
+
+    words = {w for k in known for w in _short(k).lower().split(".")}
+    close = difflib.get_close_matches(name.lower(), sorted(words), n=3, cutoff=0.6)
+    return f" did you mean {' or '.join(close)}?" if close else ""
 
 
 @app.command()

@@ -11,7 +11,7 @@ def test_driver_that_names_nothing_lists_the_known_classes(tmp_path: Path) -> No
     result = cli("trace", "create_thing", "-s", str(FIXTURE), "--driver", "fkae", cache=tmp_path)
     line = one_error_line(result.stderr)
     assert result.exit_code == 2 and line.startswith("error: --driver fkae names no driver class met on this trace")
-    assert "proj.drivers.fake.FakeDriver" in line and "proj.drivers.other.OtherDriver" in line
+    assert "did you mean fake?" in line and "known driver classes (5): base.BaseDriver, fake.FakeDriver" in line
 
 
 def test_driver_that_names_a_class_is_accepted(tmp_path: Path) -> None:
