@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from tracer.envelope import Mismatch
+from tracer.source.archives import DISK_ERRNOS
 from tracer.source.manifest import UNKNOWN_TIME, check_tree, read_manifest, write_manifest
 from tracer.source.model import ProgressFn, SourceError, say
 
@@ -80,8 +81,10 @@ def scratch_space(parent: Path) -> Iterator[Path]:
     fcntl.flock(owner, fcntl.LOCK_EX)
     try:
         yield scratch
-    except OSError as exc:  # the tree could not be written out
-        raise cache_write_error(parent, exc) from exc
+    except OSError as exc:
+        if exc.errno in DISK_ERRNOS:  # the tree could not be written out
+            raise cache_write_error(parent, exc) from exc
+        raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         os.close(owner)
