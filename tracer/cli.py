@@ -76,7 +76,8 @@ def _load(sources: list[str] | None, debug: bool) -> api.Workspace:
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=stage)
     try:
-        ws = api.load(sources or None, message=lambda m: err.print(f"[dim]{m}[/dim]", markup=False), progress=progress)
+        ws = api.load(sources or None, message=lambda m: err.print(m, style="dim", markup=False, highlight=False),
+                      progress=progress)
     except (SourceError, OSError) as exc:
         _fail(exc, debug)
     finally:
