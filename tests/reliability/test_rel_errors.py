@@ -1,6 +1,7 @@
 """Ordinary faults give one line and a non-zero exit, never a traceback; a fault in one file never stops a run."""
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -16,8 +17,8 @@ def test_symlink_loop_in_a_local_tree_is_a_counted_skip(tmp_path: Path, tree_cop
     index = cli("index", "-s", str(tree_copy), cache=tmp_path)
     assert index.exit_code == 0 and "Traceback" not in index.output
     assert "skipped proj/loop.py: io (Too many levels of symbolic links)" in index.stdout
-    trace = cli("trace", "create_thing", "-s", str(tree_copy), cache=tmp_path)
-    assert trace.exit_code == 0 and "rpc-cast" in trace.stdout
+    trace = cli("trace", "create_thing", "-s", str(tree_copy), "-f", "json", cache=tmp_path)
+    assert trace.exit_code == 0 and "rpc-cast" in {h["kind"] for h in json.loads(trace.stdout)["hops"]}
 
 
 def test_read_only_cache_cannot_fetch_one_line(tmpfs, fake_index: FakeIndex) -> None:
