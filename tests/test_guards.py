@@ -54,6 +54,11 @@ def test_if_chain_with_else_arms_are_alternatives():
     assert g["z"] == (Guard("else", "else (not a is not None, not b)", False),)
 
 
+def test_the_else_of_a_negated_test_says_it_plainly():
+    g = _guards("def f(x):\n    if not x:\n        a()\n    else:\n        b()\n")
+    assert g["b"] == (Guard("else", "else (x)", False),)
+
+
 def test_if_without_else_is_optional():
     g = _guards()
     assert g["w"] == (Guard("if", "if a", True),)

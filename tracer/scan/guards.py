@@ -29,7 +29,7 @@ class GuardStack:
         self._current: tuple = ()
         self._saved: list[tuple[list[Guard], tuple]] = []
         self._pending: dict[int, Guard] = {}
-        self._elif: dict[int, tuple[str, ...]] = {}  # an elif -> the tests of the arms before it
+        self._elif: dict[int, tuple[str, ...]] = {}  # an elif -> the negated tests of the arms before it
         self._pushed: list[bool] = []
 
     @property
@@ -50,7 +50,7 @@ class GuardStack:
         before = self._elif.pop(id(node), None)
         kind = "if" if before is None else "elif"
         test = self._text(node.test)
-        tests = (before or ()) + (test,)
+        tests = (before or ()) + (self._negated(node.test),)
         tail = node
         while isinstance(tail.orelse, cst.If):
             tail = tail.orelse
@@ -59,7 +59,7 @@ class GuardStack:
         if isinstance(node.orelse, cst.If):
             self._elif[id(node.orelse)] = tests
         elif isinstance(node.orelse, cst.Else):
-            self._announce(node.orelse.body, Guard("else", f"else (not {', not '.join(tests)})", False))
+            self._announce(node.orelse.body, Guard("else", f"else ({', '.join(tests)})", False))
 
     def on_loop(self, node: cst.For | cst.While) -> None:
         if isinstance(node, cst.For):
@@ -101,6 +101,12 @@ class GuardStack:
     # -- helpers -------------------------------------------------------------
     def _announce(self, body: cst.BaseSuite, guard: Guard) -> None:
         self._pending[id(body)] = guard._replace(text=self._cap(guard.text))
+
+    def _negated(self, test: cst.BaseExpression) -> str:
+        """``not x`` for ``x``, and ``x`` for ``not x``."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._text(test.expression)
+        return f"not {self._text(test)}"
 
     def _text(self, node: cst.CSTNode) -> str:
         return " ".join(_CONTINUATION.sub(" ", self._code_for(node)).split())
