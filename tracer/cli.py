@@ -50,6 +50,15 @@ class Aggregate(str, Enum):
 DIAGRAMS = ("dot", "svg", "mermaid", "sequence", "sequence-svg", "html")
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    svg = "svg"
+    html = "html"
+    mermaid = "mermaid"
+
+
 class TraceFormat(str, Enum):
     text = "text"
     json = "json"
@@ -276,6 +285,72 @@ def gallery(
         _fail(exc, debug)
     for item in build_gallery(ws, out_dir, chains):
         out.print(f"{item.name}: {', '.join(str(f) for f in item.files)}", markup=False)
+
+
+@app.command()
+def diff(
+    entry: Optional[str] = typer.Argument(None, help="what to diff, as for trace (omit with --rpc/--routes/--flows)"),
+    series: Optional[str] = typer.Argument(None, help="a series range A..B (stein..hibiscus) instead of --from/--to"),
+    old: Optional[list[str]] = typer.Option(None, "--from", help="a source of the old side (repeatable; as --source)"),
+    new: Optional[list[str]] = typer.Option(None, "--to", help="a source of the new side (repeatable; as --source)"),
+    project: Optional[list[str]] = typer.Option(None, "--project", "-p", help="projects of a series range (default nova, cinder)"),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
+    rpc: bool = typer.Option(False, "--rpc", help="every RPC method: added/removed, verb changes, per topic"),
+    routes: bool = typer.Option(False, "--routes", help="every route and action: added/removed, controller moved"),
+    flows: bool = typer.Option(False, "--flows", help="every flow: tasks added/removed/reordered"),
+    full: bool = typer.Option(False, "--full", help="diff every resolved call, not just the skeleton"),
+    depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
+    driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
+    errors: bool = typer.Option(False, "--errors", help="also follow error paths; their changes are typed error-path-*"),
+    sites: bool = typer.Option(False, "--sites", help="also list hops whose call site only moved (not differences)"),
+    exit_code: bool = typer.Option(False, "--exit-code", help="exit 1 when there are differences, 0 when none"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o"),
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+) -> None:
+    """Diff a flow between two releases, hop by hop (or, with --rpc/--routes/--flows, a whole surface)."""
+    surfaces = [name for name, on in (("rpc", rpc), ("routes", routes), ("flows", flows)) if on]
+    if entry and not series and api.is_series_range(entry) and (surfaces or not (old or new)):
+        entry, series = None, entry
+    try:
+        if len(surfaces) > 1 or (surfaces and entry) or not (surfaces or entry):
+            raise ValueError("give an entry to diff, or one of --rpc, --routes, --flows")
+        old_specs, new_specs = api.diff_sides(series, project or None, old or None, new or None)
+    except (ValueError, SourceError) as exc:
+        _fail(exc, debug)
+    ws_old, ws_new = _load(old_specs, debug), _load(new_specs, debug)
+    try:
+        d = (api.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
+             api.diff(ws_old, ws_new, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()),
+                                                          errors=errors), sites=sites))
+    except EntryError as exc:
+        _fail(exc, debug)
+    _write_diff(d, fmt.value, ws_old, ws_new, output, debug)
+    if exit_code and d.changes:
+        raise typer.Exit(1)
+
+
+def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, output: Optional[Path], debug: bool) -> None:
+    from tracer.render import TooLargeError, definition_sites
+    from tracer.render.diff import render_diff
+
+    if fmt == "text" and output is None:
+        from tracer.render.diff_text import print_diff
+        print_diff(d, out)
+        return
+    try:
+        where = ((definition_sites(ws_old.program, d.old_trace), definition_sites(ws_new.program, d.new_trace))
+                 if d.old_trace is not None and d.new_trace is not None else ({}, {}))
+        data = render_diff(d, fmt, where)
+    except (TooLargeError, ValueError) as exc:
+        _fail(exc, debug)
+    if isinstance(data, bytes):
+        if output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(data)
+    else:
+        _write(data, output)
 
 
 def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, columns: list[str]) -> None:

@@ -45,6 +45,21 @@ NODE_STYLE: dict[str, dict[str, str]] = {
 }
 NODE_MEANING = {"entry": "entry point", "rpc": "RPC endpoint (manager)", "flow-task": "flow task",
                 "driver": "driver implementation"}
+# A diff's union model: the status of a node or edge decides its colour, over its role and kind.
+STATUS_NODE: dict[str, dict[str, str]] = {
+    "same": {"fillcolor": "#f0f0f0", "color": "grey60", "fontcolor": "grey30"},
+    "removed": {"fillcolor": "#ffd6d6", "color": "red3", "fontcolor": "red4", "penwidth": "2"},
+    "added": {"fillcolor": "#d7f5d7", "color": "green4", "fontcolor": "darkgreen", "penwidth": "2"},
+    "changed": {"fillcolor": "#ffe7a8", "color": "#c98a00", "fontcolor": "#6b4a00", "penwidth": "2"},
+}
+STATUS_EDGE: dict[str, dict[str, str]] = {
+    "same": {"color": "grey65", "fontcolor": "grey40"},
+    "removed": {"color": "red3", "fontcolor": "red4"},
+    "added": {"color": "green4", "fontcolor": "darkgreen"},
+    "changed": {"color": "#c98a00", "fontcolor": "#8a5f00"},
+}
+STATUS_MEANING = {"same": "same on both sides", "removed": "old side only (removed)",
+                  "added": "new side only (added)", "changed": "changed (moved, verb, service...)"}
 
 
 class Html(str):
@@ -87,8 +102,10 @@ def node_label(n: Node) -> Html:
 
 
 def node_attrs(n: Node) -> dict[str, str]:
-    out = {"label": node_label(n), "tooltip": f"{n.id}\n{n.site or '?'}  [{n.service}]"}
+    state = f" ({n.status})" if n.status else ""
+    out = {"label": node_label(n), "tooltip": f"{n.id}\n{n.site or '?'}  [{n.service}]{state}"}
     out.update(NODE_STYLE.get(n.role, {}))
+    out.update(STATUS_NODE.get(n.status, {}))
     return out
 
 
@@ -113,6 +130,7 @@ def edge_attrs(e: Edge, rankdir: str = "LR") -> dict[str, str]:
     detail = f"\n{'; '.join(e.labels)}" if len(e.labels) > 1 else ""
     under = "".join(f"\n{site}: {guard}" for site, guard in zip(e.sites, e.guards) if guard)
     out["tooltip"] = f"{e.kind} {e.source} -> {e.target}\nat {', '.join(e.sites)} ({e.confidence}){detail}{under}"
+    out.update(STATUS_EDGE.get(e.status, {}))
     return out
 
 
@@ -215,24 +233,41 @@ def _cluster_style(service: str) -> dict[str, str]:
 
 
 def _legend(model: Model, rankdir: str) -> list[str]:
-    """A ``cluster_legend`` box: rows of a sample edge per kind used, then a sample node per role used."""
+    """A ``cluster_legend`` box: rows of a sample edge per kind used, then a sample node per role used
+    (in a diff's union model: a sample node per status, edges in grey)."""
     kinds = [k for k in KINDS if any(e.kind == k for e in model.edges)] or ["call"]
     roles = [r for r in NODE_MEANING if any(n.role == r for n in model.nodes)]
+    statuses = [s for s in STATUS_MEANING if any(n.status == s for n in model.nodes)]
     out = ["subgraph cluster_legend {",
            f"  graph [{attrs({'label': 'legend', 'style': 'rounded', 'color': 'grey70', 'fontsize': '11'})}];",
            f"  node [{attrs({'shape': 'plaintext', 'style': '', 'fontsize': '9', 'height': '0.3'})}];"]
-    rows = range(max(len(kinds), len(roles)))
+    rows = range(max(len(kinds), len(statuses) if statuses else len(roles)))
     for i in reversed(rows) if rankdir == "LR" else rows:  # see _layout_order
         kind = kinds[i] if i < len(kinds) else None
         start, text, sample = f"legend:{i}", f"legend:{i}:text", f"legend:{i}:node"
         out.append(f"  {quote(start)} [label=\"\", width=\"0.1\"];")
         out.append(f"  {quote(text)} [{attrs({'label': EDGE_MEANING[kind] if kind else ''})}];")
         style = dict(EDGE_STYLE[kind]) if kind else {"style": "invis"}
+        if kind and statuses:
+            style.update(STATUS_EDGE["same"])
         out.append(f"  {quote(start)} -> {quote(text)} [{attrs(style)}];")
-        if i < len(roles):
-            node = {"shape": "box", "style": "rounded,filled", "label": NODE_MEANING[roles[i]]}
-            node.update(NODE_STYLE[roles[i]])
+        node = _legend_node(statuses, roles, i)
+        if node:
             out.append(f"  {quote(sample)} [{attrs(node)}];")
             out.append(f"  {quote(text)} -> {quote(sample)} [style=\"invis\"];")
     out.append("}")
     return out
+
+
+def _legend_node(statuses: list[str], roles: list[str], i: int) -> dict[str, str] | None:
+    if statuses:
+        if i >= len(statuses):
+            return None
+        node = {"shape": "box", "style": "rounded,filled", "label": STATUS_MEANING[statuses[i]]}
+        node.update(STATUS_NODE[statuses[i]])
+        return node
+    if i >= len(roles):
+        return None
+    node = {"shape": "box", "style": "rounded,filled", "label": NODE_MEANING[roles[i]]}
+    node.update(NODE_STYLE[roles[i]])
+    return node

@@ -26,6 +26,10 @@ CLASS_DEF = {
     "entry": "fill:#ffffe0,stroke:#555555,stroke-width:2px", "rpc": "fill:#e8eaff,stroke:#1f2fb8",
     "flow-task": "fill:#e3f4dc,stroke:#2e8b2e", "driver": "fill:#ffe9cc,stroke:#d9730d,stroke-width:2px",
 }
+STATUS_LINK = {"same": "stroke:#a6a6a6", "removed": "stroke:#cc0000,stroke-width:2px",
+               "added": "stroke:#1e8c1e,stroke-width:2px", "changed": "stroke:#c98a00,stroke-width:2px"}
+STATUS_CLASS = {"same": "fill:#f0f0f0,stroke:#999999,color:#4d4d4d", "removed": "fill:#ffd6d6,stroke:#cc0000",
+                "added": "fill:#d7f5d7,stroke:#1e8c1e", "changed": "fill:#ffe7a8,stroke:#c98a00"}
 SEQ_ARROW = {"request": "->>", "rpc-call": "->>", "rest": "->>", "rpc-cast": "-)", "reply": "-->>", "response": "-->>"}
 _ENTITIES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", ";": "#59;"}
 
@@ -94,6 +98,8 @@ def _link(e: Edge, node_id: dict[str, str]) -> str:
 
 
 def _styles(model: Model, node_id: dict[str, str]) -> list[str]:
+    if any(n.status for n in model.nodes):
+        return _status_styles(model, node_id)
     out: list[str] = []
     by_kind: dict[str, list[str]] = {}
     for i, e in enumerate(model.edges):
@@ -104,6 +110,20 @@ def _styles(model: Model, node_id: dict[str, str]) -> list[str]:
         if members:
             out += [f"  classDef {role.replace('-', '_')} {style}",
                     f"  class {','.join(members)} {role.replace('-', '_')}"]
+    return out
+
+
+def _status_styles(model: Model, node_id: dict[str, str]) -> list[str]:
+    """A diff's union model: links and nodes coloured by status (same, removed, added, changed)."""
+    out: list[str] = []
+    by_status: dict[str, list[str]] = {}
+    for i, e in enumerate(model.edges):
+        by_status.setdefault(e.status or "same", []).append(str(i))
+    out += [f"  linkStyle {','.join(idx)} {STATUS_LINK[s]}" for s, idx in by_status.items() if s in STATUS_LINK]
+    for status, style in STATUS_CLASS.items():
+        members = [node_id[n.id] for n in model.nodes if n.status == status]
+        if members:
+            out += [f"  classDef {status} {style}", f"  class {','.join(members)} {status}"]
     return out
 
 

@@ -35,6 +35,7 @@ class Node:
     orders: tuple[int, ...]  # flow task positions, when reached as a flow task
     step: int  # first step that reaches it (0: the entry)
     depth: int = 0  # tree level of that first step
+    status: str = ""  # in a diff's union model: same | removed | added | changed (else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Edge:
     labels: tuple[str, ...] = ()  # each hop's own label, distinct, in execution order
     guards: tuple[str, ...] = ()  # per site (pairwise with ``sites``): the branches the call runs under
     branch: str = ""  # the innermost branch every hop of the edge runs under (``elif create_type == 'snap'``)
+    status: str = ""  # in a diff's union model: same | removed | added | changed (else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,7 @@ def build_model(trace: Trace, where: Mapping[str, str] | None = None) -> Model:
         for fq, (step, svc, depth) in first.items()
     )
     return Model(trace.entry_label, trace.entry, trace.view, _sources(trace), nodes, _edges(trace),
-                 _clusters(nodes), {n.id: n for n in nodes})
+                 clusters(nodes), {n.id: n for n in nodes})
 
 
 def _note_role(role: dict[str, str], h: Hop) -> None:
@@ -206,7 +208,8 @@ def merge_labels(kind: str, labels: tuple[str, ...], shown: int = 3) -> str:
     return prefix + ", ".join(names[:shown]) + more
 
 
-def _clusters(nodes: tuple[Node, ...]) -> tuple[Cluster, ...]:
+def clusters(nodes: tuple[Node, ...]) -> tuple[Cluster, ...]:
+    """One cluster per service, in the nodes' order."""
     members: dict[str, list[str]] = {}
     for n in nodes:
         members.setdefault(n.service, []).append(n.id)

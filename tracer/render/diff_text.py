@@ -1,0 +1,103 @@
+"""render: a flow diff for the terminal: header, summary, then the changes grouped by service.
+
+Stage: render.  Reads ``tracer.diff.flow.FlowDiff`` and its change records; must not import libcst,
+networkx, the linker or ``tracer.api``.
+
+Lines are built as ``rich.text.Text`` and printed as they are: colour only when the console is a terminal
+(rich decides), never wrapped or cut (``soft_wrap``), so piped output is the plain text, byte for byte.
+"""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from tracer.diff.changes import TYPES, Change
+from tracer.diff.flow import FlowDiff, SideInfo
+
+MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"), "moved": (">", "cyan"),
+        "site": ("@", "dim")}
+
+
+def status(c: Change) -> str:
+    """added | removed | moved | changed | site: how the change is drawn."""
+    if c.type.endswith("-added"):
+        return "added"
+    if c.type.endswith("-removed"):
+        return "removed"
+    if c.type == "hop-moved":
+        return "moved"
+    return "site" if c.type not in TYPES else "changed"
+
+
+def header(d: FlowDiff) -> list[Text]:
+    title = Text("diff ", style="bold")
+    title.append(d.request, style="bold")
+    lines = [title]
+    for name, side in (("old", d.old), ("new", d.new)):
+        lines.append(_side_line(name, side))
+    options = dict(d.options)
+    shown = [f"view {options['view']}"] if options.get("view") else []
+    if options.get("drivers"):
+        shown.append("drivers " + ", ".join(options["drivers"]))
+    if options.get("errors"):
+        shown.append("error paths followed")
+    if shown:
+        lines.append(Text("  " + "; ".join(shown), style="dim"))
+    return lines
+
+
+def _side_line(name: str, side: SideInfo) -> Text:
+    line = Text(f"  {name}  ", style="bold")
+    line.append(side.release())
+    if side.entry:
+        line.append(": ")
+        if side.label and side.label != side.entry:
+            line.append(f"{side.label} -> ")
+        line.append(side.entry, style="bold")
+        line.append(f"  ({side.service})", style="italic")
+    return line
+
+
+def summary(d: FlowDiff) -> list[Text]:
+    if not d.changes:
+        return [Text("no differences", style="bold green")]
+    major = sum(1 for c in d.changes if c.level == "major")
+    head = Text(f"{len(d.changes)} difference{'s' if len(d.changes) != 1 else ''} ({major} major): ", style="bold")
+    head.append(", ".join(f"{n} {t}" for t, n in d.by_type().items()), style="")
+    services = Text("  by service: ", style="dim")
+    services.append(", ".join(f"{s} {n}" for s, n in d.by_service().items()))
+    return [head, services]
+
+
+def change_line(c: Change) -> Text:
+    mark, colour = MARK[status(c)]
+    line = Text(f"  {mark} ", style=colour)
+    line.append(f"{c.type:<22}", style=colour + (" bold" if c.level == "major" else ""))
+    line.append(f" {c.kind:<6} ")
+    line.append(c.detail)
+    where = c.side.site or (c.old.site if c.old else "")
+    tail = "  ".join(filter(None, [f"via {c.via}" if c.via else "", where]))
+    if tail:
+        line.append(f"  {tail}", style="dim")
+    return line
+
+
+def diff_lines(d: FlowDiff) -> list[Text]:
+    lines = header(d) + [Text("")] + summary(d)
+    for service in d.services():
+        lines += [Text(""), Text(service, style="bold underline")]
+        lines += [change_line(c) for c in d.changes if c.service == service]
+    if d.sites:
+        lines += [Text(""), Text(f"call sites that only moved ({len(d.sites)}, not differences)", style="bold")]
+        lines += [change_line(c) for c in d.sites]
+    return lines
+
+
+def print_diff(d: FlowDiff, console: Console) -> None:
+    for line in diff_lines(d):
+        console.print(line, soft_wrap=True, highlight=False)
+
+
+def diff_text(d: FlowDiff) -> str:
+    """The plain text (no colour), as ``print_diff`` writes it to a pipe."""
+    return "\n".join(line.plain for line in diff_lines(d)) + "\n"
