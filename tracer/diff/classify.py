@@ -27,7 +27,8 @@ def classify(m: Matching, sites: bool = False) -> tuple[list[Change], list[Chang
         if sites and not own and _site(m.old.steps[p.a]) != _site(m.new.steps[p.b]):
             moved_sites.append(_change(m, i, SITE, f"{_site(m.old.steps[p.a])} -> {_site(m.new.steps[p.b])}"))
     found += _task_orders(m)
-    found += [_lone_change(m, lone) for lone in m.lones]
+    keys = _keys_by_parent(m)
+    found += [_lone_change(m, lone, keys) for lone in m.lones]
     found += [_elsewhere(m, lone, there) for lone, there in m.elsewhere]
     return _moves_by_owner(_unique(found)), _unique(moved_sites)
 
@@ -132,7 +133,8 @@ def _change(m: Matching, i: int, type_id: str, detail: str) -> Change:
     p = m.pairs[i]
     a, b = view(m.old, p.a, p.svc_a, p.from_a), view(m.new, p.b, p.svc_b, p.from_b)
     if type_id != "hop-moved":
-        detail = f"{label(m.new.steps[p.b])}: {detail}"
+        step = m.new.steps[p.b]
+        detail = f"{step.key.name if step.kind == 'rpc' else label(step)}: {detail}"
     via = short_name(b.caller) if p.parent >= 0 else ""
     return Change(type_id, m.new.steps[p.b].kind, p.svc_b, a, b, detail, via, _path(m, p.parent))
 
@@ -229,15 +231,28 @@ def _flow(s: Step) -> str:
     return short_name(str(s.meta.get("flow") or "?"))
 
 
-def _lone_change(m: Matching, lone: Lone) -> Change:
+def _keys_by_parent(m: Matching) -> dict[tuple[str, int], set]:
+    """(side, parent pair) -> keys of the steps matched under it on that side."""
+    out: dict[tuple[str, int], set] = {}
+    for p in m.pairs:
+        out.setdefault(("old", p.parent), set()).add(m.old.steps[p.a].key)
+        out.setdefault(("new", p.parent), set()).add(m.new.steps[p.b].key)
+    return out
+
+
+def _lone_change(m: Matching, lone: Lone, keys: dict[tuple[str, int], set]) -> Change:
     side = m.old if lone.side == "old" else m.new
     s = side.steps[lone.step]
     hop = view(side, lone.step, lone.service, lone.sender)
     base = "removed" if lone.side == "old" else "added"
     type_id = f"task-{base}" if s.kind == "task" else f"error-path-{base}" if lone.err else f"hop-{base}"
     detail = label(s)
+    if s.kind in ("rpc", "rest"):
+        detail += f" (from {lone.sender})"
     if s.kind == "task":
         detail = f"#{_order(s)} {short_name(s.callee)} in {_flow(s)}"
+    if s.key in keys.get((lone.side, lone.parent), ()):
+        detail += "; another receiver of a call both sides make"
     if lone.leads:
         detail += "; a level on the way to hops both sides make"
     if lone.below:
@@ -258,6 +273,18 @@ def _elsewhere(m: Matching, lone: Lone, there: str) -> Change:
     ghost = HopView(hop.kind, f"{s.key.kind}:{short_name(there)}", there, caller, lone.service, lone.sender, "")
     old, new = (hop, ghost) if lone.side == "old" else (ghost, hop)
     shown = "new" if lone.side == "old" else "old"
-    return Change("hop-moved", s.kind, lone.service, old, new,
-                  f"{old.callee} -> {new.callee} (not in the {shown} skeleton: it leads to no other hop there)",
+    type_id, detail = "hop-moved", f"{old.callee} -> {new.callee}"
+    if s.kind == "rest" and _home(old) != _home(new):  # served by another project now
+        type_id = "rest-external" if _home(old) == _home_of_caller(old) else "rest-internal"
+        detail = f"{label(s)}: {new.callee} (was {old.callee})"
+    return Change(type_id, s.kind, lone.service, old, new,
+                  f"{detail} (not in the {shown} skeleton: it leads to no other hop there)",
                   short_name(hop.caller), _path(m, lone.parent))
+
+
+def _home(v: HopView) -> str:
+    return v.callee.split(".", 1)[0] if " " not in v.callee else v.callee
+
+
+def _home_of_caller(v: HopView) -> str:
+    return v.caller.split(".", 1)[0]

@@ -26,7 +26,7 @@ from typing import Callable, Optional
 
 from tracer.diff.steps import Side
 
-MOVABLE = ("call", "task")  # kinds whose identity is a Python name, so a move or rename can hide it
+MOVABLE = ("call",)  # the kind whose key is a Python name, so a move or rename can hide it (a task's is its class)
 # Reach(start, chain): on one side's call graph, the function reached from ``start`` by the calls ``chain``
 # names (the other side's hops, in order: (callee, key) pairs), or None.  A step one trace lacks may still be
 # made, only left out of that side's skeleton (it no longer leads to an RPC, REST, task or driver hop).
@@ -100,6 +100,9 @@ def match(old: Side, new: Side, reach_old: Reach | None = None, reach_new: Reach
         seen.add(memo)
         todo.extend(_compare(m, i))
     paired = {("old", p.a) for p in m.pairs} | {("new", p.b) for p in m.pairs}
+    # a paired repeat compares the body of the step that expanded its function: that step is paired too
+    paired |= {("old", old.expanded.get(old.steps[p.a].callee)) for p in m.pairs}
+    paired |= {("new", new.expanded.get(new.steps[p.b].callee)) for p in m.pairs}
     # below a lone step, a step both sides make through another caller (a shared body) is compared there
     m.lones = [lone for lone in m.lones if lone.top or lone.leads or (lone.side, lone.step) not in paired]
     return m
@@ -113,9 +116,9 @@ def _compare(m: Matching, i: int) -> list[int]:
     top_a = [s for s in ra if s.depth == 0]
     top_b = [s for s in rb if s.depth == 0]
     found = _by_key(m, top_a, top_b)
-    found += _moves(m, _free(top_a, found, 0), _free(top_b, found, 1), _slots(top_a, top_b, found))
+    found += _moves(m, i, _free(top_a, found, 0), _free(top_b, found, 1), _slots(top_a, top_b, found))
     found += _deeper(m, ra, rb, found)
-    found += _moves(m, _open(ra, found, 0), _open(rb, found, 1), {})
+    found += _moves(m, i, _open(ra, found, 0), _open(rb, found, 1), {})
     start = len(m.pairs)
     for x, y, how in sorted(found, key=lambda f: (f[0].step, f[1].step)):
         a, b = m.old.steps[x.step], m.new.steps[y.step]
@@ -245,12 +248,14 @@ def _deeper(m: Matching, ra: list[_Spot], rb: list[_Spot], found: list[tuple]) -
     return out
 
 
-def _moves(m: Matching, xs: list[_Spot], ys: list[_Spot], slots: dict) -> list[tuple]:
+def _moves(m: Matching, i: int, xs: list[_Spot], ys: list[_Spot], slots: dict) -> list[tuple]:
     """Left-over steps that play the same role: moved to another module or class, or renamed."""
     candidates = []
     for x in xs:
         for y in ys:
             score = move_score(m.old, x.step, m.new, y.step, (x.step, y.step) in slots)
+            if 0 < score < 1.5 and _both_names_live(m, i, x.step, y.step):
+                score = 0.0  # a rename guessed from the place alone, but the old name is still called
             if score > 0:
                 candidates.append((-score, x.depth + y.depth, x.step + y.step, x.step, y.step, x, y))
     out, used_a, used_b = [], set(), set()
@@ -261,6 +266,15 @@ def _moves(m: Matching, xs: list[_Spot], ys: list[_Spot], slots: dict) -> list[t
         used_b.add(y.step)
         out.append((x, y, "moved"))
     return out
+
+
+def _both_names_live(m: Matching, i: int, x: int, y: int) -> bool:
+    """The new side still calls the old name, or the old side already called the new one (under the pair)."""
+    p = m.pairs[i]
+    a, b = m.old.steps[x], m.new.steps[y]
+    in_new = m.reach_new and m.reach_new(m.new.steps[p.b].callee, ((a.callee, str(a.key)),))
+    in_old = m.reach_old and m.reach_old(m.old.steps[p.a].callee, ((b.callee, str(b.key)),))
+    return bool(in_new not in (None, "?") or in_old not in (None, "?"))
 
 
 def move_score(old: Side, i: int, new: Side, j: int, same_place: bool) -> float:
@@ -274,14 +288,16 @@ def move_score(old: Side, i: int, new: Side, j: int, same_place: bool) -> float:
     callees = _jaccard(_callee_names(old, i), _callee_names(new, j))
     same = a.callee.rsplit(".", 1)[-1] == b.callee.rsplit(".", 1)[-1]
     if na == nb and (callees >= (0.3 if same else 0.5) or same_place and same or not (old.body(i) or new.body(j))
-                     or _owner(a.callee) == _owner(b.callee) or a.kind == "task"):
+                     or _owner(a.callee) == _owner(b.callee)):
         return 3.0 + callees
-    if _owner(a.callee) == _owner(b.callee) and callees >= 0.5:
+    common = len(_callee_names(old, i) & _callee_names(new, j))
+    if _owner(a.callee) == _owner(b.callee) and callees >= 0.5 and common >= 2:
         return 2.0 + callees
-    if callees >= 0.6 and len(_callee_names(old, i) & _callee_names(new, j)) >= 2:
+    if callees >= 0.6 and common >= 2:
         return 1.5 + callees
-    words = _jaccard(set(_words(na)), set(_words(nb)))
-    if same_place and na != nb and words >= 0.3:
+    wa, wb = set(_words(na)), set(_words(nb))
+    words = _jaccard(wa, wb)
+    if same_place and wa - wb and wb - wa and words >= 0.3:  # a word replaced, not a name narrowed or widened
         return 1.0 + words
     return 0.0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from tracer.graph.records import Hop, HopKey, Trace, short_name
 
 CROSSING = ("rpc", "rest")  # step kinds that land in another service
-_VERSION_GATE = re.compile(r"can_send_version\(\s*['\"]([^'\"]+)['\"]")
+_VERSION_GATE = re.compile(r"(?:\w+\.)*can_send_version\(\s*['\"]([^'\"]+)['\"]\s*\)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,9 @@ def rest_key(h: Hop) -> str:
     path = _VERSION.sub("", _PLACEHOLDER.sub("{}", path.split("?", 1)[0].rstrip("/")))
     if path.startswith("/{}/"):
         path = path[3:]
-    action = f" {meta['action']}" if meta.get("action") else ""
+    # an unindexed request's action is read from its body; only an ``.../action`` URL makes it an action
+    acts = meta.get("action") and (not meta.get("external") or path.endswith("/action"))
+    action = f" {meta['action']}" if acts else ""
     return f"{method} {path}{action}".strip()
 
 
