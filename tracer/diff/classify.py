@@ -47,6 +47,7 @@ def _moves_by_owner(changes: list[Change]) -> list[Change]:
         if len(members) < 2:
             continue
         names = ", ".join(sorted(c.old.callee.rsplit(".", 1)[1] for c in members))  # type: ignore[union-attr]
+        members.sort(key=lambda c: c.old.callee.rsplit(".", 1)[1])  # type: ignore[union-attr]  # either side's way
         first = members[0]
         changes[changes.index(first)] = Change(
             first.type, first.kind, first.service, first.old, first.new,
