@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tracer import api
+from tracer import api, compare
 from tracer.cli import app
 from tracer.diff.changes import TYPES, swapped
 from tracer.diff.flow import diff_traces
@@ -60,7 +60,7 @@ def sides(tmp_path_factory) -> tuple[api.Workspace, api.Workspace]:
 
 @pytest.fixture(scope="module")
 def d(sides):
-    return api.diff(*sides, "create_widget", TraceOptions(errors=True))
+    return compare.diff(*sides, "create_widget", TraceOptions(errors=True))
 
 
 def found(diff) -> set[tuple[str, str]]:
@@ -99,17 +99,17 @@ def test_task_positions(d):
 
 
 def test_error_paths_only_with_errors(sides):
-    plain = api.diff(*sides, "create_widget", TraceOptions())
+    plain = compare.diff(*sides, "create_widget", TraceOptions())
     assert found(plain) == {x for x in EXPECTED if x[0] != "error-path-added"}
 
 
 def test_self_diff_is_empty(sides):
     old, _ = sides
-    assert api.diff(old, old, "create_widget", TraceOptions(errors=True)).changes == ()
+    assert compare.diff(old, old, "create_widget", TraceOptions(errors=True)).changes == ()
 
 
 def test_swapping_the_sides_swaps_added_and_removed(sides, d):
-    back = api.diff(sides[1], sides[0], "create_widget", TraceOptions(errors=True))
+    back = compare.diff(sides[1], sides[0], "create_widget", TraceOptions(errors=True))
     assert {(swapped(t), k) for t, k in found(back)} == {(t, _old_key(d, t, k)) for t, k in found(d)}
 
 
@@ -156,10 +156,10 @@ def test_union_diagram_colours_each_side(d):
 def test_every_format_is_byte_identical_whatever_the_hash_seed(tmp_path):
     """Two processes with different PYTHONHASHSEED write the same bytes in every format."""
     script = (
-        "import sys; from pathlib import Path; from tracer import api; from tracer.graph.records import TraceOptions\n"
+        "import sys; from pathlib import Path; from tracer import api, compare; from tracer.graph.records import TraceOptions\n"
         "from tracer.render.diff import DIFF_FORMATS, render_diff\n"
         f"old = api.load({OLD!r}, cache_dir=Path(sys.argv[1]) / 'c'); new = api.load({NEW!r}, cache_dir=Path(sys.argv[1]) / 'c')\n"
-        "d = api.diff(old, new, 'create_widget', TraceOptions(errors=True), sites=True)\n"
+        "d = compare.diff(old, new, 'create_widget', TraceOptions(errors=True), sites=True)\n"
         "for fmt in DIFF_FORMATS:\n"
         "    data = render_diff(d, fmt); data = data if isinstance(data, bytes) else data.encode()\n"
         "    (Path(sys.argv[1]) / fmt).write_bytes(data)\n"
@@ -227,22 +227,22 @@ def test_cli_bad_input_is_one_line(tmp_path):
 
 
 def test_series_range_sides():
-    assert api.diff_sides("stein..hibiscus", None, None, None) == (
+    assert compare.diff_sides("stein..hibiscus", None, None, None) == (
         ["nova@stein", "cinder@stein"], ["nova@hibiscus", "cinder@hibiscus"])
-    assert api.diff_sides("2023.1..2026.2", ["cinder"], None, None) == (["cinder@2023.1"], ["cinder@2026.2"])
-    assert api.is_series_range("stein..hibiscus") and not api.is_series_range("cinder.volume.api.API.create")
+    assert compare.diff_sides("2023.1..2026.2", ["cinder"], None, None) == (["cinder@2023.1"], ["cinder@2026.2"])
+    assert compare.is_series_range("stein..hibiscus") and not compare.is_series_range("cinder.volume.api.API.create")
     with pytest.raises(ValueError):
-        api.diff_sides("stein", None, None, None)
+        compare.diff_sides("stein", None, None, None)
 
 
 def test_surface_diffs(sides):
-    rpc = {(c.type, c.side.key) for c in api.diff_surface(*sides, "rpc").changes}
+    rpc = {(c.type, c.side.key) for c in compare.diff_surface(*sides, "rpc").changes}
     assert rpc >= {("rpc-cast-to-call", "rpc:dproj-worker/ping"), ("rpc-call-to-cast", "rpc:dproj-worker/check_widget"),
                    ("hop-removed", "rpc:dproj-worker/notify"), ("hop-added", "rpc:dproj-worker/cleanup_widget"),
                    ("hop-added", "rpc:dproj-conductor/create_widget")}
-    flows = {(c.type, c.side.key) for c in api.diff_surface(*sides, "flows").changes}
+    flows = {(c.type, c.side.key) for c in compare.diff_surface(*sides, "flows").changes}
     assert flows == {("task-added", "task:VerifyTask.execute"), ("task-removed", "task:NotifyTask.execute"),
                      ("task-reordered", "task:FinishTask.execute"), ("task-reordered", "task:MakeTask.execute")}
-    routes = api.diff_surface(*sides, "routes").changes
+    routes = compare.diff_surface(*sides, "routes").changes
     assert {(c.type, c.side.callee) for c in routes} == {("hop-removed", "svc.api.things.ThingController.create"),
                                                           ("hop-removed", "svc.api.things.ThingController._reserve")}

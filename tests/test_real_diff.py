@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracer import api
+from tracer import api, compare
 from tracer.diff.changes import swapped
 from tracer.graph.records import TraceOptions
 
@@ -32,7 +32,7 @@ def diffs(stein, newest):
 
     def get(entry: str, errors: bool = False):
         if (entry, errors) not in made:
-            made[(entry, errors)] = api.diff(stein, newest, entry, TraceOptions(drivers=DRIVERS, errors=errors))
+            made[(entry, errors)] = compare.diff(stein, newest, entry, TraceOptions(drivers=DRIVERS, errors=errors))
         return made[(entry, errors)]
     return get
 
@@ -142,12 +142,12 @@ def test_qos_impl_hop_gone(diffs):
 
 
 def test_self_diff_is_empty(stein):
-    assert api.diff(stein, stein, "create_volume", TraceOptions(drivers=DRIVERS)).changes == ()
+    assert compare.diff(stein, stein, "create_volume", TraceOptions(drivers=DRIVERS)).changes == ()
 
 
 def test_swapping_the_sides_swaps_the_attach_diff(stein, newest, diffs):
     forward = diffs(ATTACH)
-    back = api.diff(newest, stein, ATTACH, TraceOptions(drivers=DRIVERS))
+    back = compare.diff(newest, stein, ATTACH, TraceOptions(drivers=DRIVERS))
     there = {(c.type, c.side.callee if not (c.old and c.new) else (c.old.callee, c.new.callee)) for c in forward.changes}
     here = {(swapped(c.type), c.side.callee if not (c.old and c.new) else (c.new.callee, c.old.callee))
             for c in back.changes}
@@ -155,7 +155,7 @@ def test_swapping_the_sides_swaps_the_attach_diff(stein, newest, diffs):
 
 
 def test_rpc_surface_get_backup_device_became_a_gated_cast(stein, newest):
-    d = api.diff_surface(stein, newest, "rpc")
+    d = compare.diff_surface(stein, newest, "rpc")
     c = one(d, "rpc-call-to-cast", "rpc:cinder-volume/get_backup_device")
     assert c.new.verbs.startswith("cast if can_send_version('3.17') else call")
     assert "3.17" in c.new.get("gates")
@@ -163,7 +163,7 @@ def test_rpc_surface_get_backup_device_became_a_gated_cast(stein, newest):
 
 
 def test_routes_surface_v2_volume_api_gone(stein, newest):
-    d = api.diff_surface(stein, newest, "routes")
+    d = compare.diff_surface(stein, newest, "routes")
     gone = [c for c in changes(d, "hop-removed") if c.old.callee == "cinder.api.v2.volumes.VolumeController.create"]
     assert gone and all(c.old.key.startswith("route:POST /v2/") for c in gone)
     assert not [c for c in changes(d, "hop-removed") if c.old.key.startswith("route:POST /v3/{project_id}/volumes ")]

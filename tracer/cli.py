@@ -17,7 +17,7 @@ from typing import IO, Iterator, Optional
 import typer
 from rich.console import Console
 
-from tracer import api
+from tracer import api, compare
 from tracer.graph.entry import EntryError
 from tracer.graph.records import TraceOptions
 from tracer.render.terminal import emit, make_console
@@ -309,19 +309,19 @@ def diff(
 ) -> None:
     """Diff a flow between two releases, hop by hop (or, with --rpc/--routes/--flows, a whole surface)."""
     surfaces = [name for name, on in (("rpc", rpc), ("routes", routes), ("flows", flows)) if on]
-    if entry and not series and api.is_series_range(entry) and (surfaces or not (old or new)):
+    if entry and not series and compare.is_series_range(entry) and (surfaces or not (old or new)):
         entry, series = None, entry
     try:
         if len(surfaces) > 1 or (surfaces and entry) or not (surfaces or entry):
             raise ValueError("give an entry to diff, or one of --rpc, --routes, --flows")
-        old_specs, new_specs = api.diff_sides(series, project or None, old or None, new or None)
+        old_specs, new_specs = compare.diff_sides(series, project or None, old or None, new or None)
     except (ValueError, SourceError) as exc:
         _fail(exc, debug)
     ws_old, ws_new = _load(old_specs, debug), _load(new_specs, debug)
     try:
-        d = (api.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
-             api.diff(ws_old, ws_new, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()),
-                                                          errors=errors), sites=sites))
+        d = (compare.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
+             compare.diff(ws_old, ws_new, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()),
+                                                              errors=errors), sites=sites))
     except EntryError as exc:
         _fail(exc, debug)
     _write_diff(d, fmt.value, ws_old, ws_new, output, debug)
@@ -330,7 +330,7 @@ def diff(
 
 
 def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, output: Optional[Path], debug: bool) -> None:
-    from tracer.render import TooLargeError, definition_sites
+    from tracer.render import TooLargeError
     from tracer.render.diff import render_diff
 
     if fmt == "text" and output is None:
@@ -338,7 +338,7 @@ def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, outpu
         print_diff(d, out)
         return
     try:
-        where = ((definition_sites(ws_old.program, d.old_trace), definition_sites(ws_new.program, d.new_trace))
+        where = ((api.definition_sites(ws_old, d.old_trace), api.definition_sites(ws_new, d.new_trace))
                  if d.old_trace is not None and d.new_trace is not None else ({}, {}))
         data = render_diff(d, fmt, where)
     except (TooLargeError, ValueError) as exc:

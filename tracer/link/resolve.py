@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from tracer.link.program import MODULE_BODY, Function, Program
 from tracer.link.values import (
-    BACKEND_PROXIES, EMPTY, PARTIALS, PASS_THROUGH, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
+    BACKEND_PROXIES, EMPTY, PARTIALS, PASS_THROUGH, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_MODULE, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
     WILD, Values, ext_matches, strings, templates,
 )
 
@@ -642,6 +642,9 @@ class Resolver:
         if ext_matches(dotted, IMPORT_OBJECT + IMPORT_CLASS):
             kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
             return self._import_by_name(expr, scope, kind)
+        if ext_matches(dotted, IMPORT_MODULE) and expr[2]:  # a module named by a string or an option default
+            return frozenset(("mod", v[1]) for v in self.eval(expr[2][0], scope)
+                             if v[0] in ("str", "cfg") and v[1] in self.p.modules)
         if ext_matches(dotted, ENGINE_LOADERS):
             return frozenset({("engine", scope)})
         if ext_matches(dotted, FLOW_PATTERNS):
