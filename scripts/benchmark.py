@@ -1,6 +1,7 @@
 """Benchmark (not a test): what the tool costs, as ratios against baselines measured in the same run.
 
 Run:  python scripts/benchmark.py [--sources nova==19.0.0 cinder==14.0.0] [--entry create_volume] [--runs 5]
+                                  [--diff-to nova==34.0.0 cinder==29.0.0 openstack-placement==16.0.0]
 
 Reports, on the same non-test files (the trees and the client libraries they require):
   baseline parse   raw single-process libcst.parse_module over every file
@@ -11,6 +12,8 @@ Reports, on the same non-test files (the trees and the client libraries they req
   first trace      facts cached, linked-program cache empty: the first run after a cold scan
   warm split       imports / load / trace / render of a warm trace, inside one process
   peak RSS         of the cold index and of the warm trace (children included)
+  warm diff        `tracer diff ENTRY --from SOURCES --to DIFF_TO` with both sides' caches filled (median),
+                   as a ratio to the warm trace of the same entry (the target is <= 2.5x)
 Whole-process figures are medians; ratios are against the import floor or the raw parse, since these
 machines are noisy.
 """
@@ -87,21 +90,31 @@ def fresh_cache(trees: list, root: Path) -> dict:
     return dict(os.environ, TRACER_CACHE_DIR=str(root))
 
 
+def _trees(specs: list[str]) -> list:
+    """The trees of ``specs`` and the client libraries they require (as ``tracer.api.load`` reads them)."""
+    trees = [source.resolve(s, source.cache_root()) for s in specs]
+    return trees + [source.resolve(spec, source.cache_root()) for spec, _ in source.client_specs(trees)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", nargs="+", default=["nova==19.0.0", "cinder==14.0.0"])
     parser.add_argument("--entry", default="create_volume")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--diff-to", nargs="*", default=["nova==34.0.0", "cinder==29.0.0", "openstack-placement==16.0.0"],
+                        help="the new side of the diff timing (none: no diff timing)")
     opts = parser.parse_args()
-    trees = [source.resolve(s, source.cache_root()) for s in opts.sources]
-    trees += [source.resolve(spec, source.cache_root()) for spec, _ in source.client_specs(trees)]
+    trees = _trees(opts.sources)
+    new_trees = _trees(opts.diff_to) if opts.diff_to else []
     files = [p for t in trees for _, p in source.python_files(t)]
     base = baseline(files)
     src_args = [a for s in opts.sources for a in ("-s", s)]
     tracer = [sys.executable, "-m", "tracer.cli"]
     trace = tracer + ["trace", opts.entry] + src_args
+    diff = tracer + ["diff", opts.entry] + [a for s in opts.sources for a in ("--from", s)]
+    diff += [a for s in opts.diff_to for a in ("--to", s)]
     with tempfile.TemporaryDirectory() as empty:
-        env = fresh_cache(trees, Path(empty))
+        env = fresh_cache(trees + new_trees, Path(empty))
         cold, cold_rss = timed(tracer + ["index"] + src_args, env)
         floor, _ = median([sys.executable, "-c", "import tracer.cli"], env, opts.runs)
         warm, warm_rss = median(trace, env, opts.runs)
@@ -110,6 +123,11 @@ def main() -> None:
         first, _ = median(trace, env, max(opts.runs // 2, 1), before=lambda: shutil.rmtree(linked, ignore_errors=True))
         split = subprocess.run([sys.executable, "-c", SPLIT.format(sources=opts.sources, entry=opts.entry)],
                                env=env, check=True, capture_output=True, text=True).stdout.split()
+        if new_trees:  # the new side indexed too, then the diff and the trace it is compared with, alternately
+            timed(tracer + ["index"] + [a for s in opts.diff_to for a in ("-s", s)], env)
+            timed(diff, env)  # the diff's own look-ups join the linked-program cache
+            warm, _ = median(trace, env, opts.runs)
+            warm_diff, diff_rss = median(diff, env, opts.runs)
     print(f"files               {len(files)}")
     print(f"baseline parse      {base:7.1f} s   (1.00x)")
     print(f"cold index          {cold:7.1f} s   ({cold / base:.2f}x baseline, {os.cpu_count()} cores)")
@@ -119,6 +137,9 @@ def main() -> None:
     print(f"first trace         {first:7.2f} s   ({first / floor:.2f}x import; first/facts-only {first / facts:.2f})")
     print("warm split          imports {} s, load {} s, trace {} s, render {} s".format(*split))
     print(f"peak RSS            cold {cold_rss:.0f} MiB, warm {warm_rss:.0f} MiB, facts-only {facts_rss:.0f} MiB")
+    if new_trees:
+        print(f"warm diff           {warm_diff:7.2f} s   ({warm_diff / warm:.2f}x warm trace, target <= 2.5x; "
+              f"to {' '.join(opts.diff_to)}; peak RSS {diff_rss:.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,15 @@ def test_reboot_entry_was_renamed_and_resolved_per_side(diffs):
     assert moved.old.callee == d.old.entry
 
 
+def test_an_old_handler_name_finds_the_same_route_on_the_new_side(stein, newest):
+    """Stein's handler name is unknown in nova 34: the new side takes its plainest route (/servers/..., not
+    the same action under /os-volumes_boot)."""
+    d = compare.diff(stein, newest, "nova.api.openstack.compute.servers.ServersController._action_reboot",
+                     TraceOptions(drivers=DRIVERS, depth=2))
+    assert d.new.entry == "nova.api.openstack.compute.servers.ServersController._reboot"
+    assert d.old.label == d.new.label == "POST /servers/{id}/action reboot"
+
+
 def test_reboot_reaches_the_same_driver_through_two_new_levels(diffs):
     d = diffs(REBOOT)
     added = {c.side.callee for c in changes(d, "hop-added")}

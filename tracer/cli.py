@@ -273,9 +273,12 @@ def gallery(
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
     reference: Path = typer.Option(Path("tests/data/seed_paths.json"), "--chains", help="reference chains (seed_paths.json)"),
     out_dir: Path = typer.Option(Path("out"), "--out", "-o"),
+    diff_to: Optional[list[str]] = typer.Option(None, "--diff-to", help="diff each chain to these sources (repeatable; default the newest nova, cinder, placement)"),
+    no_diff: bool = typer.Option(False, "--no-diff", help="leave the diff section out"),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
-    """Regenerate the diagrams of the reference chains (SVG, Mermaid, sequence) into a folder."""
+    """Regenerate the diagrams of the reference chains (SVG, Mermaid, sequence) and their diffs into a folder."""
+    from tracer.render.diff_gallery import NEWEST, build_diff_gallery
     from tracer.render.gallery import build_gallery
 
     ws = _load(source or ["nova==19.0.0", "cinder==14.0.0"], debug)
@@ -285,6 +288,10 @@ def gallery(
         _fail(exc, debug)
     for item in build_gallery(ws, out_dir, chains):
         out.print(f"{item.name}: {', '.join(str(f) for f in item.files)}", markup=False)
+    if not no_diff:
+        newer = _load(diff_to or list(NEWEST), debug)
+        for d in build_diff_gallery(ws, newer, out_dir, chains):
+            out.print(f"{d.name}: {', '.join(d.files)}  ({d.counts})", markup=False)
 
 
 @app.command()

@@ -74,15 +74,29 @@ def _entry_pair(old: api.Workspace, new: api.Workspace, text: str) -> tuple[Entr
             found[name] = exc
     for name, ws, other in (("old", old, "new"), ("new", new, "old")):
         there = found[other]
-        if isinstance(found[name], EntryError) and isinstance(there, Entry) and there.route:
-            route = there.route
-            with suppress(EntryError):
-                found[name] = api.resolve_entry(ws, f"{route.method} {route.path} {route.action or ''}".strip())
+        if isinstance(found[name], EntryError) and isinstance(there, Entry):
+            for route in _routes_of(old if other == "old" else new, there.fq):
+                with suppress(EntryError):
+                    found[name] = api.resolve_entry(ws, f"{route.method} {route.path} {route.action or ''}".strip())
+                    break
     for name in ("old", "new"):
         exc = found[name]
         if isinstance(exc, EntryError):
             raise EntryError(f"on the {name} side: {exc}", exc.candidates)
-    return found["old"], found["new"]  # type: ignore[return-value]
+    return tuple(_titled(ws, found[name]) for name, ws in (("old", old), ("new", new)))  # type: ignore
+
+
+def _routes_of(ws: api.Workspace, fq: str) -> list:
+    """The routes a handler answers, the plainest first (``/servers/{id}/action`` before the same action
+    under ``/os-volumes_boot``)."""
+    _, routes = ws.entry_table
+    return sorted((r for r in routes if r.handler == fq), key=lambda r: (len(r.path), r.path, r.action or ""))
+
+
+def _titled(ws: api.Workspace, entry: Entry) -> Entry:
+    """An entry named by its function is titled with the plainest route it answers."""
+    routes = _routes_of(ws, entry.fq) if entry.label == entry.fq else []
+    return dataclasses.replace(entry, route=routes[0]) if routes else entry
 
 
 def _reach(ws: api.Workspace, errors: bool):

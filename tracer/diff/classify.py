@@ -135,7 +135,7 @@ def _change(m: Matching, i: int, type_id: str, detail: str) -> Change:
     a, b = view(m.old, p.a, p.svc_a, p.from_a), view(m.new, p.b, p.svc_b, p.from_b)
     if type_id != "hop-moved":
         step = m.new.steps[p.b]
-        detail = f"{step.key.name if step.kind == 'rpc' else label(step)}: {detail}"
+        detail = f"{step.key.name if step.kind in ('rpc', 'rest') else label(step)}: {detail}"
     via = short_name(b.caller) if p.parent >= 0 else ""
     return Change(type_id, m.new.steps[p.b].kind, p.svc_b, a, b, detail, via, _path(m, p.parent))
 

@@ -83,6 +83,8 @@ def diff_traces(old: Trace, new: Trace, request: str = "", *, sites: bool = Fals
     m = match(build_side(old), build_side(new), reach_old, reach_new)
     changes, moved = classify(m, sites)
     mapping = {(m.old.steps[p.a].callee, m.new.steps[p.b].callee) for p in m.pairs}
+    mapping |= {(m.old.steps[p.a].stub.callee, m.new.steps[p.b].stub.callee) for p in m.pairs  # type: ignore
+                if m.old.steps[p.a].stub and m.new.steps[p.b].stub}
     for side, i, there in m.present:  # made on both sides, drawn by one: the same function
         mapping.add((m.old.steps[i].callee, there) if side == "old" else (there, m.new.steps[i].callee))
     return FlowDiff("entry", request or old.entry_label, _info(old), _info(new), tuple(changes), tuple(moved),

@@ -18,6 +18,10 @@ from tracer.diff.flow import FlowDiff
 from tracer.render.diff_text import status
 from tracer.render.model import Edge, Model, Node, build_model, clusters
 
+COUNTS_STYLE = """
+header h1 { flex: 0 1 auto; min-width: 0; }
+header .counts { flex: 1 1 0; min-width: 0; color: #555; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+"""
 CONTEXT_FROM = 80  # functions in the union past which unchanged branches are left out
 
 
@@ -114,8 +118,8 @@ def diff_html(d: FlowDiff, where_old=None, where_new=None) -> str:
     title = escape(f"diff {d.request}: {d.old.release()} -> {d.new.release()}")
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{title}</title>",
-        f"<style>{STYLE}</style>", "</head>", "<body>", "<header>", f"<h1>{title}</h1>",
-        f'<span class="hint" style="margin-left:0">{escape(counts)}</span>',
+        f"<style>{STYLE}{COUNTS_STYLE}</style>", "</head>", "<body>", "<header>", f"<h1>{title}</h1>",
+        f'<span class="counts" title="{escape(counts)}">{escape(counts)}</span>',
         '<input id="q" type="search" placeholder="search functions (Enter: next)" autocomplete="off">',
         '<span id="count"></span>', '<button id="fit" title="fit to window (0)">fit</button>',
         '<span class="hint">wheel: zoom, drag: pan</span>', "</header>",
