@@ -258,14 +258,7 @@ def _diagram(ws: api.Workspace, t, fmt: str, level: Optional[str], output: Optio
         data = render(drawn, fmt, api.definition_sites(ws, drawn))
     except (TooLargeError, ValueError) as exc:
         _fail(exc, debug)
-    if isinstance(data, bytes):
-        if output is None:
-            sys.stdout.buffer.write(data)
-        else:
-            with _opened(output, debug, "wb") as handle:
-                handle.write(data)
-    else:
-        _write(data, output, debug)
+    _write_data(data, output, debug)
 
 
 @app.command()
@@ -350,14 +343,7 @@ def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, outpu
         data = render_diff(d, fmt, where)
     except (TooLargeError, ValueError) as exc:
         _fail(exc, debug)
-    if isinstance(data, bytes):
-        if output is None:
-            sys.stdout.buffer.write(data)
-        else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(data)
-    else:
-        _write(data, output)
+    _write_data(data, output, debug)
 
 
 def _listing(source: Optional[list[str]], fmt: Format, debug: bool, table, columns: list[str]) -> None:
@@ -412,6 +398,17 @@ def _write(text: str, output: Optional[Path], debug: bool = False) -> None:
     else:
         with _opened(output, debug, "w") as handle:
             handle.write(text)
+
+
+def _write_data(data: str | bytes, output: Optional[Path], debug: bool) -> None:
+    """Text or bytes (an SVG) to stdout or to ``output``."""
+    if not isinstance(data, bytes):
+        _write(data, output, debug)
+    elif output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        with _opened(output, debug, "wb") as handle:
+            handle.write(data)
 
 
 def _check_output(output: Optional[Path], debug: bool) -> None:

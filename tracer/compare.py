@@ -17,6 +17,7 @@ from tracer.graph.records import Hop, Trace, TraceOptions, hop_key
 
 SERIES_RANGE = re.compile(r"^([\w-]+(?:\.\d+)?)\.\.([\w-]+(?:\.\d+)?)$")
 DIFF_PROJECTS = ("nova", "cinder")
+_API_VERSION = re.compile(r"^/v(\d+)(?:\.\d+)?(?=/)")
 REACH_LEVELS = 2  # calls a step may have moved down on the other side and still count as made there
 
 
@@ -88,9 +89,13 @@ def _entry_pair(old: api.Workspace, new: api.Workspace, text: str) -> tuple[Entr
 
 def _routes_of(ws: api.Workspace, fq: str) -> list:
     """The routes a handler answers, the plainest first (``/servers/{id}/action`` before the same action
-    under ``/os-volumes_boot``)."""
+    under ``/os-volumes_boot``), the newest API version first among equals."""
     _, routes = ws.entry_table
-    return sorted((r for r in routes if r.handler == fq), key=lambda r: (len(r.path), r.path, r.action or ""))
+
+    def plainness(r) -> tuple:
+        version = _API_VERSION.match(r.path)
+        return (len(_API_VERSION.sub("", r.path)), -int(version.group(1)) if version else 0, r.path, r.action or "")
+    return sorted((r for r in routes if r.handler == fq), key=plainness)
 
 
 def _titled(ws: api.Workspace, entry: Entry) -> Entry:
