@@ -304,6 +304,7 @@ def diff(
     errors: bool = typer.Option(False, "--errors", help="also follow error paths; their changes are typed error-path-*"),
     sites: bool = typer.Option(False, "--sites", help="also list hops whose call site only moved (not differences)"),
     exit_code: bool = typer.Option(False, "--exit-code", help="exit 1 when there are differences, 0 when none"),
+    ascii: bool = typer.Option(False, "--ascii", help="plain characters for the service lines"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
@@ -324,18 +325,22 @@ def diff(
                                                               errors=errors), sites=sites))
     except EntryError as exc:
         _fail(exc, debug)
-    _write_diff(d, fmt.value, ws_old, ws_new, output, debug)
+    _write_diff(d, fmt.value, ws_old, ws_new, output, debug, ascii)
     if exit_code and d.changes:
         raise typer.Exit(1)
 
 
-def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, output: Optional[Path], debug: bool) -> None:
+def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, output: Optional[Path], debug: bool,
+                ascii: bool = False) -> None:
     from tracer.render import TooLargeError
     from tracer.render.diff import render_diff
 
-    if fmt == "text" and output is None:
-        from tracer.render.diff_text import print_diff
-        print_diff(d, out)
+    if fmt == "text":
+        from tracer.render.diff_text import diff_text, print_diff
+        if output is None:
+            print_diff(d, make_console(), ascii)
+        else:
+            _write(diff_text(d, ascii), output)
         return
     try:
         where = ((api.definition_sites(ws_old, d.old_trace), api.definition_sites(ws_new, d.new_trace))

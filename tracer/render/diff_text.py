@@ -3,8 +3,9 @@
 Stage: render.  Reads ``tracer.diff.flow.FlowDiff`` and its change records; must not import libcst,
 networkx, the linker or ``tracer.api``.
 
-Lines are built as ``rich.text.Text`` and printed as they are: colour only when the console is a terminal
-(rich decides), never wrapped or cut (``soft_wrap``), so piped output is the plain text, byte for byte.
+Lines are built as ``rich.text.Text`` with the terminal primitives every text output shares
+(``tracer.render.terminal``: service header lines, sites aligned at the right, the ASCII fallback) and
+printed whole: colour only on a terminal, nothing wrapped or cut, so piped output is the plain text.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from tracer.diff.changes import TYPES, Change
 from tracer.diff.flow import FlowDiff, SideInfo
+from tracer.render.terminal import ASCII, FAINT, UNICODE, Glyphs, align_sites, emit, glyphs_for, line_width, service_header
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"), "moved": (">", "cyan"),
         "site": ("@", "dim")}
@@ -69,35 +71,33 @@ def summary(d: FlowDiff) -> list[Text]:
     return [head, services]
 
 
-def change_line(c: Change) -> Text:
+def change_row(c: Change) -> tuple[Text, str]:
+    """``  ~ service-changed  rpc  compute/attach_volume: sent from ...  via X`` and the site (right)."""
     mark, colour = MARK[status(c)]
     line = Text(f"  {mark} ", style=colour)
     line.append(f"{c.type:<22}", style=colour + (" bold" if c.level == "major" else ""))
     line.append(f" {c.kind:<6} ")
     line.append(c.detail)
-    where = c.side.site or (c.old.site if c.old else "")
-    tail = "  ".join(filter(None, [f"via {c.via}" if c.via else "", where]))
-    if tail:
-        line.append(f"  {tail}", style="dim")
-    return line
+    if c.via:
+        line.append(f"  via {c.via}", style=FAINT)
+    return line, c.side.site or (c.old.site if c.old else "")
 
 
-def diff_lines(d: FlowDiff) -> list[Text]:
+def diff_lines(d: FlowDiff, glyphs: Glyphs = UNICODE, width: int | None = None) -> list[Text]:
     lines = header(d) + [Text("")] + summary(d)
     for service in d.services():
-        lines += [Text(""), Text(service, style="bold underline")]
-        lines += [change_line(c) for c in d.changes if c.service == service]
+        lines += [Text(""), service_header(glyphs, "entry", service)]
+        lines += align_sites([change_row(c) for c in d.changes if c.service == service], width)
     if d.sites:
         lines += [Text(""), Text(f"call sites that only moved ({len(d.sites)}, not differences)", style="bold")]
-        lines += [change_line(c) for c in d.sites]
+        lines += align_sites([change_row(c) for c in d.sites], width)
     return lines
 
 
-def print_diff(d: FlowDiff, console: Console) -> None:
-    for line in diff_lines(d):
-        console.print(line, soft_wrap=True, highlight=False)
+def print_diff(d: FlowDiff, console: Console, ascii: bool = False) -> None:
+    emit(console, diff_lines(d, glyphs_for(console, ascii), line_width(console)))
 
 
-def diff_text(d: FlowDiff) -> str:
+def diff_text(d: FlowDiff, ascii: bool = False) -> str:
     """The plain text (no colour), as ``print_diff`` writes it to a pipe."""
-    return "\n".join(line.plain for line in diff_lines(d)) + "\n"
+    return "\n".join(line.plain for line in diff_lines(d, ASCII if ascii else UNICODE)) + "\n"
