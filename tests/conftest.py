@@ -27,18 +27,15 @@ def stein(real_cache: Path) -> api.Workspace:
     return api.load(["nova==19.0.0", "cinder==14.0.0"], cache_dir=real_cache)
 
 
-NEWEST = ["nova==34.0.0", "cinder==29.0.0", "openstack-placement==16.0.0"]
-
-
-@pytest.fixture(scope="session")
-def newest(real_cache: Path) -> api.Workspace:
-    """The newest releases with placement, which left the nova tree (its REST hops land in its own tree)."""
-    return api.load(NEWEST, cache_dir=real_cache)
-
-
 @pytest.fixture(scope="session")
 def newest(real_cache: Path) -> api.Workspace:
     return api.load(["nova==34.0.0", "cinder==29.0.0"], cache_dir=real_cache)
+
+
+@pytest.fixture(scope="session")
+def newest_placement(real_cache: Path) -> api.Workspace:
+    """The newest releases with openstack-placement, which left the nova tree: its REST hops land there."""
+    return api.load(["nova==34.0.0", "cinder==29.0.0", "openstack-placement==16.0.0"], cache_dir=real_cache)
 
 
 @pytest.fixture(scope="session")

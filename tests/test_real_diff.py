@@ -26,13 +26,14 @@ DRIVERS = ("libvirt", "rbd")
 
 
 @pytest.fixture(scope="module")
-def diffs(stein, newest):
+def diffs(stein, newest_placement):
     """One diff per chain entry, made once (the gallery's options: error paths for the internal entry)."""
     made: dict = {}
 
     def get(entry: str, errors: bool = False):
         if (entry, errors) not in made:
-            made[(entry, errors)] = compare.diff(stein, newest, entry, TraceOptions(drivers=DRIVERS, errors=errors))
+            made[(entry, errors)] = compare.diff(stein, newest_placement, entry,
+                                                 TraceOptions(drivers=DRIVERS, errors=errors))
         return made[(entry, errors)]
     return get
 
@@ -55,10 +56,10 @@ def test_reboot_entry_was_renamed_and_resolved_per_side(diffs):
     assert moved.old.callee == d.old.entry
 
 
-def test_an_old_handler_name_finds_the_same_route_on_the_new_side(stein, newest):
+def test_an_old_handler_name_finds_the_same_route_on_the_new_side(stein, newest_placement):
     """Stein's handler name is unknown in nova 34: the new side takes its plainest route (/servers/..., not
     the same action under /os-volumes_boot)."""
-    d = compare.diff(stein, newest, "nova.api.openstack.compute.servers.ServersController._action_reboot",
+    d = compare.diff(stein, newest_placement, "nova.api.openstack.compute.servers.ServersController._action_reboot",
                      TraceOptions(drivers=DRIVERS, depth=2))
     assert d.new.entry == "nova.api.openstack.compute.servers.ServersController._reboot"
     assert d.old.label == d.new.label == "POST /servers/{id}/action reboot"
@@ -136,6 +137,13 @@ def test_boot_lost_the_scheduler_driver_and_placement_left_the_tree(diffs, entry
     assert (placement.old.service, placement.new.service) == ("nova-placement-api", "openstack-placement-api")
 
 
+def test_without_placement_its_hop_is_external(stein, newest):
+    """The newest side without openstack-placement: the request no indexed route answers is external."""
+    d = compare.diff(stein, newest, "POST /servers", TraceOptions(drivers=DRIVERS))
+    c = one(d, "rest-external", "rest:GET /allocation_candidates")
+    assert c.new.callee == "placement-api GET /allocation_candidates" and c.new.get("external") is True
+
+
 def test_boot_lost_the_cells_v1_build_instances_branch(diffs):
     d = diffs("POST /servers")
     gone = one(d, "hop-removed", "rpc:conductor/compute_task/build_instances")
@@ -154,25 +162,25 @@ def test_self_diff_is_empty(stein):
     assert compare.diff(stein, stein, "create_volume", TraceOptions(drivers=DRIVERS)).changes == ()
 
 
-def test_swapping_the_sides_swaps_the_attach_diff(stein, newest, diffs):
+def test_swapping_the_sides_swaps_the_attach_diff(stein, newest_placement, diffs):
     forward = diffs(ATTACH)
-    back = compare.diff(newest, stein, ATTACH, TraceOptions(drivers=DRIVERS))
+    back = compare.diff(newest_placement, stein, ATTACH, TraceOptions(drivers=DRIVERS))
     there = {(c.type, c.side.callee if not (c.old and c.new) else (c.old.callee, c.new.callee)) for c in forward.changes}
     here = {(swapped(c.type), c.side.callee if not (c.old and c.new) else (c.new.callee, c.old.callee))
             for c in back.changes}
     assert here == there
 
 
-def test_rpc_surface_get_backup_device_became_a_gated_cast(stein, newest):
-    d = compare.diff_surface(stein, newest, "rpc")
+def test_rpc_surface_get_backup_device_became_a_gated_cast(stein, newest_placement):
+    d = compare.diff_surface(stein, newest_placement, "rpc")
     c = one(d, "rpc-call-to-cast", "rpc:cinder-volume/get_backup_device")
     assert c.new.verbs.startswith("cast if can_send_version('3.17') else call")
     assert "3.17" in c.new.get("gates")
     assert one(d, "hop-added", "rpc:conductor/compute_task/attach_volume")
 
 
-def test_routes_surface_v2_volume_api_gone(stein, newest):
-    d = compare.diff_surface(stein, newest, "routes")
+def test_routes_surface_v2_volume_api_gone(stein, newest_placement):
+    d = compare.diff_surface(stein, newest_placement, "routes")
     gone = [c for c in changes(d, "hop-removed") if c.old.callee == "cinder.api.v2.volumes.VolumeController.create"]
     assert gone and all(c.old.key.startswith("route:POST /v2/") for c in gone)
     assert not [c for c in changes(d, "hop-removed") if c.old.key.startswith("route:POST /v3/{project_id}/volumes ")]
