@@ -318,6 +318,7 @@ def diff(
         old_specs, new_specs = compare.diff_sides(series, project or None, old or None, new or None)
     except (ValueError, SourceError) as exc:
         _fail(exc, debug)
+    _check_output(output, debug)
     ws_old, ws_new = _load(old_specs, debug), _load(new_specs, debug)
     try:
         d = (compare.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
@@ -340,7 +341,7 @@ def _write_diff(d, fmt: str, ws_old: api.Workspace, ws_new: api.Workspace, outpu
         if output is None:
             print_diff(d, make_console(), ascii)
         else:
-            _write(diff_text(d, ascii), output)
+            _write(diff_text(d, ascii), output, debug)
         return
     try:
         where = ((api.definition_sites(ws_old, d.old_trace), api.definition_sites(ws_new, d.new_trace))

@@ -1,7 +1,7 @@
 """diff: one side of a flow diff, the trace as a tree of *steps*.
 
-Stage: diff.  Reads ``tracer.graph.records`` only; must not import libcst, networkx, the linker, render or
-``tracer.api``.
+Stage: diff.  Reads ``tracer.graph.records`` and the hop tree (``tracer.graph.hoptree``); must not import
+libcst, networkx, the linker, render or ``tracer.api``.
 
 A step is a hop as a reader means it, so the two releases compare on meaning:
 
@@ -18,6 +18,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from tracer.graph.hoptree import Node, tree
 from tracer.graph.records import Hop, HopKey, Trace, short_name
 
 CROSSING = ("rpc", "rest")  # step kinds that land in another service
@@ -117,9 +118,6 @@ class Side:
     steps: tuple[Step, ...]
     expanded: dict  # callee -> index of the step that expands it (its body)
 
-    def step(self, i: int) -> Step:
-        return self.steps[i]
-
     def body(self, i: int) -> tuple[int, ...]:
         """The children of step ``i``, or of the step that expanded the same function when ``i`` is a repeat."""
         s = self.steps[i]
@@ -136,17 +134,9 @@ class Side:
 
 def build_side(trace: Trace) -> Side:
     """The trace's hops as a tree of steps, stubs folded and one RPC method's verbs merged."""
-    root = _Raw(None)
-    stack = [(0, root)]
-    for h in trace.hops:
-        while stack[-1][0] >= h.depth:
-            stack.pop()
-        node = _Raw(h)
-        stack[-1][1].children.append(node)
-        stack.append((h.depth, node))
     entry = Hop(0, 0, "", trace.entry, "entry", "", trace.entry_service, "exact")
     steps: list = []
-    _emit(_Proto([entry], None, root.children), -1, HopKey("entry", short_name(trace.entry)), steps)
+    _emit(_Proto([entry], None, tree(trace).kids), -1, HopKey("entry", short_name(trace.entry)), steps)
     expanded: dict[str, int] = {trace.entry: 0}
     for s in steps[1:]:
         if not s.repeat:
@@ -156,32 +146,22 @@ def build_side(trace: Trace) -> Side:
     return Side(trace, tuple(_fold_repeated_stubs(steps, expanded)), expanded)
 
 
-class _Raw:
-    """A hop of the trace with the hops it expands (the trace's depth made a tree)."""
-
-    __slots__ = ("hop", "children")
-
-    def __init__(self, hop: Hop | None) -> None:
-        self.hop = hop
-        self.children: list[_Raw] = []
-
-
 @dataclass(slots=True)
 class _Proto:
     hops: list  # list[Hop], the lead (expanded) one first
     stub: Hop | None
-    children: list  # list[_Raw]
+    children: list  # list[Node] of the hop tree
 
 
-def _protos(raws: list[_Raw]) -> list[_Proto]:
+def _protos(raws: list[Node]) -> list[_Proto]:
     """Siblings as steps-to-be: stubs folded into their hop, one method's RPC hops merged, in order."""
     out: list[_Proto] = []
     by_rpc: dict[HopKey, _Proto] = {}
     for raw in raws:
-        stub, hops = (raw.hop, [c.hop for c in raw.children]) if _is_stub(raw) else (None, [raw.hop])
-        lead_children = raw.children
+        stub, hops = (raw.hop, [c.hop for c in raw.kids]) if _is_stub(raw) else (None, [raw.hop])
+        lead_children = raw.kids
         if stub:  # the children of the expanded endpoint
-            lead_children = min(raw.children, key=lambda c: (c.hop.repeat, c.hop.step)).children
+            lead_children = min(raw.kids, key=lambda c: (c.hop.repeat, c.hop.step)).kids
         key = hops[0].key if hops[0].kind.startswith("rpc-") else None
         if key is not None and key in by_rpc and by_rpc[key].stub is None and stub is None:
             by_rpc[key].hops += hops
@@ -196,11 +176,11 @@ def _protos(raws: list[_Raw]) -> list[_Proto]:
     return out
 
 
-def _is_stub(raw: _Raw) -> bool:
+def _is_stub(raw: Node) -> bool:
     """A call whose children are all RPC or REST hops of one key: the client side of that hop."""
-    if raw.hop.kind != "call" or not raw.children:
+    if raw.hop.kind != "call" or not raw.kids:
         return False
-    hops = [c.hop for c in raw.children]
+    hops = [c.hop for c in raw.kids]
     return all(h.kind.startswith("rpc-") or h.kind == "rest" for h in hops) and len({h.key for h in hops}) == 1
 
 
