@@ -70,6 +70,7 @@ class Workspace:
         self._saved_program = snapshot is not None
         self._servers: dict[str, tuple[int, str]] | None = None  # endpoint class -> (service order, binary)
         self._handlers: set[str] = set()
+        self._effects = None  # tracer.effects.source.Summaries, made by the first trace that asks for effects
 
     # -- the live program, on demand -----------------------------------------
     @property
@@ -309,15 +310,34 @@ def resolve_entry(ws: Workspace, text: str) -> Entry:
     return find_entry(text, program, routes)
 
 
-def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None) -> Trace:
-    """The trace of one entry; what was resolved for it is saved in the linked-program cache."""
+def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None, effects: bool = False) -> Trace:
+    """The trace of one entry; what was resolved for it is saved in the linked-program cache.
+    ``effects``: each hop also carries what its function touches besides code (``tracer.effects``), as the
+    view shows the trace (a hop a view folds away is followed from the hop it hung under)."""
     entry = resolve_entry(ws, entry_text)
     opts = opts or TraceOptions()
     with _quiet_gc():
         result = ws.tracer.trace(entry.fq, opts, label=entry.label)
     ws.remember()
-    return views.apply(Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
-                             tuple((t.project, t.version, t.origin) for t in ws.trees)), opts)
+    result = views.apply(Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
+                               tuple((t.project, t.version, t.origin) for t in ws.trees)), opts)
+    return annotate_effects(ws, result, opts.errors) if effects else result
+
+
+def annotate_effects(ws: Workspace, t: Trace, errors: bool = False) -> Trace:
+    """The trace with each hop's effects; per-function summaries come from the linked-program cache,
+    else from the live linker (and are saved for the next run)."""
+    from tracer.effects.compose import annotate
+    from tracer.effects.source import Summaries
+
+    if ws._effects is None:
+        known = ws._snap.functions if ws._snap is not None else ws.program.functions
+        ws._effects = Summaries(lambda: ws.linker, ws._cache.store if ws._cache else None, ws._key,
+                                known.__contains__)
+    with _quiet_gc():
+        result = annotate(ws._effects.view(errors), t)
+    ws._effects.save()
+    return result
 
 
 def definition_sites(ws: Workspace, t: Trace) -> dict[str, str]:
@@ -376,7 +396,7 @@ def cache_error(ws: Workspace) -> str | None:
 
 
 def trace_json(t: Trace) -> dict:
-    return {
+    data = {
         "schema": TRACE_SCHEMA,
         "sources": [{"project": p, "version": v, "origin": o} for p, v, o in t.sources],
         "entry": {"id": t.entry, "label": t.entry_label, "service": t.entry_service},
@@ -385,6 +405,11 @@ def trace_json(t: Trace) -> dict:
         "hops": [h.as_dict() for h in t.hops],
         "folded": [f.as_dict() for f in t.folded],
     }
+    if t.with_effects:
+        from tracer.effects.report import add_to_trace_json
+
+        add_to_trace_json(t, data)
+    return data
 
 
 def export(ws: Workspace) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tracer.facts.model import (
-    Assign, CallSite, ClassFacts, FunctionFacts, Import, ModuleFacts, OptionFacts, Param, ScanFailure,
+    Assign, CallSite, ClassFacts, FunctionFacts, Import, ModuleFacts, OptionFacts, Param, Read, ScanFailure,
 )
 
 
@@ -30,7 +30,7 @@ def _plain(records: tuple) -> tuple:
 def _plain_function(f: FunctionFacts) -> tuple:
     return (
         f.qualname, f.line, f.end_line, _plain(f.params), f.decorators, f.cls, f.parent, _plain(f.imports),
-        _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator,
+        _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator, _plain(f.reads),
     )
 
 
@@ -80,12 +80,16 @@ def _class(c: tuple) -> ClassFacts:
     return ClassFacts(qualname, line, bases, decorators, tuple(map(_assign, assigns)), parent)
 
 
+def _read(r: tuple) -> Read:
+    return _new(Read, r)
+
+
 def _function(f: tuple) -> FunctionFacts:
-    (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen) = f
+    (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads) = f
     return _new(FunctionFacts, (
         qualname, line, end_line, tuple(map(_param, params)), decorators, cls, parent,
         tuple(map(_import, imports)), tuple(map(_assign, assigns)), returns,
-        tuple(map(_call, calls)), gen,
+        tuple(map(_call, calls)), gen, tuple(map(_read, reads)),
     ))
 
 

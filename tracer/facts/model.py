@@ -31,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 class Import(NamedTuple):
@@ -79,6 +79,21 @@ class Param(NamedTuple):
     default: Expr | None
 
 
+class Read(NamedTuple):
+    """An attribute read that may be a configuration option: ``CONF.libvirt.images_type``, ``self.configuration.x``.
+
+    Only chains of names rooted at a name the function does not bind itself (a module global or an
+    import; a parameter only for three links, ``self.configuration.x``), whose last link is lower case,
+    and not assigned to.  One record per chain and function, at its first line; ``test`` is true when
+    some occurrence is part of an ``if``/``elif``/``while`` test or a conditional expression's test (the
+    value picks the path).
+    """
+
+    expr: Expr
+    line: int
+    test: bool
+
+
 class FunctionFacts(NamedTuple):
     qualname: str  # Python __qualname__; "<module>" for the module body
     line: int
@@ -92,6 +107,7 @@ class FunctionFacts(NamedTuple):
     returns: tuple  # tuple[Expr]
     calls: tuple  # tuple[CallSite]
     is_generator: bool
+    reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10)
 
 
 class ClassFacts(NamedTuple):
@@ -110,6 +126,7 @@ class OptionFacts(NamedTuple):
     type: str
     default: Expr | None
     line: int
+    help: str = ""  # the first sentence of ``help=`` (schema 10), at most 160 characters
 
 
 class ModuleFacts(NamedTuple):

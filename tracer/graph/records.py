@@ -44,6 +44,7 @@ class Hop:
     meta: tuple = ()
     repeat: bool = False  # the callee was expanded earlier in the trace
     guard: tuple = ()  # tuple[Guard]: the branches the call site runs under in the caller, innermost first
+    effects: tuple = ()  # tuple[tracer.effects.records.Effect]: what the callee touches (``--effects``)
 
     @property
     def key(self) -> HopKey:
@@ -99,6 +100,8 @@ class Trace:
     view: str  # "skeleton" | "full", then what narrowed it: "hops", "main", "focus P", "hide P"
     sources: tuple = field(default=())
     folded: tuple = ()  # tuple[Fold]: what a view left out, by step
+    with_effects: bool = False  # the hops carry their effects (``--effects``)
+    entry_effects: tuple = ()  # the entry function's own effects
 
     def services(self) -> list[str]:
         return list(dict.fromkeys([self.entry_service] + [h.service for h in self.hops]))

@@ -28,6 +28,7 @@ from tracer.facts.model import (
 )
 from tracer.scan.exprs import call_args, to_expr
 from tracer.scan.guards import GuardStack
+from tracer.scan.reads import ReadCollector, dotted
 from tracer.scan.walk import AstLines, walk
 
 MODULE_SCOPE = "<module>"
@@ -132,12 +133,13 @@ class _Scope:
     returns: list = field(default_factory=list)
     calls: list = field(default_factory=list)
     is_generator: bool = False
+    reads: tuple = ()
 
     def as_function(self) -> FunctionFacts:
         return FunctionFacts(
             self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
             self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
-            tuple(self.calls), self.is_generator,
+            tuple(self.calls), self.is_generator, self.reads,
         )
 
     def as_class(self) -> ClassFacts:
@@ -151,6 +153,7 @@ class _Collector(cst.CSTVisitor):
         super().__init__()
         self.lines = lines
         self.guards = GuardStack(tree.code_for_node)
+        self.reads = ReadCollector()
         self.module = module
         self.handlers = 0  # except handlers around the current statement, in this def
         self._outer_handlers: list[int] = []
@@ -164,6 +167,7 @@ class _Collector(cst.CSTVisitor):
     # -- results -----------------------------------------------------------
     def result(self, relpath: str) -> ModuleFacts:
         body = self.stack[0]
+        body.reads = self.reads.module_reads()
         functions = [body.as_function()] + sorted(self.functions, key=lambda f: (f.line, f.qualname))
         return ModuleFacts(
             self.module, relpath, self.is_package, tuple(body.imports),
@@ -238,8 +242,13 @@ class _Collector(cst.CSTVisitor):
         scope.parent = self._enclosing_function()
         self.stack.append(scope)
         self.guards.enter_function()
+        self.reads.enter_function()
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        scope = self.stack[-1]
+        params = {p.name for s in self.stack if s.kind == "function" for p in s.params}
+        bound = {a.target[1] for a in scope.assigns if a.target[0] == "n"}
+        scope.reads = self.reads.leave_function(params, bound)
         self.functions.append(self.stack.pop().as_function())
         self.handlers = self._outer_handlers.pop()
         self.guards.leave_function()
@@ -247,6 +256,10 @@ class _Collector(cst.CSTVisitor):
     # -- the branch each statement runs under (tracer.scan.guards) ------------
     def visit_If(self, node: cst.If) -> None:
         self.guards.on_if(node)
+        self.reads.mark_test(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.reads.mark_test(node.test)
 
     def visit_For(self, node: cst.For) -> None:
         self.guards.on_loop(node)
@@ -254,6 +267,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> None:
         self.guards.on_loop(node)
+        self.reads.mark_test(node.test)
 
     def visit_Try(self, node: cst.Try) -> None:
         self.guards.on_try(node)
@@ -275,12 +289,29 @@ class _Collector(cst.CSTVisitor):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self.handlers += 1
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.reads.bind(node.name.name.value)
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
         self.handlers -= 1
 
+    # -- attribute reads that may be options (tracer.scan.reads) ---------------
+    def visit_Attribute(self, node: cst.Attribute) -> bool | None:
+        parts = dotted(node)
+        if parts is None:
+            return None
+        if self.lines is None:
+            line = self.get_metadata(PositionProvider, node).start.line
+        else:
+            line = self.lines.chain(".".join(parts)) or self.last_line
+        self.reads.on_chain(node, parts, line)
+        return False  # a chain of names holds no call: nothing below it to count
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.reads.mark_target(node.target)
+
     # -- imports -----------------------------------------------------------
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: cst.Import) -> bool:
         line = self._line(node)
         for alias in node.names:
             dotted = _dotted(alias.name)
@@ -292,19 +323,21 @@ class _Collector(cst.CSTVisitor):
                 self.stack[-1].imports.append(Import(top, top, None, line))
                 if dotted != top:
                     self.stack[-1].imports.append(Import("", dotted, None, line))
+        return False  # module paths are not attribute reads (ast holds no nodes for them)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         line = self._line(node)
         base = self._absolute(node)
         if base is None:
-            return
+            return False
         if isinstance(node.names, cst.ImportStar):
             self.stack[-1].imports.append(Import("*", base, "*", line))
-            return
+            return False
         for alias in node.names:
             name = _dotted(alias.name)
             bound = alias.asname.name.value if alias.asname is not None else name
             self.stack[-1].imports.append(Import(bound, base, name, line))
+        return False
 
     def _absolute(self, node: cst.ImportFrom) -> str | None:
         module = _dotted(node.module) if node.module is not None else ""
@@ -323,9 +356,11 @@ class _Collector(cst.CSTVisitor):
         value = to_expr(node.value)
         line = self._line(node)
         for target in node.targets:
+            self.reads.mark_target(target.target)
             self._assign(target.target, value, line)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.reads.mark_target(node.target)
         if node.value is not None:
             self._assign(node.target, to_expr(node.value), self._line(node))
 
@@ -335,6 +370,7 @@ class _Collector(cst.CSTVisitor):
             # a, b = f(): element i of what f returns; a, b = x, y pairs up directly
             same = value[0] == "l" and len(value[1]) == len(target.elements)
             for i, element in enumerate(target.elements):
+                self.reads.mark_target(element.value)
                 if isinstance(element, cst.StarredElement):
                     scope.assigns.append(Assign(to_expr(element.value), ("o",), line))
                 else:
@@ -364,6 +400,7 @@ class _Collector(cst.CSTVisitor):
         token = func.attr if isinstance(func, cst.Attribute) else func
         line, col, arg_lines = self._call_pos(node, token)
         args, kwargs = call_args(node)
+        self.reads.mark_callee(func)
         self._code_scope().calls.append(CallSite(
             to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0, self.guards.current))
         self._maybe_option(func, args, kwargs, line)
@@ -373,7 +410,23 @@ class _Collector(cst.CSTVisitor):
         if not (isinstance(name, str) and name.endswith("Opt") and args and args[0][0] == "s"):
             return
         default = next((v for k, v in kwargs if k == "default"), None)
-        self.options.append(OptionFacts(args[0][1], name, default, line))
+        self.options.append(OptionFacts(args[0][1], name, default, line, _help_text(kwargs)))
+
+
+HELP_CHARS = 160
+
+
+def _help_text(kwargs: tuple) -> str:
+    """The first sentence of ``help='...'`` (or ``help=_('...')``), whitespace folded, capped."""
+    value = next((v for k, v in kwargs if k == "help"), None)
+    if value is not None and value[0] == "c" and len(value[2]) == 1:  # a translation marker: _('...')
+        value = value[2][0]
+    if value is None or value[0] != "s":
+        return ""
+    text = " ".join(value[1].split())
+    end = text.find(". ")
+    text = text[: end + 1] if 0 <= end < HELP_CHARS else text
+    return text if len(text) <= HELP_CHARS else text[: HELP_CHARS - 3].rstrip() + "..."
 
 
 def _dotted(node: cst.BaseExpression) -> str:

@@ -73,12 +73,17 @@ class AstLines:
 
     def __init__(self, source: bytes) -> None:
         tree = ast.parse(source)
-        calls, defs = [], []
+        calls, defs, attributes = [], [], []
+        inner: set[int] = set()
         for n in ast.walk(tree):
             if isinstance(n, ast.Call):
                 calls.append(n)
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 defs.append(n)
+            elif isinstance(n, ast.Attribute):
+                attributes.append(n)
+                inner.add(id(n.value))
+        self.chains = _chain_lines(attributes, inner)
         calls.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))
         defs.sort(key=lambda n: (n.lineno, n.col_offset))
         self.calls = [_token(n.func) + (_arg_lines(n),) for n in calls]
@@ -96,8 +101,30 @@ class AstLines:
         self.next_def += 1
         return self.defs[k] if k < len(self.defs) else (0, 0)
 
+    def chain(self, text: str) -> int:
+        """Line of the next outermost chain of names spelled ``text`` (``CONF.libvirt.images_type``); 0 if none."""
+        lines = self.chains.get(text)
+        return lines.pop() if lines else 0
+
     def consistent(self) -> bool:
         return self.next_call == len(self.calls) and self.next_def == len(self.defs)
+
+
+def _chain_lines(attributes: list, inner: set[int]) -> dict[str, list[int]]:
+    """Outermost chains of names by their text, each list in reverse source order (popped from the end)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for n in attributes:
+        if id(n) in inner:
+            continue
+        parts = []
+        node = n
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+            found.setdefault(".".join(reversed(parts)), []).append((n.lineno, n.col_offset))
+    return {text: [line for line, _ in sorted(places, reverse=True)] for text, places in found.items()}
 
 
 def _arg_lines(call: ast.Call) -> tuple:

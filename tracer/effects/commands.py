@@ -1,0 +1,184 @@
+"""effects: external commands (oslo.concurrency processutils and the projects' wrappers), oslo.privsep
+entrypoints and os-brick connectors.
+
+Stage: effects.  Must not import libcst, networkx or render.
+
+A command runs where a call's callee is ``processutils.execute`` / ``trycmd`` / ``ssh_execute`` (or the
+``subprocess`` functions), or a function of the program that hands its own ``*args`` on to one of those
+(``utils.execute(*cmd, **kwargs)``, ``self._execute`` holding it).  The command's name is the first word of
+the argument list that is a program: the literals, starred lists and the names and class constants they
+are built from are read in order (``LVM.LVM_CMD_PREFIX + ['lvcreate', ...]`` is ``env LC_ALL=C lvcreate``:
+``lvcreate``), skipping ``env``, ``sudo`` and ``VAR=value`` words.
+
+An oslo.privsep entrypoint is a function decorated ``@<PrivContext>.entrypoint``: it runs in the
+privileged daemon.  A call of anything made from ``os_brick`` (``connector.InitiatorConnector.factory``,
+the connector it returns, ``get_connector_properties``) is an os-brick call, named by its method, with
+the connector's protocol when the factory's argument gives it.
+"""
+from __future__ import annotations
+
+from tracer.effects.texts import Env, Texts, render
+from tracer.effects.view import LinkView
+
+EXECUTE = ("processutils.execute", "processutils.trycmd", "processutils.ssh_execute",
+           "subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+           "subprocess.run")
+PRIVSEP = "oslo_privsep."
+BRICK = "os_brick."
+PREFIX_WORDS = frozenset({"env", "sudo", "nice", "ionice", "taskset", "nsenter", "timeout", "stdbuf"})
+MAX_WORDS = 8
+MAX_DEPTH = 4
+MAX_WORD_DEPTH = 8
+EXECUTORS = ("os_brick.executor.Executor",)  # a subclass's ``self._execute`` runs commands
+BRICK_PLUMBING = ("os_brick.exception.", "InitiatorConnector.factory")
+
+
+class Commands:
+    def __init__(self, view: LinkView, texts: Texts) -> None:
+        self.v = view
+        self.p = view.p
+        self.t = texts
+        self._wrappers: dict[str, bool] = {}
+        self._privsep: dict[str, str | None] = {}
+
+    # -- external commands -------------------------------------------------------------
+    def runner(self, site, scope: str) -> str | None:
+        """What runs the command when the site runs one: the library function or the wrapper."""
+        if site.func[0] not in ("n", "a"):
+            return None
+        for v in sorted(self.v.eval(site.func, scope)):
+            if v[0] in ("ext", "exti") and v[1].endswith(EXECUTE):
+                return v[1].rsplit(".", 2)[-2] + "." + v[1].rsplit(".", 1)[-1]
+            if v[0] in ("fn", "bound", "drvm") and self.is_wrapper(v[1], 0):
+                return _short(v[1])
+        if site.func[0] == "a" and site.func[2] == "_execute" and self._executor(site.func[1], scope):
+            return "Executor._execute"
+        return None
+
+    def _executor(self, recv: tuple, scope: str) -> bool:
+        """An instance of a subclass of os-brick's ``Executor``: its ``_execute`` runs the command."""
+        return any(v[0] == "inst" and any(k.endswith(EXECUTORS) for k in self.p.mro(v[1]))
+                   for v in self.v.eval(recv, scope))
+
+    def is_wrapper(self, fq: str, depth: int) -> bool:
+        """A function that passes its ``*args`` on to a command runner."""
+        hit = self._wrappers.get(fq)
+        if hit is None:
+            self._wrappers[fq] = False
+            hit = self._wrappers[fq] = depth < MAX_DEPTH and self._passes_args(fq, depth)
+        return hit
+
+    def _passes_args(self, fq: str, depth: int) -> bool:
+        fn = self.p.functions.get(fq)
+        star = next((p.name for p in fn.facts.params if p.kind == "*"), None) if fn else None
+        if star is None:
+            return False
+        for site in fn.calls():
+            if ("*", ("n", star)) in site.args and site.func[0] in ("n", "a"):
+                for v in self.v.eval(site.func, fq):
+                    if v[0] in ("ext", "exti") and v[1].endswith(EXECUTE):
+                        return True
+                    if v[0] in ("fn", "bound", "drvm") and v[1] != fq and self.is_wrapper(v[1], depth + 1):
+                        return True
+        return False
+
+    def argv(self, site, scope: str, env: Env | None) -> list[str]:
+        """The command's words, as far as literals give them (an unknown word as ``{expression}``)."""
+        words: list[str] = []
+        for arg in site.args:
+            words += self._words(arg, scope, env, 0)
+            if len(words) >= MAX_WORDS:
+                break
+        return words[:MAX_WORDS]
+
+    def _words(self, expr: tuple, scope: str, env: Env | None, depth: int) -> list[str]:
+        tag = expr[0]
+        if tag == "s":
+            return [expr[1]]
+        if depth > MAX_WORD_DEPTH:
+            return ["{" + render(expr) + "}"]
+        if tag == "*":
+            return self._words(expr[1], scope, env, depth + 1)
+        if tag == "l":
+            out: list[str] = []
+            for e in expr[1]:
+                out += self._words(e, scope, env, depth + 1)
+            return out
+        if tag == "+":
+            return self._words(expr[1], scope, env, depth + 1) + self._words(expr[2], scope, env, depth + 1)
+        if tag == "k":
+            return self._words(expr[1], scope, env, depth + 1)
+        if tag == "n" and not (env and env.fq == scope and env.get(expr[1])) and not self.v.is_parameter(expr[1], scope):
+            # cmd = [...]; cmd.extend([...]); cmd.append(x): the pieces in the order written
+            bound = [(e, w) for e, w in self.v.bound(expr[1], scope) if e[0] in ("l", "+", "n", "a", "k", "s")]
+            out = []
+            for e, w in bound:
+                out += self._words(e, w, env if w == scope else None, depth + 1)
+                if len(out) >= MAX_WORDS:
+                    break
+            if out:
+                return out
+        if tag == "a":
+            for v in self.v.eval(expr[1], scope):
+                klass = self.p.classes.get(v[1]) if v[0] == "cls" else None
+                values = klass.attrs.get(expr[2]) if klass else None
+                if values:
+                    return self._words(values[0], self.v.class_scope(v[1]), None, depth + 1)
+        return [self.t.one(expr, scope, env)]
+
+    @staticmethod
+    def program(words: list[str]) -> str:
+        """The first word that names a program (a literal before a computed one)."""
+        candidates = [w for w in words if w not in PREFIX_WORDS and "=" not in w and not w.startswith("-") and w != "None"]
+        literal = next((w for w in candidates if not w.startswith("{")), None)
+        if literal is not None:
+            return literal.rsplit("/", 1)[-1]
+        return candidates[0] if candidates else words[0] if words else "{command}"
+
+    # -- oslo.privsep -------------------------------------------------------------------
+    def entrypoint(self, fq: str) -> str | None:
+        """The privileged context a function runs in (``sys_admin_pctxt``) when it is an entrypoint."""
+        if fq not in self._privsep:
+            self._privsep[fq] = None
+            fn = self.p.functions.get(fq)
+            for d in fn.facts.decorators if fn else ():
+                func = d[1] if d[0] == "c" else d
+                if func[0] == "a" and func[2].startswith("entrypoint"):
+                    values = self.v.eval(func[1], self.v.decorator_scope(fn))
+                    if any(v[0] in ("ext", "exti") and v[1].startswith(PRIVSEP) for v in values):
+                        self._privsep[fq] = render(func[1]).rsplit(".", 1)[-1]
+        return self._privsep[fq]
+
+    # -- os-brick ---------------------------------------------------------------------
+    def brick(self, site, scope: str) -> str | None:
+        """The os-brick call a site makes (``connect_volume``), or None."""
+        if site.func[0] not in ("n", "a"):
+            return None
+        for v in sorted(self.v.eval(site.func, scope)):
+            if v[0] in ("ext", "exti") and v[1].startswith(BRICK) and not any(p in v[1] for p in BRICK_PLUMBING):
+                name = v[1].rsplit(".", 1)[-1]
+                if name[:1].islower() and not name.startswith("_"):
+                    return name
+        return None
+
+    def protocol(self, site, scope: str) -> str | None:
+        """The protocol the connector was made for: the first argument of ``InitiatorConnector.factory``."""
+        if site.func[0] != "a":
+            return None
+        for value, where in self._made_by(site.func[1], scope):
+            if value[0] == "c" and value[1][0] == "a" and value[1][2] == "factory" and value[2]:
+                text = self.t.one(value[2][0], where)
+                return text if not text.startswith("{") else render(value[2][0]).rsplit(".", 1)[-1]
+        return None
+
+    def _made_by(self, expr: tuple, scope: str) -> list[tuple[tuple, str]]:
+        if expr[0] == "n":
+            return self.v.bound(expr[1], scope)[:4]
+        if expr[0] == "a" and expr[1][0] == "n":
+            owner = next((v[1] for v in self.v.eval(expr[1], scope) if v[0] == "inst"), None)
+            return self.v.self_assigns(owner, expr[2])[:4] if owner else []
+        return []
+
+
+def _short(fq: str) -> str:
+    return ".".join(fq.split(".")[-2:])

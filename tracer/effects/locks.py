@@ -1,0 +1,135 @@
+"""effects: locks, oslo.concurrency lockutils and tooz coordination, and the projects' wrappers of them.
+
+Stage: effects.  Must not import libcst, networkx or render.
+
+A lock is taken by calling (as a decorator, a context manager or plainly) ``lockutils.lock`` /
+``synchronized`` / ``external_lock`` / ``internal_lock``, what ``lockutils.synchronized_with_prefix(p)``
+or ``lock_with_prefix(p)`` returns (nova's and cinder's ``utils.synchronized``: the name gets ``p`` in
+front), a tooz coordinator's ``get_lock``, or a function of the program that calls one of those with
+its own first argument somewhere below it (cinder's ``coordination.synchronized(name)``, whose wrapper
+asks ``COORDINATOR.get_lock(name.format(...))``).  The lock's name is that first argument as a template
+(``nova-{instance.uuid}``, ``{volume.id}-{f_name}``).
+"""
+from __future__ import annotations
+
+from tracer.effects.texts import Env, Texts
+from tracer.effects.view import LinkView
+from tracer.link.program import MODULE_BODY
+
+LOCKUTILS = "oslo_concurrency.lockutils."
+LOCK_CALLS = frozenset({"lock", "synchronized", "external_lock", "internal_lock"})
+PREFIXED = frozenset({"synchronized_with_prefix", "lock_with_prefix"})
+TOOZ = "tooz."
+MAX_DEPTH = 3
+
+
+class Locks:
+    def __init__(self, view: LinkView, texts: Texts) -> None:
+        self.v = view
+        self.p = view.p
+        self.t = texts
+        self._wrappers: dict[str, str | None] = {}
+
+    def lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, env: Env | None) -> tuple[tuple, str, tuple] | None:
+        """(lock names, primitive, detail) when calling ``func(*args, **kwargs)`` takes a lock."""
+        primitive, prefix = self.primitive(func, scope)
+        if primitive is None:
+            return None
+        name_expr = args[0] if args else next((v for k, v in kwargs if k in ("name", "lock_name")), None)
+        names = self.t.of(name_expr, scope, env) if name_expr is not None else ("{?}",)
+        external = any(k == "external" and v == ("n", "True") for k, v in kwargs)
+        detail = (("external", True),) if external else ()
+        return tuple(prefix + n for n in names if n != "None"), primitive, detail
+
+    def primitive(self, func: tuple, scope: str) -> tuple[str | None, str]:
+        """(``lockutils`` | ``tooz`` | None, the prefix a ``*_with_prefix`` factory gave)."""
+        if func[0] not in ("n", "a"):
+            return None, ""
+        for v in sorted(self.v.eval(func, scope)):
+            if len(v) < 2:
+                continue
+            kind, dotted = v[0], v[1]
+            if kind in ("ext", "exti") and dotted.startswith(LOCKUTILS):
+                last = dotted.rsplit(".", 1)[-1]
+                if last in LOCK_CALLS and kind == "ext":
+                    return "lockutils", ""
+                if last in PREFIXED and kind == "exti":
+                    return "lockutils", self._prefix(func, scope)
+            if kind in ("ext", "exti") and dotted.startswith(TOOZ) and dotted.endswith(".get_lock"):
+                return "tooz", ""
+            if kind in ("fn", "bound") and self.wraps_lock(v[1], 0):
+                return self._wrappers[v[1]], ""
+        return None, ""
+
+    def _prefix(self, func: tuple, scope: str) -> str:
+        """``synchronized = lockutils.synchronized_with_prefix('nova-')``: ``nova-``."""
+        found = self._defining_call(func, scope)
+        if found and found[0][2]:
+            text = self.t.one(found[0][2][0], found[1])
+            return text if not text.startswith("{") else ""
+        return ""
+
+    def _defining_call(self, expr: tuple, scope: str) -> tuple[tuple, str] | None:
+        if expr[0] == "n":
+            bound = self.v.bound(expr[1], scope)
+        elif expr[0] == "a":
+            bound = []
+            for v in self.v.eval(expr[1], scope):
+                if v[0] == "mod":
+                    bound += self.v.bound(expr[2], f"{v[1]}.{MODULE_BODY}")
+        else:
+            return None
+        return next(((e, w) for e, w in bound if e[0] == "c"), None)
+
+    def wraps_lock(self, fq: str, depth: int) -> bool:
+        """A program function that takes a lock named by its first argument (itself or in a closure)."""
+        if fq not in self._wrappers:
+            self._wrappers[fq] = None
+            self._wrappers[fq] = self._find_wrapped(fq, depth) if depth < MAX_DEPTH else None
+        return self._wrappers[fq] is not None
+
+    def _find_wrapped(self, fq: str, depth: int) -> str | None:
+        fn = self.p.functions.get(fq)
+        params = [p.name for p in fn.facts.params] if fn else []
+        if fn is None or not params:
+            return None
+        first = params[1] if self.v.method_offset(fn) and len(params) > 1 else params[0]
+        for scope in [fq] + self._closures(fn):
+            for site in self.p.functions[scope].calls():
+                if site.args and self._built_from(site.args[0], first, scope):
+                    primitive, _ = self.primitive(site.func, scope) if site.func[0] in ("n", "a") else (None, "")
+                    if primitive is not None:
+                        return primitive
+        return None
+
+    def _built_from(self, expr: tuple, name: str, scope: str) -> bool:
+        if _mentions(expr, name):
+            return True
+        if expr[0] != "n" or self.v.is_parameter(expr[1], scope):
+            return False
+        return any(_mentions(e, name) for e, w in self.v.bound(expr[1], scope)[:4] if w == scope)
+
+    def _closures(self, fn) -> list[str]:
+        prefix = f"{fn.fq}.<locals>."
+        return sorted(f"{fn.module}.{d.qualname}" for d in self.p.modules[fn.module].functions
+                      if f"{fn.module}.{d.qualname}".startswith(prefix))
+
+
+def _mentions(expr: tuple, name: str, depth: int = 0) -> bool:
+    """``name``, ``name.format(...)``, ``(prefix + name).encode()``: the value is built from ``name``."""
+    if expr == ("n", name):
+        return True
+    tag = expr[0]
+    if depth > 6 or tag in ("s", "i", "n", "o"):
+        return False
+    if tag == "a":
+        return _mentions(expr[1], name, depth + 1)
+    if tag == "c":
+        parts = [expr[1], *expr[2], *(v for _, v in expr[3])]
+    elif tag in ("+", "%"):
+        parts = [expr[1], expr[2]]
+    elif tag in ("l", "u", "f"):
+        parts = list(expr[1])
+    else:
+        return False
+    return any(_mentions(p, name, depth + 1) for p in parts)

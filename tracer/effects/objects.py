@@ -1,0 +1,153 @@
+"""effects: oslo.versionedobjects, the way nova and cinder code reaches its database.
+
+Stage: effects.  Must not import libcst, networkx or render.
+
+A class registered with a ``VersionedObjectRegistry`` subclass (``@base.NovaObjectRegistry.register``)
+becomes an attribute of the module its registry's ``registration_hook`` fills with ``setattr(objects,
+cls.obj_name(), cls)``: ``objects.BlockDeviceMapping`` is that class, though no ``def`` or import says
+so.  A classmethod of a registered class (``objects.Instance.get_by_uuid``) gives an instance of it.
+
+The linker leaves ``instance.save()`` unresolved when ``instance`` is a parameter nobody typed (it
+came over RPC); the effects type such a receiver from the arguments on the trace's way (an ``Env``)
+and, last, by the convention the projects keep: a parameter named after a registered class
+(``instance``, ``volume``, ``block_device_mapping``) holds one.  Values typed that way are
+``("objn", cls)`` so the effects they lead to say so (confidence ``by-name``).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cached_property
+
+from tracer.effects.texts import Env
+from tracer.effects.view import LinkView
+
+REGISTRY_BASE = "VersionedObjectRegistry"
+REGISTER = ("register", "register_if")
+MAX_DEPTH = 5
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_INSTANCE_KINDS = ("inst", "objn", "drv")
+
+
+def snake(name: str) -> str:
+    return _CAMEL.sub("_", name).lower()
+
+
+class Objects:
+    def __init__(self, view: LinkView) -> None:
+        self.v = view
+        self.p = view.p
+        self._spaces: dict[str, dict[str, list[str]]] | None = None
+        self._by_snake: dict[str, list[str]] = defaultdict(list)
+        self._registered: set[str] = set()
+        self._memo: dict[tuple, frozenset] = {}
+
+    # -- the registry ------------------------------------------------------------
+    @property
+    def namespaces(self) -> dict[str, dict[str, list[str]]]:
+        """Module -> registered class name -> classes (the registry's ``setattr`` target)."""
+        if self._spaces is None:
+            self._spaces = {}
+            for fq in sorted(self.p.classes):
+                self._maybe_register(fq)
+        return self._spaces
+
+    def registered(self, cls: str) -> bool:
+        return bool(self.namespaces) and cls in self._registered
+
+    def _maybe_register(self, fq: str) -> None:
+        klass = self.p.classes[fq]
+        for d in klass.facts.decorators:
+            func = d[1] if d[0] == "c" else d
+            if func[0] != "a" or func[2] not in REGISTER:
+                continue
+            for v in self.v.eval(func[1], self.v.class_scope(fq)):
+                module = self._namespace_of(v[1]) if v[0] == "cls" else None
+                if module is not None:
+                    short = fq.rsplit(".", 1)[-1]
+                    self._spaces.setdefault(module, {}).setdefault(short, []).append(fq)
+                    self._by_snake[snake(short)].append(fq)
+                    self._registered.add(fq)
+
+    def _namespace_of(self, registry: str) -> str | None:
+        if not any(k.endswith(REGISTRY_BASE) for k in self.p.mro(registry)):
+            return None
+        hook = self.p.lookup_method(registry, "registration_hook")
+        fn = self.p.functions.get(hook) if hook else None
+        for site in fn.calls() if fn else ():
+            if site.func == ("n", "setattr") and site.args:
+                for v in self.v.eval(site.args[0], fn.fq):
+                    if v[0] == "mod":
+                        return v[1]
+        return None
+
+    @cached_property
+    def method_names(self) -> frozenset[str]:
+        """Names of the methods registered classes have (what an untyped receiver may be worth typing for)."""
+        names: set[str] = set()
+        if self.namespaces:
+            for cls in sorted(self._registered):
+                for k in self.p.mro(cls):
+                    klass = self.p.classes.get(k)
+                    names |= set(klass.methods) if klass else set()
+        return frozenset(names)
+
+    # -- typing a receiver -----------------------------------------------------------
+    def typed(self, expr: tuple, scope: str, env: Env | None = None, depth: int = 0) -> frozenset:
+        """The values of ``expr`` with registered classes, the call's arguments and parameter names known."""
+        key = (expr, scope, env)
+        hit = self._memo.get(key)
+        if hit is None:
+            self._memo[key] = frozenset()  # a cycle: nothing yet
+            hit = self._memo[key] = self._typed(expr, scope, env, depth) if depth < MAX_DEPTH else frozenset()
+        return hit
+
+    def _typed(self, expr: tuple, scope: str, env: Env | None, depth: int) -> frozenset:
+        tag = expr[0]
+        if tag == "n":
+            return self._name(expr[1], scope, env, depth)
+        if tag == "a":
+            out = {("cls", c) for v in self.typed(expr[1], scope, env, depth + 1) if v[0] == "mod"
+                   for c in self.namespaces.get(v[1], {}).get(expr[2], ())}
+            return frozenset(out) or self.v.eval(expr, scope)
+        if tag == "c":
+            return self._call(expr, scope, env, depth)
+        return self.v.eval(expr, scope)
+
+    def _name(self, name: str, scope: str, env: Env | None, depth: int) -> frozenset:
+        if env is not None and env.fq == scope and env.get(name) is not None:
+            passed = self.typed(env.get(name), env.scope, env.parent, depth + 1)
+            if any(v[0] in _INSTANCE_KINDS + ("cls",) for v in passed):
+                return passed
+        values = self.v.eval(("n", name), scope)
+        if any(v[0] in _INSTANCE_KINDS + ("cls", "mod") for v in values):
+            return values
+        if self.v.is_parameter(name, scope) and self.namespaces:
+            return frozenset(("objn", c) for c in self._by_snake.get(name, ()))
+        out: set = set()
+        for expr, where in self.v.bound(name, scope)[:8]:
+            out |= self.typed(expr, where, env if where == scope else None, depth + 1)
+        return frozenset(out) or values
+
+    def _call(self, expr: tuple, scope: str, env: Env | None, depth: int) -> frozenset:
+        out: set = set()
+        for v in self.typed(expr[1], scope, env, depth + 1):
+            if v[0] == "cls":
+                out.add(("inst", v[1]))
+            elif v[0] in ("fn", "bound"):
+                out |= self._returned(v, depth)
+        return frozenset(out) or self.v.eval(expr, scope)
+
+    def _returned(self, v: tuple, depth: int) -> frozenset:
+        """A classmethod of a registered class builds one of it; another function: what it returns."""
+        fn = self.p.functions.get(v[1])
+        if fn is None:
+            return frozenset()
+        owner = v[2] if v[0] == "bound" and len(v) > 2 else fn.cls
+        if owner and self.v.is_classmethod(fn) and self.registered(owner):
+            return frozenset({("inst", owner)})
+        out: set = set()
+        for d in fn.defs:
+            for ret in d.returns[:4]:
+                out |= {x for x in self.typed(ret, fn.fq, None, depth + 1) if x[0] in _INSTANCE_KINDS}
+        return frozenset(out)
