@@ -152,6 +152,7 @@ def trace(
     depth: Optional[int] = typer.Option(None, "--depth", min=0, help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
+    effects: bool = typer.Option(False, "--effects", help="what each hop touches: tables, options, notifications, commands, locks"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
@@ -163,7 +164,7 @@ def trace(
     opts = TraceOptions(full=full or view is View.full, depth=depth, drivers=tuple(driver or ()), errors=errors,
                         hops=view is View.hops, main=main, focus=tuple(focus or ()), hide=tuple(hide or ()))
     try:
-        t = api.trace(ws, entry, opts)
+        t = api.trace(ws, entry, opts, effects=effects)
     except EntryError as exc:
         _fail(exc, debug)
     _check_drivers(ws, t, driver or [])
@@ -176,9 +177,52 @@ def trace(
         _diagram(ws, t, fmt.value, aggregate.value if aggregate else None, output, debug)
     elif output:
         with _opened(output, debug, "w") as handle:
-            print_trace(t, make_console(handle), ascii)
+            _print_text(t, make_console(handle), ascii)
     else:
-        print_trace(t, make_console(), ascii)
+        _print_text(t, make_console(), ascii)
+
+
+def _print_text(t, console: Console, ascii: bool) -> None:
+    print_trace(t, console, ascii)
+    if t.with_effects:
+        from tracer.effects.report import text_lines
+
+        console.print()
+        for line in text_lines(t):
+            console.print(line, markup=False, highlight=False, style="dim" if line.startswith("  ") else None)
+
+
+class EffectsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def effects(
+    entry: str = typer.Argument(..., help="qualified name, suffix, 'POST /volumes', or an operation such as create_volume"),
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
+    fmt: EffectsFormat = typer.Option(EffectsFormat.text, "--format", "-f"),
+    full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
+    driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
+    errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o"),
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+) -> None:
+    """What one operation touches besides code, by kind and service (schema tracer-effects/1)."""
+    from tracer.effects import report
+
+    ws = _load(source, debug)
+    try:
+        t = api.trace(ws, entry, TraceOptions(full=full, drivers=tuple(driver or ()), errors=errors), effects=True)
+    except EntryError as exc:
+        _fail(exc, debug)
+    if fmt is EffectsFormat.json:
+        _write(_dumps(report.effects_json(t)), output)
+    elif fmt is EffectsFormat.markdown:
+        _write(report.markdown(t), output)
+    else:
+        _write("\n".join(report.text_lines(t)) + "\n", output)
 
 
 def _check_drivers(ws: api.Workspace, t, names: list[str]) -> None:

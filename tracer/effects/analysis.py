@@ -1,17 +1,14 @@
-"""effects: what a function touches besides code, from its own body and the helpers it calls.
+"""effects: a function's effect summary, from its facts and the live linker.
 
 Stage: effects, after link.  Must not import libcst, networkx or render.
 
-A function's effects are those of its body: the options it reads, the locks its decorators take, the
-privileged context it runs in, the tables it queries when it is a DB API function, and, per call site,
-what the call does: run a command, call os-brick, send a notification, take a lock, read an option
-through ``safe_get``, enter the database (a DB API function: its tables), or call a helper, whose
-effects count too, ``MAX_FOLLOW`` calls deep, each effect saying through which functions (``via``).
-A call the trace shows as a hop of its own is not followed: its effects are that hop's.
-
-Arguments bind along the way: following ``notify_about_volume_usage(context, volume, 'create.start')``
-evaluates ``'volume.%s' % event_suffix`` with ``event_suffix`` = ``'create.start'``; the effects of a hop
-see the arguments of the hops above it (``tracer.effects.attach``).
+What a function does itself (``Summary.own``): the options it reads, the locks its decorators take,
+the privileged context it runs in, the tables it queries when it is a DB API function, and per call
+site what a library call does: run a command, call os-brick, send a notification, take a lock, read
+an option through ``safe_get``.  Every other call site that reaches a known function is a ``Site``
+with the text of the arguments it passes, so that composing along a trace
+(``tracer.effects.compose``) can follow it and fill the callee's holes.  A call of more than
+``MAX_TARGETS`` functions (a dispatch table) is not a site: it is not one helper's work.
 """
 from __future__ import annotations
 
@@ -21,20 +18,17 @@ from tracer.effects.database import Database
 from tracer.effects.locks import Locks
 from tracer.effects.notify import Notifications
 from tracer.effects.objects import Objects
-from tracer.effects.records import Effect
-from tracer.effects.texts import Env, Texts, bind
+from tracer.effects.summary import EMPTY, Built, Site, Summary, Template, expand, is_unknown, literal
+from tracer.effects.texts import Env, Texts, arguments
 from tracer.effects.view import LinkView
 from tracer.link.edges import Linker
 
-MAX_FOLLOW = 3  # helper calls followed below a function
 FOLLOWED = ("call", "driver")
-MAX_TARGETS = 2  # a call that may reach more functions than this (a dispatch table) is not followed
-SAFE_GET = ("safe_get",)
+MAX_TARGETS = 2
 
 
 class Analysis:
-    def __init__(self, linker: Linker, errors: bool = False) -> None:
-        self.errors = errors  # follow calls made in except handlers too
+    def __init__(self, linker: Linker) -> None:
         self.v = LinkView(linker)
         self.p = self.v.p
         self.texts = Texts(self.v)
@@ -44,103 +38,96 @@ class Analysis:
         self.notify = Notifications(self.v, self.texts, self.objects)
         self.commands = Commands(self.v, self.texts)
         self.locks = Locks(self.v, self.texts)
-        self._memo: dict[tuple, tuple[Effect, ...]] = {}
+        self._flows: frozenset[str] | None = None
 
     # -- one function ----------------------------------------------------------------
-    def effects(self, fq: str, env: Env | None = None, skip: frozenset = frozenset(),
-                depth: int = MAX_FOLLOW) -> tuple[Effect, ...]:
-        """The effects of ``fq`` (service left empty), not following the call sites in ``skip``
-        (``(line, callee)`` pairs: the hops the trace shows below it)."""
-        key = (fq, env, skip, depth)
-        hit = self._memo.get(key)
-        if hit is None:
-            self._memo[key] = ()  # recursion through a cycle adds nothing
-            hit = self._memo[key] = tuple(self._compute(fq, env, skip, depth))
-        return hit
-
-    def _compute(self, fq: str, env: Env | None, skip: frozenset, depth: int) -> list[Effect]:
+    def summary(self, fq: str) -> Summary:
         fn = self.v.function(fq)
         if fn is None:
-            return []
-        out = self._own(fq, fn, env)
-        in_db = self.db.is_api(fq)
+            return EMPTY
+        own = self._own(fq, fn)
+        sites: list[Site] = []
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
-            if site.on_error and not self.errors:
-                continue
-            out += self._site(fq, fn, site, env, skip, depth, in_db)
-        return out
+            found = self._effects_at(fq, fn, site)
+            if found is not None:
+                own += found
+            else:
+                sites += self._sites(fq, site)
+        return Summary(tuple(own), tuple(dict.fromkeys(sites)), self.db.is_api(fq), self._built(fq, fn))
 
-    def _own(self, fq: str, fn, env: Env | None) -> list[Effect]:
+    def _own(self, fq: str, fn) -> list[Template]:
         out = []
         for d in fn.defs:
             for read in d.reads:
                 out += self._option(read.expr, fq, f"{fn.path}:{read.line}", read.test)
         scope = self.v.decorator_scope(fn)
-        outer = env.parent if env is not None and env.parent is not None and env.parent.fq == scope else None
         for d in fn.facts.decorators:
             if d[0] == "c":
-                out += self._lock(d[1], d[2], d[3], scope, outer, f"{fn.path}:{fn.line}")
+                out += self._lock(d[1], d[2], d[3], scope, f"{fn.path}:{fn.line}", holes=False)
         context = self.commands.entrypoint(fq)
         if context:
-            out.append(Effect("command", _privileged(fq), "privsep", f"{fn.path}:{fn.line}",
-                              detail=(("context", context),)))
+            out.append(Template("command", "privsep", f"{fn.path}:{fn.line}", literal(_privileged(fq)),
+                                (("context", context),)))
         if self.db.is_api(fq):
-            out += self._tables(fq, ())
+            out += self._tables(fq)
         return out
 
     # -- one call site -----------------------------------------------------------------
-    def _site(self, fq: str, fn, site, env: Env | None, skip: frozenset, depth: int, in_db: bool) -> list[Effect]:
+    def _effects_at(self, fq: str, fn, site) -> list[Template] | None:
+        """What the site does itself when it calls a library (nothing below it is followed), or None."""
         where = f"{fn.path}:{site.line}"
-        if site.func[0] in ("n", "a"):
-            found = self._library_call(fq, site, env, where)
-            if found is not None:
-                return found
-        out = self._lock(site.func, site.args, site.kwargs, fq, env, where)
-        if out:
-            return out  # a lock wrapper's own lock is the effect, not its plumbing
-        for target, how in self._targets(fq, site, env):
-            if (site.line, target) in skip:
-                continue
-            if self.db.is_api(target):
-                if not in_db:
-                    out += self._tables(target, (self.db.short(target),), how)
-                continue
-            if depth > 0:
-                inner = self.effects(target, bind(self.v, target, site, fq, env), frozenset(), depth - 1)
-                out += [_through(e, self.db.short(target), how) for e in inner]
-        return out
+        found = self._library_call(fq, site, where) if site.func[0] in ("n", "a") else None
+        found = found or self._lock(site.func, site.args, site.kwargs, fq, where)
+        if not found:
+            return None
+        return [t._replace(detail=tuple(sorted(t.detail + (("on_error", True),)))) if site.on_error else t for t in found]
 
-    def _library_call(self, fq: str, site, env: Env | None, where: str) -> list[Effect] | None:
-        """Effects a library call makes itself (nothing below it is followed), or None."""
+    def _library_call(self, fq: str, site, where: str) -> list[Template] | None:
         runner = self.commands.runner(site, fq)
         if runner is not None:
-            words = self.commands.argv(site, fq, env)
-            detail = [("argv", " ".join(words)), ("runner", runner)]
-            if any(k == "run_as_root" and v == ("n", "True") for k, v in site.kwargs):
-                detail.append(("run_as_root", True))
-            return [Effect("command", self.commands.program(words), "execute", where, detail=tuple(sorted(detail)))]
+            return [self._command(site, fq, where, runner)]
         brick = self.commands.brick(site, fq)
         if brick is not None:
             protocol = self.commands.protocol(site, fq)
-            detail = (("protocol", protocol),) if protocol else ()
-            return [Effect("command", brick, "os-brick", where, detail=detail)]
+            return [Template("command", "os-brick", where, literal(brick), (("protocol", protocol),) if protocol else ())]
         legacy = self.notify.legacy(site, fq)
         if legacy is not None:
-            names = self.notify.event_types(legacy[1], fq, env)
-            return [Effect("notification", n, "legacy", where, detail=(("priority", legacy[0]),)) for n in names]
-        versioned = self.notify.versioned(site, fq, env)
+            name = self.notify.event_type(legacy[1], fq, True)
+            return [Template("notification", "legacy", where, name, (("priority", legacy[0]),))]
+        versioned = self.notify.versioned(site, fq)
         if versioned is not None:
             cls, event, scope = versioned
-            names = self.notify.event_types(event, scope, env if scope == fq else None)
-            detail = (("class", cls.rsplit(".", 1)[-1]),)
-            return [Effect("notification", n, "versioned", where, detail=detail) for n in names]
+            name = self.notify.event_type(event, scope, scope == fq)
+            return [Template("notification", "versioned", where, name, (("class", cls.rsplit(".", 1)[-1]),))]
         func = site.func
-        if func[0] == "a" and func[2] in SAFE_GET and site.args and site.args[0][0] == "s":
+        if func[0] == "a" and func[2] == "safe_get" and site.args and site.args[0][0] == "s":
             if self.config.kind(func[1], fq) == "proxy":
-                return self._declared(BACKEND, site.args[0][1], where, False)
+                return [self._declared(BACKEND, site.args[0][1], where, False)]
         return None
 
-    def _targets(self, fq: str, site, env: Env | None) -> list[tuple[str, str]]:
+    def _command(self, site, fq: str, where: str, runner: str) -> Template:
+        words = self.commands.argv(site, fq)
+        index = self.commands.program(words)
+        name = words[index] if index is not None else literal("{command}")
+        shown = " ".join(expand(w)[0] if len(expand(w)) == 1 else "{...}" for w in words)
+        detail = [("argv", shown), ("runner", runner)]
+        if any(k == "run_as_root" and v == ("n", "True") for k, v in site.kwargs):
+            detail.append(("run_as_root", True))
+        return Template("command", "execute", where, name, tuple(sorted(detail)))
+
+    def _sites(self, fq: str, site) -> list[Site]:
+        out = []
+        for target, how in self._targets(fq, site):
+            args = self._args(target, site, fq, 0 if how == "class" else None)
+            out.append(Site(site.line, target, self.db.short(target), how, _on_self(site.func, self.v.function(fq)),
+                            site.on_error, args))
+        for e in self.v.targets(fq, site.line, None):
+            if e.kind.startswith("rpc") and site.func[0] == "a" and site.func[2] in ("cast", "call"):
+                out.append(Site(site.line, e.target, self.db.short(e.target), "rpc", False, site.on_error,
+                                self._rpc_args(e.target, site, fq)))
+        return out
+
+    def _targets(self, fq: str, site) -> list[tuple[str, str]]:
         """(callee, how it was found: linked | typed | by-name) of a call site."""
         name = site.func[2] if site.func[0] == "a" else site.func[1] if site.func[0] == "n" else None
         edges = [e for e in self.v.targets(fq, site.line, name) if e.kind in FOLLOWED and e.confidence != "candidate"]
@@ -156,61 +143,108 @@ class Analysis:
         if method not in self.objects.method_names:
             return []
         out = set()
-        for v in self.objects.typed(recv, fq, env):
+        for v in sorted(self.objects.typed(recv, fq)):
             if v[0] in ("inst", "objn", "cls"):
                 target = self.p.lookup_method(v[1], method)
                 if target:
                     out.add((target, "by-name" if v[0] == "objn" else "typed"))
-        return sorted(out)
+        return sorted(out) if len(out) <= MAX_TARGETS else []
 
-    # -- the effect records -------------------------------------------------------------
-    def _option(self, expr: tuple, scope: str, where: str, test: bool) -> list[Effect]:
+    def _args(self, target: str, site, fq: str, offset: int | None) -> tuple:
+        out = []
+        for param, expr in arguments(self.v, target, site, offset):
+            if expr[0] in ("s", "n", "a", "%", "+", "f"):
+                text = self.texts.of(expr, fq, fallbacks=False)
+                if not is_unknown(text):
+                    out.append((param, text))
+        return tuple(out)
+
+    def _rpc_args(self, target: str, site, fq: str) -> tuple:
+        """``cctxt.cast(ctxt, 'method', instance=instance)``: the server method's parameters by keyword."""
+        fn = self.v.function(target)
+        params = {p.name for p in fn.facts.params} if fn else set()
+        out = []
+        for key, expr in site.kwargs:
+            if key in params and expr[0] in ("s", "n", "a", "%", "+", "f"):
+                text = self.texts.of(expr, fq, fallbacks=False)
+                if not is_unknown(text):
+                    out.append((key, text))
+        return tuple(out)
+
+    def _built(self, fq: str, fn) -> tuple:
+        """In a flow builder: what each object it builds gets as attributes (the tasks' ``self.x``)."""
+        if self._flows is None:
+            self._flows = frozenset(self.v.linker.flows.all_flows())
+        if fq not in self._flows:
+            return ()
+        out = []
+        for site in sorted(fn.calls(), key=lambda s: (s.line, s.col)):
+            classes = [v[1] for v in sorted(self.v.eval(site.func, fq)) if v[0] == "cls"] if site.func[0] in ("n", "a") else []
+            init = self.p.lookup_method(classes[0], "__init__") if len(classes) == 1 else None
+            if init is None:
+                continue
+            this = Env(init, tuple(arguments(self.v, init, site)), fq, None)
+            attrs = []
+            for attr in self._init_attrs(classes[0]):
+                text = self.texts.attribute(attr, this, (fq, False))
+                if text is not None:
+                    attrs.append((attr, text))
+            if attrs:
+                out.append(Built(site.line, classes[0], tuple(attrs)))
+        return tuple(out)
+
+    def _init_attrs(self, cls: str) -> list[str]:
+        names: set[str] = set()
+        for k in self.p.mro(cls):
+            init = self.p.classes[k].methods.get("__init__") if k in self.p.classes else None
+            fn = self.p.functions.get(init) if init else None
+            me = ("n", fn.facts.params[0].name) if fn and fn.facts.params else None
+            names |= {a.target[2] for a in fn.assigns() if a.target[0] == "a" and a.target[1] == me} if fn else set()
+        return sorted(names)
+
+    # -- the effect templates -------------------------------------------------------------
+    def _option(self, expr: tuple, scope: str, where: str, test: bool) -> list[Template]:
         read = self.config.option_read(expr, scope)
-        if read is None:
-            return []
-        return self._declared(read[0], read[1], where, test)
+        return [self._declared(read[0], read[1], where, test)] if read else []
 
-    def _declared(self, group: str, option: str, where: str, test: bool) -> list[Effect]:
+    def _declared(self, group: str, option: str, where: str, test: bool) -> Template:
         decls = self.config.decls(option, group)
         name = option if group == DEFAULT else f"{group}.{option}"
-        return [Effect("config", name, "path" if test else "read", where, detail=_decl_detail(group, decls))]
+        return Template("config", "path" if test else "read", where, literal(name), _decl_detail(group, decls))
 
-    def driver_option(self, configured: str, where: str) -> list[Effect]:
-        """The options whose default names the configured driver class (``volume_driver``)."""
+    def driver_option(self, configured: str) -> tuple[Template, ...]:
+        """The options whose default names the configured driver class (``volume_driver``); site left empty."""
         out = []
         for decl in self.config.by_default.get(configured, ()):
             groups = sorted(self.config.groups.get((decl.module, decl.name), ()) - {DEFAULT})
             group = groups[0] if len(groups) == 1 else DEFAULT
             name = decl.name if group == DEFAULT else f"{group}.{decl.name}"
-            out.append(Effect("config", name, "driver", where, detail=_decl_detail(group, [decl])))
-        return out
+            out.append(Template("config", "driver", "", literal(name), _decl_detail(group, [decl])))
+        return tuple(out)
 
-    def _lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, env: Env | None, where: str) -> list[Effect]:
-        found = self.locks.lock(func, args, kwargs, scope, env) if func[0] in ("n", "a") else None
+    def _lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, where: str, holes: bool = True) -> list[Template]:
+        found = self.locks.lock(func, args, kwargs, scope, holes) if func[0] in ("n", "a") else None
         if found is None:
             return []
-        names, primitive, detail = found
-        return [Effect("lock", name, primitive, where, detail=detail) for name in names]
+        name, primitive, detail = found
+        return [Template("lock", primitive, where, name, detail)]
 
-    def _tables(self, api: str, via: tuple, how: str = "linked") -> list[Effect]:
+    def _tables(self, api: str) -> list[Template]:
         transaction = self.db.transaction(api)
         out = []
         for a in self.db.accesses(api):
             detail = [("api", self.db.short(api)), ("model", a.model.rsplit(".", 1)[-1])]
             if transaction:
                 detail.append(("transaction", transaction))
-            if how == "by-name":
-                detail.append(("confidence", "by-name"))
-            out.append(Effect("database", a.table, a.mode, f"{a.path}:{a.line}", via=via + a.via,
-                              detail=tuple(sorted(detail))))
+            out.append(Template("database", a.mode, f"{a.path}:{a.line}", literal(a.table), tuple(sorted(detail)), a.via))
         return out
 
 
-def _through(e: Effect, fn: str, how: str) -> Effect:
-    detail = e.detail
-    if how == "by-name" and ("confidence", "by-name") not in detail:
-        detail = tuple(sorted(detail + (("confidence", "by-name"),)))
-    return e._replace(via=(fn,) + e.via, detail=detail)
+def _on_self(func: tuple, caller) -> bool:
+    if func[0] != "a" or caller is None or not caller.facts.params:
+        return False
+    recv = func[1]
+    return recv == ("n", caller.facts.params[0].name) or (recv[0] == "c" and recv[1] == ("n", "super"))
 
 
 def _privileged(fq: str) -> str:

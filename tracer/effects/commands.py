@@ -17,7 +17,8 @@ the connector's protocol when the factory's argument gives it.
 """
 from __future__ import annotations
 
-from tracer.effects.texts import Env, Texts, render
+from tracer.effects.summary import expand, literal
+from tracer.effects.texts import Texts, render
 from tracer.effects.view import LinkView
 
 EXECUTE = ("processutils.execute", "processutils.trycmd", "processutils.ssh_execute",
@@ -30,7 +31,8 @@ MAX_WORDS = 8
 MAX_DEPTH = 4
 MAX_WORD_DEPTH = 8
 EXECUTORS = ("os_brick.executor.Executor",)  # a subclass's ``self._execute`` runs commands
-BRICK_PLUMBING = ("os_brick.exception.", "InitiatorConnector.factory")
+BRICK_EXCEPTIONS = "os_brick.exception."
+BRICK_FACTORY = "InitiatorConnector.factory"  # makes a connector; its methods are the calls
 
 
 class Commands:
@@ -82,58 +84,57 @@ class Commands:
                         return True
         return False
 
-    def argv(self, site, scope: str, env: Env | None) -> list[str]:
-        """The command's words, as far as literals give them (an unknown word as ``{expression}``)."""
-        words: list[str] = []
+    def argv(self, site, scope: str) -> list[tuple]:
+        """The command's words as ``Text``s, as far as literals give them (holes for the parameters)."""
+        words: list[tuple] = []
         for arg in site.args:
-            words += self._words(arg, scope, env, 0)
+            words += self._words(arg, scope, scope, 0)
             if len(words) >= MAX_WORDS:
                 break
         return words[:MAX_WORDS]
 
-    def _words(self, expr: tuple, scope: str, env: Env | None, depth: int) -> list[str]:
+    def _words(self, expr: tuple, scope: str, owner: str, depth: int) -> list[tuple]:
         tag = expr[0]
         if tag == "s":
-            return [expr[1]]
+            return [literal(expr[1])]
         if depth > MAX_WORD_DEPTH:
-            return ["{" + render(expr) + "}"]
-        if tag == "*":
-            return self._words(expr[1], scope, env, depth + 1)
+            return [literal("{" + render(expr) + "}")]
+        if tag in ("*", "k"):
+            return self._words(expr[1], scope, owner, depth + 1)
         if tag == "l":
-            out: list[str] = []
+            out: list[tuple] = []
             for e in expr[1]:
-                out += self._words(e, scope, env, depth + 1)
+                out += self._words(e, scope, owner, depth + 1)
             return out
         if tag == "+":
-            return self._words(expr[1], scope, env, depth + 1) + self._words(expr[2], scope, env, depth + 1)
-        if tag == "k":
-            return self._words(expr[1], scope, env, depth + 1)
-        if tag == "n" and not (env and env.fq == scope and env.get(expr[1])) and not self.v.is_parameter(expr[1], scope):
+            return self._words(expr[1], scope, owner, depth + 1) + self._words(expr[2], scope, owner, depth + 1)
+        if tag == "n" and not self.v.is_parameter(expr[1], scope):
             # cmd = [...]; cmd.extend([...]); cmd.append(x): the pieces in the order written
             bound = [(e, w) for e, w in self.v.bound(expr[1], scope) if e[0] in ("l", "+", "n", "a", "k", "s")]
             out = []
             for e, w in bound:
-                out += self._words(e, w, env if w == scope else None, depth + 1)
+                out += self._words(e, w, owner if w == scope else "", depth + 1)
                 if len(out) >= MAX_WORDS:
                     break
             if out:
                 return out
         if tag == "a":
-            for v in self.v.eval(expr[1], scope):
+            for v in sorted(self.v.eval(expr[1], scope)):
                 klass = self.p.classes.get(v[1]) if v[0] == "cls" else None
                 values = klass.attrs.get(expr[2]) if klass else None
                 if values:
-                    return self._words(values[0], self.v.class_scope(v[1]), None, depth + 1)
-        return [self.t.one(expr, scope, env)]
+                    return self._words(values[0], self.v.class_scope(v[1]), "", depth + 1)
+        return [self.t.of(expr, scope, holes=scope == owner)]
 
     @staticmethod
-    def program(words: list[str]) -> str:
-        """The first word that names a program (a literal before a computed one)."""
-        candidates = [w for w in words if w not in PREFIX_WORDS and "=" not in w and not w.startswith("-") and w != "None"]
-        literal = next((w for w in candidates if not w.startswith("{")), None)
-        if literal is not None:
-            return literal.rsplit("/", 1)[-1]
-        return candidates[0] if candidates else words[0] if words else "{command}"
+    def program(words: list[tuple]) -> int | None:
+        """Which word names the program: the first literal one that is no wrapper (``env``, ``sudo``),
+        option or assignment; else the first computed one."""
+        flat = [expand(w) for w in words]
+        candidates = [i for i, w in enumerate(flat) if w and not _wrapper_word(w[0])]
+        literal_ones = [i for i in candidates if not flat[i][0].startswith("{")]
+        found = literal_ones or candidates
+        return found[0] if found else None
 
     # -- oslo.privsep -------------------------------------------------------------------
     def entrypoint(self, fq: str) -> str | None:
@@ -155,7 +156,8 @@ class Commands:
         if site.func[0] not in ("n", "a"):
             return None
         for v in sorted(self.v.eval(site.func, scope)):
-            if v[0] in ("ext", "exti") and v[1].startswith(BRICK) and not any(p in v[1] for p in BRICK_PLUMBING):
+            if v[0] in ("ext", "exti") and v[1].startswith(BRICK) and BRICK_EXCEPTIONS not in v[1] \
+                    and not v[1].endswith(BRICK_FACTORY):
                 name = v[1].rsplit(".", 1)[-1]
                 if name[:1].islower() and not name.startswith("_"):
                     return name
@@ -167,8 +169,8 @@ class Commands:
             return None
         for value, where in self._made_by(site.func[1], scope):
             if value[0] == "c" and value[1][0] == "a" and value[1][2] == "factory" and value[2]:
-                text = self.t.one(value[2][0], where)
-                return text if not text.startswith("{") else render(value[2][0]).rsplit(".", 1)[-1]
+                texts = self.t.strings(value[2][0], where)
+                return texts[0] if len(texts) == 1 else render(value[2][0]).rsplit(".", 1)[-1]
         return None
 
     def _made_by(self, expr: tuple, scope: str) -> list[tuple[tuple, str]]:
@@ -178,6 +180,10 @@ class Commands:
             owner = next((v[1] for v in self.v.eval(expr[1], scope) if v[0] == "inst"), None)
             return self.v.self_assigns(owner, expr[2])[:4] if owner else []
         return []
+
+
+def _wrapper_word(w: str) -> bool:
+    return w in PREFIX_WORDS or "=" in w or w.startswith("-") or w == "None"
 
 
 def _short(fq: str) -> str:

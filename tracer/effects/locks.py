@@ -12,7 +12,8 @@ asks ``COORDINATOR.get_lock(name.format(...))``).  The lock's name is that first
 """
 from __future__ import annotations
 
-from tracer.effects.texts import Env, Texts
+from tracer.effects.summary import literal
+from tracer.effects.texts import Texts, _product
 from tracer.effects.view import LinkView
 from tracer.link.program import MODULE_BODY
 
@@ -30,16 +31,17 @@ class Locks:
         self.t = texts
         self._wrappers: dict[str, str | None] = {}
 
-    def lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, env: Env | None) -> tuple[tuple, str, tuple] | None:
-        """(lock names, primitive, detail) when calling ``func(*args, **kwargs)`` takes a lock."""
+    def lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, holes: bool = True) -> tuple[tuple, str, tuple] | None:
+        """(the lock name's Text, primitive, detail) when calling ``func(*args, **kwargs)`` takes a lock."""
         primitive, prefix = self.primitive(func, scope)
         if primitive is None:
             return None
         name_expr = args[0] if args else next((v for k, v in kwargs if k in ("name", "lock_name")), None)
-        names = self.t.of(name_expr, scope, env) if name_expr is not None else ("{?}",)
+        name = self.t.of(name_expr, scope, holes) if name_expr is not None else (("{?}",),)
+        name = tuple(alt for alt in name if alt != ("None",)) or name
         external = any(k == "external" and v == ("n", "True") for k, v in kwargs)
         detail = (("external", True),) if external else ()
-        return tuple(prefix + n for n in names if n != "None"), primitive, detail
+        return _product(literal(prefix), name, ("s", prefix)), primitive, detail
 
     def primitive(self, func: tuple, scope: str) -> tuple[str | None, str]:
         """(``lockutils`` | ``tooz`` | None, the prefix a ``*_with_prefix`` factory gave)."""
@@ -65,8 +67,8 @@ class Locks:
         """``synchronized = lockutils.synchronized_with_prefix('nova-')``: ``nova-``."""
         found = self._defining_call(func, scope)
         if found and found[0][2]:
-            text = self.t.one(found[0][2][0], found[1])
-            return text if not text.startswith("{") else ""
+            texts = self.t.strings(found[0][2][0], found[1])
+            return texts[0] if len(texts) == 1 else ""
         return ""
 
     def _defining_call(self, expr: tuple, scope: str) -> tuple[tuple, str] | None:

@@ -17,7 +17,8 @@ reaches a notifier; its event type is the ``event_type=`` it was built with: a s
 from __future__ import annotations
 
 from tracer.effects.objects import Objects
-from tracer.effects.texts import Env, Texts
+from tracer.effects.summary import literal
+from tracer.effects.texts import Texts, _product
 from tracer.effects.view import LinkView
 
 PRIORITIES = frozenset({"audit", "debug", "info", "warn", "warning", "error", "critical", "sample"})
@@ -40,7 +41,7 @@ class Notifications:
         """(priority, event type expression) when the site sends a legacy notification."""
         func = site.func
         if func[0] == "c" and func[1] == ("n", "getattr") and len(func[2]) == 2:  # getattr(notifier, prio)(...)
-            receiver, priority = func[2][0], self.t.one(func[2][1], scope)
+            receiver, priority = func[2][0], "/".join(self.t.strings(func[2][1], scope)) or "{priority}"
         elif func[0] == "n":
             return self._aliased(site, scope)
         elif func[0] == "a" and func[2] in PRIORITIES:
@@ -57,14 +58,16 @@ class Notifications:
         if self.v.is_parameter(site.func[1], scope):
             return None
         priorities, event = set(), _event_argument(site)
-        for value, where in self.v.bound(site.func[1], scope)[:4]:
+        values = [(v, w) for value, w in self.v.bound(site.func[1], scope)[:4]
+                  for v in (value[1] if value[0] == "u" else (value,))]  # notifier.info if ok else notifier.error
+        for value, where in values:
             if where != scope or event is None:
                 continue
             if value[0] == "a" and value[2] in PRIORITIES and self.is_notifier(value[1], scope, 0):
                 priorities.add(value[2])
             elif value[0] == "c" and value[1] == ("n", "getattr") and len(value[2]) == 2:  # getattr(notifier, p)
                 if self.is_notifier(value[2][0], scope, 0):
-                    priorities.add(self.t.one(value[2][1], scope))
+                    priorities.add("/".join(self.t.strings(value[2][1], scope)) or "{priority}")
         return ("/".join(sorted(priorities)), event) if priorities else None
 
     def is_notifier(self, expr: tuple, scope: str, depth: int) -> bool:
@@ -135,12 +138,12 @@ class Notifications:
         return False
 
     # -- versioned -----------------------------------------------------------------------
-    def versioned(self, site, scope: str, env: Env | None) -> tuple[str, tuple, str] | None:
+    def versioned(self, site, scope: str) -> tuple[str, tuple, str] | None:
         """(class, event type expression, scope of it) when the site is ``notification.emit(ctx)``."""
         func = site.func
         if func[0] != "a" or func[2] != "emit":
             return None
-        for v in sorted(self.objects.typed(func[1], scope, env)):
+        for v in sorted(self.objects.typed(func[1], scope)):
             if v[0] in ("inst", "objn") and self.is_notification(v[1]):
                 built = self._construction(func[1], scope)
                 event = next((val for k, val in built[0][3] if k == "event_type"), None) if built else None
@@ -174,16 +177,21 @@ class Notifications:
                 return True
         return any(self._reaches_notifier(e.target, depth - 1, seen) for e in self.v.linker.edges(fq) if e.kind == "call")
 
-    def event_types(self, expr: tuple | None, scope: str, env: Env | None) -> tuple[str, ...]:
-        """``'volume.%s' % suffix`` -> ``volume.create.start``; ``EventType(object=, action=, phase=)`` joined."""
+    def event_type(self, expr: tuple | None, scope: str, holes: bool) -> tuple:
+        """The ``Text`` of an event type: ``'volume.%s' % suffix``, or ``EventType(object=, action=,
+        phase=)`` with its parts joined by dots (an absent phase left out)."""
         if expr is None:
-            return ("{event_type}",)
+            return literal("{event_type}")
         if expr[0] == "c" and any(v[0] == "cls" for v in self.v.eval(expr[1], scope)):
-            parts = [self.t.one(e, scope, env) for e in list(expr[2]) + [v for _, v in expr[3]]]
-            known = [p for p in parts if p != "None"]
-            if known:
-                return (".".join(known),)
-        return self.t.of(expr, scope, env)
+            text = None
+            for part in list(expr[2]) + [v for _, v in expr[3]]:
+                piece = self.t.of(part, scope, holes)
+                if piece == literal("None"):
+                    continue
+                text = piece if text is None else _product(_product(text, literal("."), expr), piece, expr)
+            if text is not None:
+                return text
+        return self.t.of(expr, scope, holes)
 
 
 def _event_argument(site) -> tuple | None:

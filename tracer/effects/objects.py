@@ -8,9 +8,8 @@ cls.obj_name(), cls)``: ``objects.BlockDeviceMapping`` is that class, though no 
 so.  A classmethod of a registered class (``objects.Instance.get_by_uuid``) gives an instance of it.
 
 The linker leaves ``instance.save()`` unresolved when ``instance`` is a parameter nobody typed (it
-came over RPC); the effects type such a receiver from the arguments on the trace's way (an ``Env``)
-and, last, by the convention the projects keep: a parameter named after a registered class
-(``instance``, ``volume``, ``block_device_mapping``) holds one.  Values typed that way are
+came over RPC); the effects type such a receiver, last, by the convention the projects keep: a
+parameter named after a registered class (``instance``, ``volume``, ``block_device_mapping``) holds one.  Values typed that way are
 ``("objn", cls)`` so the effects they lead to say so (confidence ``by-name``).
 """
 from __future__ import annotations
@@ -19,7 +18,6 @@ import re
 from collections import defaultdict
 from functools import cached_property
 
-from tracer.effects.texts import Env
 from tracer.effects.view import LinkView
 
 REGISTRY_BASE = "VersionedObjectRegistry"
@@ -93,32 +91,38 @@ class Objects:
         return frozenset(names)
 
     # -- typing a receiver -----------------------------------------------------------
-    def typed(self, expr: tuple, scope: str, env: Env | None = None, depth: int = 0) -> frozenset:
-        """The values of ``expr`` with registered classes, the call's arguments and parameter names known."""
-        key = (expr, scope, env)
+    def typed(self, expr: tuple, scope: str, depth: int = 0) -> frozenset:
+        """The values of ``expr`` with registered classes and parameter names known."""
+        key = (expr, scope)
         hit = self._memo.get(key)
         if hit is None:
             self._memo[key] = frozenset()  # a cycle: nothing yet
-            hit = self._memo[key] = self._typed(expr, scope, env, depth) if depth < MAX_DEPTH else frozenset()
+            hit = self._memo[key] = self._typed(expr, scope, depth) if depth < MAX_DEPTH else frozenset()
         return hit
 
-    def _typed(self, expr: tuple, scope: str, env: Env | None, depth: int) -> frozenset:
+    def _typed(self, expr: tuple, scope: str, depth: int) -> frozenset:
         tag = expr[0]
         if tag == "n":
-            return self._name(expr[1], scope, env, depth)
+            return self._name(expr[1], scope, depth)
         if tag == "a":
-            out = {("cls", c) for v in self.typed(expr[1], scope, env, depth + 1) if v[0] == "mod"
-                   for c in self.namespaces.get(v[1], {}).get(expr[2], ())}
-            return frozenset(out) or self.v.eval(expr, scope)
+            return self._attribute(expr, scope, depth)
         if tag == "c":
-            return self._call(expr, scope, env, depth)
+            return self._call(expr, scope, depth)
         return self.v.eval(expr, scope)
 
-    def _name(self, name: str, scope: str, env: Env | None, depth: int) -> frozenset:
-        if env is not None and env.fq == scope and env.get(name) is not None:
-            passed = self.typed(env.get(name), env.scope, env.parent, depth + 1)
-            if any(v[0] in _INSTANCE_KINDS + ("cls",) for v in passed):
-                return passed
+    def _attribute(self, expr: tuple, scope: str, depth: int) -> frozenset:
+        """``objects.Volume`` (a registered class) and the methods of a class or instance typed so."""
+        out: set = set()
+        for v in sorted(self.typed(expr[1], scope, depth + 1)):
+            if v[0] == "mod":
+                out |= {("cls", c) for c in self.namespaces.get(v[1], {}).get(expr[2], ())}
+            elif v[0] in ("cls",) + _INSTANCE_KINDS and self.registered(v[1]):
+                method = self.p.lookup_method(v[1], expr[2])
+                if method:
+                    out.add(("bound", method, v[1]))
+        return frozenset(out) or self.v.eval(expr, scope)
+
+    def _name(self, name: str, scope: str, depth: int) -> frozenset:
         values = self.v.eval(("n", name), scope)
         if any(v[0] in _INSTANCE_KINDS + ("cls", "mod") for v in values):
             return values
@@ -126,12 +130,12 @@ class Objects:
             return frozenset(("objn", c) for c in self._by_snake.get(name, ()))
         out: set = set()
         for expr, where in self.v.bound(name, scope)[:8]:
-            out |= self.typed(expr, where, env if where == scope else None, depth + 1)
+            out |= self.typed(expr, where, depth + 1)
         return frozenset(out) or values
 
-    def _call(self, expr: tuple, scope: str, env: Env | None, depth: int) -> frozenset:
+    def _call(self, expr: tuple, scope: str, depth: int) -> frozenset:
         out: set = set()
-        for v in self.typed(expr[1], scope, env, depth + 1):
+        for v in sorted(self.typed(expr[1], scope, depth + 1)):
             if v[0] == "cls":
                 out.add(("inst", v[1]))
             elif v[0] in ("fn", "bound"):
@@ -149,5 +153,5 @@ class Objects:
         out: set = set()
         for d in fn.defs:
             for ret in d.returns[:4]:
-                out |= {x for x in self.typed(ret, fn.fq, None, depth + 1) if x[0] in _INSTANCE_KINDS}
+                out |= {x for x in self.typed(ret, fn.fq, depth + 1) if x[0] in _INSTANCE_KINDS}
         return frozenset(out)

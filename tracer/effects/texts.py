@@ -1,79 +1,60 @@
-"""effects: the text an expression builds (an event type, a lock name, a command word), with the
-arguments of the call that reached the function.
+"""effects: the text an expression builds (an event type, a lock name, a command word), as a ``Text``
+with holes for the parameters of the function being summarised.
 
-Stage: effects.  Must not import libcst, networkx or render.
+Stage: effects, after link.  Must not import libcst, networkx or render.
 
-``notify_about_volume_usage(context, volume, 'create.start')`` reaches ``'volume.%s' % event_suffix``:
-evaluated alone, ``event_suffix`` is every caller's argument; evaluated with the arguments of the call
-on the trace's way (an ``Env``), it is ``create.start``.  A part the code computes at run time stays
-as ``{expression}`` (``nova-{instance.uuid}``).
+``'volume.%s' % event_suffix`` in ``notify_about_volume_usage`` is ``volume.`` followed by a hole for
+``event_suffix`` whose fallback is what every caller passes; the caller on the trace's way fills it
+(``tracer.effects.compose``).  ``self.event_suffix`` in a method is a hole for that attribute.  Locals
+are read through their assignments, everything else through the resolver's string values; a part the
+code computes at run time stays ``{expression}``.
+
+An ``Env`` evaluates an ``__init__`` with the arguments of one construction: a flow builder's
+``NotifyVolumeActionTask(db, "create.start")`` gives that object ``event_suffix = 'create.start'``,
+through ``super().__init__(...)`` calls too.
 """
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
+from tracer.effects.summary import MAX_TEXTS, is_unknown, literal, unknown
 from tracer.effects.view import LinkView
 
-MAX_TEXTS = 4  # more values than this: the part is shown as its expression
 MAX_DEPTH = 8
-ENV_DEPTH = 6  # calls up the trace whose arguments still bind
-WILD = "\x00"
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
+_LITERALS = ("None", "True", "False")
+WILD = "\x00"  # the resolver's mark for an unknown part of a string
 
 
 class Env(NamedTuple):
-    """The arguments one call passed to function ``fq``: ``args`` maps a parameter to the expression
-    passed for it, evaluated in ``scope`` (the caller) under ``parent`` (the caller's own call).
-    ``this`` is the ``__init__`` call that built the object a method's ``self`` is, when known (a
-    flow's task: ``NotifyVolumeActionTask(db, "create.start")``): ``self.event_suffix`` is read from it."""
+    """The arguments one call passed to function ``fq`` (expressions evaluated in ``scope``)."""
 
     fq: str
     args: tuple  # ((parameter, expr), ...)
     scope: str
     parent: "Env | None"
-    this: "Env | None" = None
 
     def get(self, name: str) -> tuple | None:
-        for key, value in self.args:
-            if key == name:
-                return value
-        return None
+        return next((v for k, v in self.args if k == name), None)
 
 
-def bind(view: LinkView, callee: str, site, scope: str, env: Env | None, offset: int | None = None) -> Env | None:
-    """The ``Env`` of a call ``site`` (made in ``scope`` under ``env``) to the function ``callee``.
-    A call on the caller's own ``self`` (``self.m()``, ``super().m()``) keeps the object's ``this``."""
+def arguments(view: LinkView, callee: str, site, offset: int | None = None) -> list[tuple[str, tuple]]:
+    """(parameter of ``callee``, the expression ``site`` passes for it)."""
     fn = view.function(callee)
     if fn is None:
-        return None
-    this = env.this if env is not None and _on_self(site.func, view.function(scope)) else None
-    params = fn.facts.params
+        return []
     skip = view.method_offset(fn) if offset is None else offset
-    args: list[tuple[str, tuple]] = []
-    positional = [a for a in site.args]
-    for i, param in enumerate(params[skip:]):
+    out = []
+    for i, param in enumerate(fn.facts.params[skip:]):
         if param.kind in ("*", "**"):
             continue
         given = next((v for k, v in site.kwargs if k == param.name), None)
-        if given is None and i < len(positional) and not any(a[0] == "*" for a in positional[: i + 1]):
-            given = positional[i]
+        if given is None and i < len(site.args) and not any(a[0] == "*" for a in site.args[: i + 1]):
+            given = site.args[i]
         if given is not None:
-            args.append((param.name, given))
-    return Env(callee, tuple(args), scope, _cut(env), this) if args or this else None
-
-
-def _on_self(func: tuple, caller) -> bool:
-    if func[0] != "a" or caller is None or not caller.facts.params:
-        return False
-    recv = func[1]
-    return recv == ("n", caller.facts.params[0].name) or (recv[0] == "c" and recv[1] == ("n", "super"))
-
-
-def _cut(env: Env | None, depth: int = ENV_DEPTH) -> Env | None:
-    if env is None or depth <= 1:
-        return None
-    return env._replace(parent=_cut(env.parent, depth - 1))
+            out.append((param.name, given))
+    return out
 
 
 def render(expr: tuple) -> str:
@@ -97,66 +78,97 @@ def render(expr: tuple) -> str:
 class Texts:
     def __init__(self, view: LinkView) -> None:
         self.v = view
-        self._memo: dict[tuple, tuple[str, ...]] = {}
+        self._memo: dict[tuple, tuple] = {}
 
-    def of(self, expr: tuple, scope: str, env: Env | None = None) -> tuple[str, ...]:
-        """The texts ``expr`` can be (sorted, at most ``MAX_TEXTS``); unknown parts as ``{expression}``."""
-        return self._known(expr, scope, env, 0)
+    def of(self, expr: tuple, scope: str, holes: bool = True, fallbacks: bool = True, env: Env | None = None) -> tuple:
+        """The ``Text`` of ``expr`` in ``scope``; ``holes``: the parameters (and ``self`` attributes) of
+        ``scope`` are holes, with the callers' values as ``fallbacks`` (or none: the callee's own)."""
+        return self._text(expr, scope, env, (scope if holes else None, fallbacks), 0)
 
-    def one(self, expr: tuple, scope: str, env: Env | None = None) -> str:
-        found = self.of(expr, scope, env)
-        return found[0] if len(found) == 1 else "{" + render(expr) + "}"
+    def strings(self, expr: tuple, scope: str) -> tuple[str, ...]:
+        """The literal texts alone (no holes), for a name that must be concrete (a priority, a group)."""
+        text = self.of(expr, scope, holes=False)
+        return tuple(alt[0] for alt in text if len(alt) == 1 and isinstance(alt[0], str))
 
-    def _texts(self, expr: tuple, scope: str, env: Env | None, depth: int) -> tuple[str, ...]:
-        key = (expr, scope, env)
+    def _text(self, expr: tuple, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple:
+        key = (expr, scope, env, owner)
         hit = self._memo.get(key)
         if hit is None:
-            self._memo[key] = (WILD,)  # a cycle: unknown
-            hit = self._memo[key] = self._compute(expr, scope, env, depth) if depth < MAX_DEPTH else (WILD,)
+            self._memo[key] = unknown(render(expr))  # a cycle: unknown
+            hit = self._compute(expr, scope, env, owner, depth) if depth < MAX_DEPTH else unknown(render(expr))
+            self._memo[key] = hit
         return hit
 
-    def _compute(self, expr: tuple, scope: str, env: Env | None, depth: int) -> tuple[str, ...]:
+    def _compute(self, expr: tuple, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple:
         tag = expr[0]
-        if tag in ("s", "i"):
-            return (expr[1],)
-        if tag == "n" and expr[1] in ("None", "True", "False"):
-            return (expr[1],)
-        if tag == "n" and env is not None and env.fq == scope and env.get(expr[1]) is not None:
-            return self._texts(env.get(expr[1]), env.scope, env.parent, depth + 1)
-        if tag == "n" and self.v.is_parameter(expr[1], scope):
-            return self._parameter(expr[1], scope, env, depth)
+        if tag in ("s", "i") or (tag == "n" and expr[1] in _LITERALS):
+            return literal(expr[1])
         if tag == "n":
-            local = [e for e, w in self.v.bound(expr[1], scope) if w == scope]
-            if local:
-                found = sorted({t for e in local[:MAX_TEXTS] for t in self._known(e, scope, env, depth + 1)})
-                return tuple(found) if len(found) <= MAX_TEXTS else (WILD,)
-        if tag == "a" and env is not None and env.this is not None and env.fq == scope and _is_self(expr[1], self.v, scope):
-            found = self._attribute(expr[2], env.this, depth)
-            if found:
+            return self._name(expr, scope, env, owner, depth)
+        if tag == "a" and _is_self(expr[1], self.v, scope):
+            found = self._self_attribute(expr, scope, env, owner, depth)
+            if found is not None:
                 return found
         if tag == "%":
-            return self._percent(expr, scope, env, depth)
+            return self._percent(expr, scope, env, owner, depth)
         if tag == "+":
-            return _product(self._known(expr[1], scope, env, depth + 1), self._known(expr[2], scope, env, depth + 1))
+            return _product(self._text(expr[1], scope, env, owner, depth + 1),
+                            self._text(expr[2], scope, env, owner, depth + 1), expr)
         if tag == "f":
-            parts = [self._part(p, scope, env, depth) for p in expr[1]]
-            return ("".join(parts),)
+            text = literal("")
+            for part in expr[1]:
+                text = _product(text, self._text(part, scope, env, owner, depth + 1), expr)
+            return text
         return self._values(expr, scope)
 
-    def _attribute(self, attr: str, this: Env, depth: int) -> tuple[str, ...]:
-        """``self.attr`` of the object ``this`` built: its ``self.attr = ...`` in ``__init__``, with the
-        constructor's arguments (through ``super().__init__(...)`` calls)."""
+    def _name(self, expr: tuple, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple:
+        name = expr[1]
+        if env is not None and env.fq == scope and env.get(name) is not None:
+            return self._text(env.get(name), env.scope, env.parent, owner, depth + 1)
+        if self.v.is_parameter(name, scope):
+            if owner[0] == scope and env is None:
+                fallback = _concrete(self._values(expr, scope)) if owner[1] else ()
+                return ((("p", name, fallback),),)
+            return self._default(name, scope, env, owner, depth)
+        local = [e for e, w in self.v.bound(name, scope) if w == scope]
+        if local:
+            out: tuple = ()
+            for e in local[:MAX_TEXTS]:
+                out = _union(out, self._text(e, scope, env, owner, depth + 1))
+            return out if len(out) <= MAX_TEXTS else unknown(render(expr))
+        return self._values(expr, scope)
+
+    def _default(self, name: str, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple:
+        """A parameter the call did not pass: its default, if it has one; else what every caller passes."""
+        fn = self.v.function(scope)
+        param = next((p for p in fn.facts.params if p.name == name), None) if fn else None
+        if env is not None and env.fq == scope and param is not None and param.default is not None:
+            return self._text(param.default, scope, None, owner, depth + 1)
+        return self._values(("n", name), scope)
+
+    def _self_attribute(self, expr: tuple, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple | None:
+        """``self.attr``: in an ``Env`` of a construction, the value ``__init__`` gives it; in the function
+        being summarised, a hole the trace fills from the object's construction."""
+        if env is not None and env.fq == scope:
+            return self.attribute(expr[2], env, owner, depth)
+        if owner[0] == scope and env is None:
+            fallback = _concrete(self._values(expr, scope)) if owner[1] else ()
+            return ((("s", expr[2], fallback),),)
+        return None
+
+    def attribute(self, attr: str, this: Env, owner: tuple, depth: int = 0) -> tuple | None:
+        """``self.attr`` of the object an ``__init__`` call ``this`` built (through ``super().__init__``)."""
         init = self.v.function(this.fq)
         if init is None or init.cls is None:
-            return ()
-        found: set[str] = set()
+            return None
+        out: tuple = ()
         for value, method in self.v.self_assigns(init.cls, attr)[:MAX_TEXTS]:
             env = self._init_env(this, method)
-            found |= set(self._known(value, method, env, depth + 1))
-        return tuple(sorted(found)) if 0 < len(found) <= MAX_TEXTS else ()
+            if env is not None:
+                out = _union(out, self._text(value, method, env, owner, depth + 1))
+        return out if out and len(out) <= MAX_TEXTS and not is_unknown(out) else None
 
     def _init_env(self, this: Env, target: str) -> Env | None:
-        """The ``Env`` of ``target`` (an ``__init__`` up the class chain) when ``this`` built the object."""
         current: Env | None = this
         for _ in range(4):
             if current is None or current.fq == target:
@@ -166,65 +178,35 @@ class Texts:
             edge = next(iter(self.v.targets(current.fq, site.line, "__init__")), None) if site else None
             if edge is None:
                 return None
-            current = bind(self.v, edge.target, site, current.fq, current)
+            current = Env(edge.target, tuple(arguments(self.v, edge.target, site)), current.fq, current)
         return None
 
-    def _parameter(self, name: str, scope: str, env: Env | None, depth: int) -> tuple[str, ...]:
-        """A parameter the call did not pass: its default, if it has one; else what every caller passes."""
-        fn = self.v.function(scope)
-        if env is not None and env.fq == scope and fn is not None:
-            param = next((p for p in fn.facts.params if p.name == name), None)
-            if param is not None and param.default is not None:
-                return self._texts(param.default, scope, None, depth + 1)
-        return self._values(("n", name), scope)
+    def _values(self, expr: tuple, scope: str) -> tuple:
+        found = sorted({v[1] for v in self.v.eval(expr, scope) if v[0] in ("str", "cfg")})
+        if not found or len(found) > MAX_TEXTS:
+            return unknown(render(expr))
+        return tuple(_split_wild(t, expr) for t in found)
 
-    def _values(self, expr: tuple, scope: str) -> tuple[str, ...]:
-        found = sorted({v[1].replace(WILD, "{?}") for v in self.v.eval(expr, scope) if v[0] in ("str", "cfg")})
-        return tuple(found) if 0 < len(found) <= MAX_TEXTS else (WILD,)
-
-    def _known(self, expr: tuple, scope: str, env: Env | None, depth: int) -> tuple[str, ...]:
-        """The texts, an unknown value written as its expression."""
-        found = self._texts(expr, scope, env, depth)
-        return tuple("{" + render(expr) + "}" if t == WILD else t for t in found)
-
-    def _part(self, expr: tuple, scope: str, env: Env | None, depth: int) -> str:
-        if expr[0] == "s":
-            return expr[1]
-        found = self._known(expr, scope, env, depth + 1)
-        return found[0] if len(found) == 1 else "{" + render(expr) + "}"
-
-    def _percent(self, expr: tuple, scope: str, env: Env | None, depth: int) -> tuple[str, ...]:
+    def _percent(self, expr: tuple, scope: str, env: Env | None, owner: tuple, depth: int) -> tuple:
         right = expr[2]
         args = list(right[1]) if right[0] == "l" else [right]
         mapping = {k[1]: v for k, v in right[1] if k[0] == "s"} if right[0] == "d" else {}
-        out: set[str] = set()
-        for text in self._texts(expr[1], scope, env, depth + 1):
-            if text == WILD:
-                out.add(text)
-                continue
-            pieces, literal, queue = [], 0, list(args)
+        out: tuple = ()
+        for alt in self._text(expr[1], scope, env, owner, depth + 1):
+            if len(alt) != 1 or not isinstance(alt[0], str):
+                return unknown(render(expr))
+            text, queue, built, last = alt[0], list(args), literal(""), 0
             for m in _CONVERSION.finditer(text):
-                pieces.append(text[literal:m.start()])
+                built = _product(built, literal(text[last:m.start()]), expr)
                 if m.group(0) == "%%":
-                    pieces.append(("%",))
+                    piece = literal("%")
                 else:
                     arg = mapping.get(m.group(1)[1:-1]) if m.group(1) else (queue.pop(0) if queue else None)
-                    pieces.append(("{?}",) if arg is None else self._known(arg, scope, env, depth + 1))
-                literal = m.end()
-            pieces.append(text[literal:])
-            out |= _expand(pieces)
-        return tuple(sorted(out)) if len(out) <= MAX_TEXTS else (WILD,)
-
-
-def _expand(pieces: list) -> set[str]:
-    """Literal strings and tuples of choices -> every text they make (capped)."""
-    texts = {""}
-    for piece in pieces:
-        options = (piece,) if isinstance(piece, str) else piece
-        texts = {t + o for t in texts for o in options}
-        if len(texts) > MAX_TEXTS:
-            return {WILD}
-    return texts
+                    piece = unknown("?") if arg is None else self._text(arg, scope, env, owner, depth + 1)
+                built = _product(built, piece, expr)
+                last = m.end()
+            out = _union(out, _product(built, literal(text[last:]), expr))
+        return out if len(out) <= MAX_TEXTS else unknown(render(expr))
 
 
 def _is_self(expr: tuple, view: LinkView, scope: str) -> bool:
@@ -232,6 +214,35 @@ def _is_self(expr: tuple, view: LinkView, scope: str) -> bool:
     return bool(fn and fn.cls and fn.facts.params and expr == ("n", fn.facts.params[0].name))
 
 
-def _product(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, ...]:
-    out = sorted({a + b for a in left for b in right})
-    return tuple(out) if len(out) <= MAX_TEXTS else (WILD,)
+def _concrete(text: tuple) -> tuple[str, ...]:
+    """A fallback: the text's alternatives that are plain strings."""
+    return tuple(alt[0] for alt in text if len(alt) == 1 and isinstance(alt[0], str))
+
+
+def _split_wild(text: str, expr: tuple) -> tuple:
+    if WILD not in text:
+        return (text,)
+    parts: list = []
+    for i, piece in enumerate(text.split(WILD)):
+        if i:
+            parts.append(("u", "?"))
+        if piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def _union(a: tuple, b: tuple) -> tuple:
+    return tuple(sorted(set(a) | set(b), key=repr))
+
+
+def _product(a: tuple, b: tuple, expr: tuple) -> tuple:
+    out = {_join(x, y) for x in a for y in b}
+    if len(out) > MAX_TEXTS:
+        return unknown(render(expr))
+    return tuple(sorted(out, key=repr))
+
+
+def _join(x: tuple, y: tuple) -> tuple:
+    if x and y and isinstance(x[-1], str) and isinstance(y[0], str):
+        return x[:-1] + (x[-1] + y[0],) + y[1:]
+    return tuple(p for p in x + y if p != "")

@@ -1,0 +1,162 @@
+"""effects: each hop's effects, composed from the functions' summaries along the trace.
+
+Stage: effects.  Reads summaries (``tracer.effects.summary``) and trace records only: a warm trace
+composes its effects with neither the facts nor the linker.
+
+A hop carries the effects of its callee in the hop's service: the callee's own, and those of the
+helpers it calls, ``MAX_FOLLOW`` calls deep, each saying through which functions (``via``); a call
+the trace shows as a hop below it is not followed, that hop carries its effects.  A call into a DB API
+function contributes its tables and stops there.  A repeated hop (its callee was expanded earlier, so
+nothing is shown below it) carries all of its callee's, with its own arguments
+(``CreateVolumeOnFinishTask`` runs ``NotifyVolumeActionTask.execute`` again, with ``create.end``); the
+entry function's own effects go to ``Trace.entry_effects``.  Calls made in ``except`` handlers count
+only with ``--errors``, as in the trace.
+
+Holes fill along the way: the callee of a call or driver hop gets the texts of the arguments its call
+site passes (themselves filled by the hops above), an RPC server method the keyword arguments of the
+cast or call, a flow's task the attributes its construction in the flow builder gave the object (its
+``self.event_suffix``), kept while the task calls methods on its own ``self``.  A driver hop whose
+configured class is some option's default also says that option chose it (once per class).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from tracer.effects.records import Effect, dedupe
+from tracer.effects.summary import NO_BINDING, Binding, Site, Summary, Template, expand
+from tracer.graph.records import Hop, Trace
+
+MAX_FOLLOW = 3
+
+
+class Composer:
+    def __init__(self, summary: Callable[[str], Summary], driver_option: Callable[[str], tuple],
+                 errors: bool = False) -> None:
+        self.summary = summary
+        self.driver_option = driver_option
+        self.errors = errors
+        self._memo: dict[tuple, tuple[Effect, ...]] = {}
+
+    def effects(self, fq: str, binding: Binding = NO_BINDING, skip: frozenset = frozenset(),
+                depth: int = MAX_FOLLOW) -> tuple[Effect, ...]:
+        key = (fq, binding, skip, depth)
+        hit = self._memo.get(key)
+        if hit is None:
+            self._memo[key] = ()  # a cycle adds nothing
+            hit = self._memo[key] = tuple(self._compose(fq, binding, skip, depth))
+        return hit
+
+    def _compose(self, fq: str, binding: Binding, skip: frozenset, depth: int) -> list[Effect]:
+        s = self.summary(fq)
+        out = [e for t in s.own if self._kept(t) for e in instantiate(t, binding)]
+        for site in s.sites:
+            if site.how == "rpc" or (site.on_error and not self.errors) or (site.line, site.target) in skip:
+                continue
+            callee = self.summary(site.target)
+            if callee.db_api:
+                if not s.db_api:  # a DB API function's helpers are in its own tables already
+                    child = bind(site, binding)
+                    out += [_through(e, site) for t in callee.own if t.kind == "database" for e in instantiate(t, child)]
+            elif depth > 0:
+                out += [_through(e, site) for e in self.effects(site.target, bind(site, binding), frozenset(), depth - 1)]
+        return out
+
+    def _kept(self, t: Template) -> bool:
+        return self.errors or ("on_error", True) not in t.detail
+
+
+def instantiate(t: Template, binding: Binding) -> list[Effect]:
+    out = []
+    for name in expand(t.name, binding):
+        if t.kind == "command" and t.action == "execute" and not name.startswith("{"):
+            name = name.rsplit("/", 1)[-1]
+        out.append(Effect(t.kind, name, t.action, t.site, "", t.via, t.detail))
+    return out
+
+
+def bind(site: Site, binding: Binding) -> Binding:
+    """The callee's holes as this call site fills them (an argument known only as an expression leaves
+    the callee's own fallback in place)."""
+    params = []
+    for name, text in site.args:
+        found = expand(text, binding)
+        if found and not all(_placeholder(f) for f in found):
+            params.append((name, found))
+    return Binding(tuple(params), binding.attrs if site.on_self else ())
+
+
+def _placeholder(text: str) -> bool:
+    return text.startswith("{") and text.endswith("}") and text.count("{") == 1
+
+
+def _through(e: Effect, site: Site) -> Effect:
+    detail = e.detail
+    if site.how == "by-name" and ("confidence", "by-name") not in detail:
+        detail = tuple(sorted(detail + (("confidence", "by-name"),)))
+    return e._replace(via=(site.short,) + e.via, detail=detail)
+
+
+# -- a whole trace ----------------------------------------------------------------
+def annotate(composer: Composer, trace: Trace) -> Trace:
+    below = _children(trace)
+    bindings: dict[int, Binding] = {}
+    parents: list[int] = []  # step of the last hop seen at each depth
+    hops: list[Hop] = []
+    drivers: set[str] = set()
+    for h in trace.hops:
+        del parents[h.depth - 1:]
+        above = bindings.get(parents[-1], NO_BINDING) if parents else NO_BINDING
+        binding = bindings[h.step] = _hop_binding(composer, h, above)
+        parents.append(h.step)
+        found = list(composer.effects(h.callee, binding, below.get(h.step, frozenset())))
+        configured = dict(h.meta).get("configured") if h.kind == "driver" else None
+        if configured and configured not in drivers:
+            drivers.add(configured)
+            found += [e._replace(site=h.site) for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
+        hops.append(dataclasses.replace(h, effects=_in(found, h.service)))
+    entry = composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset()))
+    return dataclasses.replace(trace, hops=tuple(hops), with_effects=True, entry_effects=_in(entry, trace.entry_service))
+
+
+def _in(effects, service: str) -> tuple[Effect, ...]:
+    return dedupe(e._replace(service=service) for e in effects)
+
+
+def _children(trace: Trace) -> dict[int, frozenset]:
+    """step (0: the entry) -> the (line, callee) of the call sites shown as hops right below it."""
+    out: dict[int, set] = {}
+    parents: list[int] = []
+    for h in trace.hops:
+        del parents[h.depth - 1:]
+        out.setdefault(parents[-1] if parents else 0, set()).add((_line(h.site), h.callee))
+        parents.append(h.step)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _line(site: str) -> int:
+    tail = site.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _hop_binding(composer: Composer, h: Hop, above: Binding) -> Binding:
+    """What the hop's call site fills in its callee (a flow task: its construction's attributes)."""
+    if h.kind == "flow-task":
+        return _task_binding(composer, h)
+    line = _line(h.site)
+    rpc = h.kind.startswith("rpc")
+    for site in composer.summary(h.caller).sites:
+        if site.line == line and site.target == h.callee and (site.how == "rpc") == rpc:
+            return bind(site, above)
+    return NO_BINDING
+
+
+def _task_binding(composer: Composer, h: Hop) -> Binding:
+    meta = dict(h.meta)
+    flow, task, added = meta.get("flow"), meta.get("task"), _line(str(meta.get("added_at", "")))
+    if not flow or not task:
+        return NO_BINDING
+    built = [b for b in composer.summary(str(flow)).built if b.cls == task and b.line >= added]
+    if not built:
+        return NO_BINDING
+    return Binding((), tuple((attr, expand(text)) for attr, text in built[0].attrs))
