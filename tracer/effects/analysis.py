@@ -85,7 +85,7 @@ class Analysis:
     def _library_call(self, fq: str, site, where: str) -> list[Template] | None:
         runner = self.commands.runner(site, fq)
         if runner is not None:
-            return [self._command(site, fq, where, runner)]
+            return [self._command(site, fq, where, *runner)]
         brick = self.commands.brick(site, fq)
         if brick is not None:
             protocol = self.commands.protocol(site, fq)
@@ -105,8 +105,9 @@ class Analysis:
                 return [self._declared(BACKEND, site.args[0][1], where, False)]
         return None
 
-    def _command(self, site, fq: str, where: str, runner: str) -> Template:
-        words = self.commands.argv(site, fq)
+    def _command(self, site, fq: str, where: str, runner: str, held: str | None) -> Template:
+        callee = next((v[1] for v in sorted(self.v.eval(site.func, fq)) if v[0] in ("fn", "bound", "drvm")), None)
+        words = self.commands.argv(site, fq, held, callee)
         index = self.commands.program(words)
         name = words[index] if index is not None else literal("{command}")
         shown = " ".join(expand(w)[0] if len(expand(w)) == 1 else "{...}" for w in words)

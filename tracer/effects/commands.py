@@ -18,7 +18,7 @@ the connector's protocol when the factory's argument gives it.
 from __future__ import annotations
 
 from tracer.effects.summary import expand, literal
-from tracer.effects.texts import Texts, render
+from tracer.effects.texts import Texts, arguments, render
 from tracer.effects.view import LinkView
 
 EXECUTE = ("processutils.execute", "processutils.trycmd", "processutils.ssh_execute",
@@ -40,21 +40,23 @@ class Commands:
         self.v = view
         self.p = view.p
         self.t = texts
-        self._wrappers: dict[str, bool] = {}
+        self._wrappers: dict[str, str | None] = {}
         self._privsep: dict[str, str | None] = {}
 
     # -- external commands -------------------------------------------------------------
-    def runner(self, site, scope: str) -> str | None:
-        """What runs the command when the site runs one: the library function or the wrapper."""
+    def runner(self, site, scope: str) -> tuple[str, str | None] | None:
+        """(what runs the command, the wrapper parameter that holds its words, if one does) when the site
+        runs one: the library function, or a program function that hands the words on to one."""
         if site.func[0] not in ("n", "a"):
             return None
         for v in sorted(self.v.eval(site.func, scope)):
             if v[0] in ("ext", "exti") and v[1].endswith(EXECUTE):
-                return v[1].rsplit(".", 2)[-2] + "." + v[1].rsplit(".", 1)[-1]
+                return v[1].rsplit(".", 2)[-2] + "." + v[1].rsplit(".", 1)[-1], None
             if v[0] in ("fn", "bound", "drvm") and self.is_wrapper(v[1], 0):
-                return _short(v[1])
+                held = self._wrappers[v[1]]
+                return _short(v[1]), (held if held != "*" else None)
         if site.func[0] == "a" and site.func[2] == "_execute" and self._executor(site.func[1], scope):
-            return "Executor._execute"
+            return "Executor._execute", None
         return None
 
     def _executor(self, recv: tuple, scope: str) -> bool:
@@ -63,31 +65,36 @@ class Commands:
                    for v in self.v.eval(recv, scope))
 
     def is_wrapper(self, fq: str, depth: int) -> bool:
-        """A function that passes its ``*args`` on to a command runner."""
-        hit = self._wrappers.get(fq)
-        if hit is None:
-            self._wrappers[fq] = False
-            hit = self._wrappers[fq] = depth < MAX_DEPTH and self._passes_args(fq, depth)
-        return hit
+        """A function that hands its ``*args``, or a list parameter (``_run_lvm_command(cmd)``), on as the
+        words of a command."""
+        if fq not in self._wrappers:
+            self._wrappers[fq] = None
+            self._wrappers[fq] = self._passes_args(fq, depth) if depth < MAX_DEPTH else None
+        return self._wrappers[fq] is not None
 
-    def _passes_args(self, fq: str, depth: int) -> bool:
+    def _passes_args(self, fq: str, depth: int) -> str | None:
+        """``"*"`` when the ``*args`` are the words, the parameter's name when a list parameter is."""
         fn = self.p.functions.get(fq)
-        star = next((p.name for p in fn.facts.params if p.kind == "*"), None) if fn else None
-        if star is None:
-            return False
+        if fn is None:
+            return None
+        params = {p.name: p.kind for p in fn.facts.params}
         for site in fn.calls():
-            if ("*", ("n", star)) in site.args and site.func[0] in ("n", "a"):
-                for v in self.v.eval(site.func, fq):
-                    if v[0] in ("ext", "exti") and v[1].endswith(EXECUTE):
-                        return True
-                    if v[0] in ("fn", "bound", "drvm") and v[1] != fq and self.is_wrapper(v[1], depth + 1):
-                        return True
-        return False
+            starred = [a[1][1] for a in site.args if a[0] == "*" and a[1][0] == "n" and a[1][1] in params]
+            if not starred or site.func[0] not in ("n", "a"):
+                continue
+            runs = any((v[0] in ("ext", "exti") and v[1].endswith(EXECUTE)) or (
+                v[0] in ("fn", "bound", "drvm") and v[1] != fq and self.is_wrapper(v[1], depth + 1))
+                for v in self.v.eval(site.func, fq))
+            if runs or (site.func[0] == "a" and site.func[2] == "_execute" and self._executor(site.func[1], fq)):
+                return "*" if params[starred[0]] == "*" else starred[0]
+        return None
 
-    def argv(self, site, scope: str) -> list[tuple]:
-        """The command's words as ``Text``s, as far as literals give them (holes for the parameters)."""
+    def argv(self, site, scope: str, held: str | None = None, callee: str | None = None) -> list[tuple]:
+        """The command's words as ``Text``s, as far as literals give them (holes for the parameters);
+        ``held``: the parameter of the wrapper ``callee`` that holds them."""
         words: list[tuple] = []
-        for arg in site.args:
+        given = dict(arguments(self.v, callee, site)) if held and callee else {}
+        for arg in ([given[held]] if held in given else site.args):
             words += self._words(arg, scope, scope, 0)
             if len(words) >= MAX_WORDS:
                 break

@@ -9,10 +9,10 @@ defines or imports models touches the table of every model it names in a query: 
 receiver of a method chain that started from one (``query = _volume_get_query(...)`` then
 ``query.filter_by(...).update(values)``).  The access is a write when the chain ends in a method that
 changes rows (``update``, ``delete``, ``soft_delete``, ``save``, ``session.add``/``merge``...) or builds
-a model instance, else a read.  Helpers of the same kind of module that the function calls count as
-its own (``volume_create`` reads through ``_volume_get``).  The enginefacade transaction a function
-opens (``@main_context_manager.writer``, ``@pick_context_manager_reader``, ``with ...writer.using(ctx)``)
-is recorded beside.
+a model instance, else a read.  The helpers of its own module that the function calls count as its
+own (``volume_create`` reads through ``_volume_get``).  The enginefacade transaction a function opens
+(``@main_context_manager.writer``, ``@pick_context_manager_reader``, ``with ...writer.using(ctx)``) is
+recorded beside.
 
 An oslo.db backend proxy (``IMPL = concurrency.TpoolDbapiWrapper(CONF, backend_mapping={'sqlalchemy':
 'nova.db.sqlalchemy.api'})``, or ``DBAPI.from_config(...)``) stands for the modules it maps:
@@ -143,7 +143,8 @@ class Database:
         if len(values) > 1:  # a call of one of several functions: not one helper's work
             return []
         found = {v[1] for v in values if v[0] in ("fn", "bound")}
-        return sorted(t for t in found if t != fq and t.rsplit(".", 1)[0] in self.db_modules)
+        module = self.p.functions[fq].module
+        return sorted(t for t in found if t != fq and t in self.p.functions and self.p.functions[t].module == module)
 
     def _arg_models(self, site, scope: str) -> set[str]:
         out: set[str] = set()

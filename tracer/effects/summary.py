@@ -106,10 +106,15 @@ def _choices(part, binding: Binding) -> tuple[str, ...]:
         return (part,)
     tag = part[0]
     if tag == "p":
-        return binding.param(part[1]) or part[2] or ("{" + part[1] + "}",)
+        return _texts(binding.param(part[1])) or _texts(part[2]) or ("{" + part[1] + "}",)
     if tag == "s":
-        return binding.attr(part[1]) or part[2] or ("{self." + part[1] + "}",)
+        return _texts(binding.attr(part[1])) or _texts(part[2]) or ("{self." + part[1] + "}",)
     return ("{" + part[1] + "}",)
+
+
+def _texts(values: tuple | None) -> tuple[str, ...]:
+    """Values a hole may take; ``None`` (an argument that passes no text) is none of them."""
+    return tuple(v for v in values or () if v != "None")
 
 
 def _hole_name(part) -> str:

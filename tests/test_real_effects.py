@@ -1,0 +1,114 @@
+"""What the reference operations touch besides code, on the real trees (Stein and the newest release).
+
+Marked ``real``: the session workspaces of ``tests/conftest.py`` (one per release set).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tracer import api
+from tracer.effects import report
+from tracer.graph.records import TraceOptions
+
+pytestmark = pytest.mark.real
+
+REBOOT = "POST /servers/{id}/action reboot"
+ATTACH = "POST /servers/{server_id}/os-volume_attachments"
+
+
+def _all(t):
+    return [(h, e) for h in t.hops for e in h.effects] + [(None, e) for e in t.entry_effects]
+
+
+def _has(t, kind: str, name: str, action: str | None = None, service: str | None = None):
+    found = [(h, e) for h, e in _all(t) if e.kind == kind and e.name == name
+             and (action is None or e.action == action) and (service is None or e.service == service)]
+    assert found, f"no {kind} {name} {action or ''} in {service or 'any service'}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def create_volume(stein):
+    return api.trace(stein, "create_volume", effects=True)
+
+
+def test_create_volume_manager_flow_writes_volumes(create_volume):
+    found = _has(create_volume, "database", "volumes", "write", "cinder-volume")
+    in_flow = [e for h, e in found if h and h.kind == "flow-task" and ".flows.manager." in h.callee]
+    assert in_flow, "the manager flow's own DB calls (volume.save()) write the volumes table"
+    assert any(e.get("api") == "sqlalchemy.api.volume_update" for e in in_flow)
+
+
+def test_create_volume_notifications(create_volume):
+    for event in ("volume.create.start", "volume.create.end"):
+        [(hop, e), *_] = _has(create_volume, "notification", event, "legacy", "cinder-volume")
+        assert e.site == "cinder/volume/utils.py:159" and e.get("priority") == "info"
+
+
+def test_create_volume_driver_option_and_its_default(create_volume):
+    [(hop, e)] = _has(create_volume, "config", "backend_defaults.volume_driver", "driver", "cinder-volume")
+    assert hop.kind == "driver" and hop.callee.startswith("cinder.volume.drivers.lvm.LVMVolumeDriver.")
+    assert e.get("default") == "cinder.volume.drivers.lvm.LVMVolumeDriver"
+    assert e.get("declared").startswith("cinder/volume/manager.py:") and e.get("type") == "StrOpt"
+    assert ("<backend>.volume_group", "read") in {(x.name, x.action) for _, x in _all(create_volume)}
+
+
+def test_create_volume_lvm_lvcreate(create_volume):
+    found = _has(create_volume, "command", "lvcreate", "execute", "cinder-volume")
+    hop, e = next((h, e) for h, e in found if h.callee.endswith("LVMVolumeDriver._create_volume"))
+    assert e.site == "cinder/brick/local_dev/lvm.py:562" and e.via == ("LVM.create_volume",)
+    assert e.get("run_as_root") is True and "lvcreate -T -V" in e.get("argv")
+
+
+def test_create_volume_summary_reads_as_the_issue_asks(create_volume):
+    s = report.summary([e for _, e in report.operation(create_volume)])
+    assert "volumes" in s["database"]["write"] and "volume_attachment" in s["database"]["read"]
+    assert s["config"]["options"] > s["config"]["change_the_path"] > 0
+    assert report.headline(s)[0].startswith("tables written: ")
+
+
+def test_reboot_instances_table_and_libvirt_options(stein):
+    t = api.trace(stein, REBOOT, TraceOptions(drivers=("libvirt",)), effects=True)
+    writes = _has(t, "database", "instances", "write", "nova-compute")
+    assert any(h.callee == "nova.compute.manager.ComputeManager.reboot_instance" for h, _ in writes)
+    libvirt = {e.name for h, e in _all(t) if e.kind == "config" and e.name.startswith("libvirt.")
+               and h is not None and h.callee.startswith("nova.virt.libvirt.")}
+    assert {"libvirt.virt_type", "libvirt.images_type", "libvirt.wait_soft_reboot_seconds"} <= libvirt
+    soft = _has(t, "config", "libvirt.wait_soft_reboot_seconds")[0][1]
+    assert soft.get("default") == "120" and soft.get("declared").startswith("nova/conf/libvirt.py:")
+    _has(t, "notification", "instance.reboot.start", "versioned", "nova-compute")
+
+
+def test_attach_instance_lock_and_block_device_mapping(stein):
+    t = api.trace(stein, ATTACH, TraceOptions(drivers=("libvirt",)), effects=True)
+    locks = _has(t, "lock", "nova-{instance.uuid}", "lockutils", "nova-compute")
+    assert {h.callee.rsplit(".", 1)[-1] for h, _ in locks} >= {"do_attach_volume", "do_reserve"}
+    _has(t, "database", "block_device_mapping", "write", "nova-compute")
+
+
+def test_effects_are_the_same_from_the_cache(stein, create_volume):
+    again = api.trace(stein, "create_volume", effects=True)
+    assert api.trace_json(again) == api.trace_json(create_volume)
+
+
+# -- the newest release: the same effects where the code still has them ------------------------
+def test_newest_create_volume(newest):
+    t = api.trace(newest, "create_volume", effects=True)
+    found = _has(t, "database", "volumes", "write", "cinder-volume")
+    assert any(h and h.kind == "flow-task" and ".flows.manager." in h.callee for h, _ in found)
+    for event in ("volume.create.start", "volume.create.end"):
+        _has(t, "notification", event, "legacy", "cinder-volume")
+    [(hop, e)] = _has(t, "config", "volume_driver", "driver", "cinder-volume")
+    assert e.get("default") == "cinder.volume.drivers.lvm.LVMVolumeDriver"
+    # the brick LVM class runs its commands through _run_lvm_command(cmd): a wrapper holding the words
+    lvcreate = _has(t, "command", "lvcreate", "execute", "cinder-volume")
+    assert any(e.get("runner") == "LVM._run_lvm_command" for _, e in lvcreate)
+
+
+def test_newest_reboot_and_attach(newest):
+    reboot = api.trace(newest, REBOOT, TraceOptions(drivers=("libvirt",)), effects=True)
+    _has(reboot, "database", "instances", "write", "nova-compute")
+    assert {"libvirt.virt_type", "libvirt.images_type"} <= {e.name for _, e in _all(reboot) if e.kind == "config"}
+    attach = api.trace(newest, ATTACH, TraceOptions(drivers=("libvirt",)), effects=True)
+    _has(attach, "lock", "nova-{instance.uuid}", "lockutils", "nova-compute")
+    _has(attach, "database", "block_device_mapping", "write", "nova-compute")
