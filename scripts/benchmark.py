@@ -10,6 +10,8 @@ Reports, on the same non-test files (the trees and the client libraries they req
   warm trace       `tracer trace ENTRY` with the caches filled (median of --runs fresh processes)
   facts-only trace the same with the linked-program cache off (TRACER_LINKED_CACHE=0): facts read, linked
   first trace      facts cached, linked-program cache empty: the first run after a cold scan
+  effects          `tracer trace ENTRY --effects` warm (its effect summaries saved by one earlier run),
+                   as a ratio to the warm trace without effects; and that first run
   warm split       imports / load / trace / render of a warm trace, inside one process
   peak RSS         of the cold index and of the warm trace (children included)
   warm diff        `tracer diff ENTRY --from SOURCES --to DIFF_TO` with both sides' caches filled (median),
@@ -121,6 +123,9 @@ def main() -> None:
         facts, facts_rss = median(trace, dict(env, TRACER_LINKED_CACHE="0"), opts.runs)
         linked = Path(empty) / "linked-v1"
         first, _ = median(trace, env, max(opts.runs // 2, 1), before=lambda: shutil.rmtree(linked, ignore_errors=True))
+        warm, warm_rss = median(trace, env, opts.runs)  # again, now that the cache holds this trace
+        effects_first, _ = timed(trace + ["--effects"], env)  # computes and saves the hops' effect summaries
+        effects, _ = median(trace + ["--effects"], env, opts.runs)
         split = subprocess.run([sys.executable, "-c", SPLIT.format(sources=opts.sources, entry=opts.entry)],
                                env=env, check=True, capture_output=True, text=True).stdout.split()
         if new_trees:  # the new side indexed too, then the diff and the trace it is compared with, alternately
@@ -135,6 +140,8 @@ def main() -> None:
     print(f"warm trace          {warm:7.2f} s   ({warm / floor:.2f}x import, {warm / base:.4f}x baseline)")
     print(f"facts-only trace    {facts:7.2f} s   ({facts / floor:.2f}x import; warm/facts-only {warm / facts:.2f})")
     print(f"first trace         {first:7.2f} s   ({first / floor:.2f}x import; first/facts-only {first / facts:.2f})")
+    print(f"effects, warm       {effects:7.2f} s   (warm trace --effects / warm trace: {effects / warm:.3f}; "
+          f"first --effects run {effects_first:.2f} s)")
     print("warm split          imports {} s, load {} s, trace {} s, render {} s".format(*split))
     print(f"peak RSS            cold {cold_rss:.0f} MiB, warm {warm_rss:.0f} MiB, facts-only {facts_rss:.0f} MiB")
     if new_trees:
