@@ -112,3 +112,10 @@ def test_newest_reboot_and_attach(newest):
     attach = api.trace(newest, ATTACH, TraceOptions(drivers=("libvirt",)), effects=True)
     _has(attach, "lock", "nova-{instance.uuid}", "lockutils", "nova-compute")
     _has(attach, "database", "block_device_mapping", "write", "nova-compute")
+
+
+def test_a_chosen_driver_runs_its_own_commands(stein):
+    """--driver rbd: helpers below a hop follow the RBD driver, not the configured LVM one."""
+    t = api.trace(stein, "create_volume", TraceOptions(drivers=("rbd",)), effects=True)
+    commands = {e.name for _, e in _all(t) if e.kind == "command"}
+    assert "lvcreate" not in commands and "rbd" in commands

@@ -321,12 +321,13 @@ def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None, effe
     ws.remember()
     result = views.apply(Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
                                tuple((t.project, t.version, t.origin) for t in ws.trees)), opts)
-    return annotate_effects(ws, result, opts.errors) if effects else result
+    return annotate_effects(ws, result, opts) if effects else result
 
 
-def annotate_effects(ws: Workspace, t: Trace, errors: bool = False) -> Trace:
+def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None) -> Trace:
     """The trace with each hop's effects; per-function summaries come from the linked-program cache,
     else from the live linker (and are saved for the next run)."""
+    opts = opts or TraceOptions()
     from tracer.effects.compose import annotate
     from tracer.effects.source import Summaries
 
@@ -335,9 +336,20 @@ def annotate_effects(ws: Workspace, t: Trace, errors: bool = False) -> Trace:
         ws._effects = Summaries(lambda: ws.linker, ws._cache.store if ws._cache else None, ws._key,
                                 known.__contains__)
     with _quiet_gc():
-        result = annotate(ws._effects.view(errors), t)
+        result = annotate(ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts)), t)
     ws._effects.save()
     return result
+
+
+def _driver_method(ws: Workspace, configured: str, target: str, opts: TraceOptions) -> str:
+    """What a driver call runs under ``--driver``: the named class's method, as the trace picks it."""
+    name = target.rsplit(".", 1)[-1]
+    for needle in opts.drivers:
+        cls = ws.index.named_driver(configured, needle)
+        method = ws.index.lookup_method(cls, name) if cls else None
+        if method:
+            return method
+    return target
 
 
 def definition_sites(ws: Workspace, t: Trace) -> dict[str, str]:

@@ -118,29 +118,30 @@ class Analysis:
 
     def _sites(self, fq: str, site) -> list[Site]:
         out = []
-        for target, how in self._targets(fq, site):
-            args = self._args(target, site, fq, 0 if how == "class" else None)
+        for target, how, configured in self._targets(fq, site):
+            args = self._args(target, site, fq, None)
             out.append(Site(site.line, target, self.db.short(target), how, _on_self(site.func, self.v.function(fq)),
-                            site.on_error, args))
+                            site.on_error, args, configured))
         for e in self.v.targets(fq, site.line, None):
             if e.kind.startswith("rpc") and site.func[0] == "a" and site.func[2] in ("cast", "call"):
                 out.append(Site(site.line, e.target, self.db.short(e.target), "rpc", False, site.on_error,
                                 self._rpc_args(e.target, site, fq)))
         return out
 
-    def _targets(self, fq: str, site) -> list[tuple[str, str]]:
-        """(callee, how it was found: linked | typed | by-name) of a call site."""
+    def _targets(self, fq: str, site) -> list[tuple[str, str, str]]:
+        """(callee, how it was found: linked | typed | by-name, the configured class of a driver call)."""
         name = site.func[2] if site.func[0] == "a" else site.func[1] if site.func[0] == "n" else None
         edges = [e for e in self.v.targets(fq, site.line, name) if e.kind in FOLLOWED and e.confidence != "candidate"]
         if edges:
-            found = sorted({(e.target, "linked") for e in edges})
+            found = sorted({(e.target, "linked", str(dict(e.meta).get("configured", "")) if e.kind == "driver" else "")
+                            for e in edges})
             return found if len(found) <= MAX_TARGETS else []
         if site.func[0] != "a":
             return []
         recv, method = site.func[1], site.func[2]
         proxied = self.db.proxy_target(recv, method, fq)
         if proxied:
-            return [(proxied, "linked")]
+            return [(proxied, "linked", "")]
         if method not in self.objects.method_names:
             return []
         out = set()
@@ -148,7 +149,7 @@ class Analysis:
             if v[0] in ("inst", "objn", "cls"):
                 target = self.p.lookup_method(v[1], method)
                 if target:
-                    out.add((target, "by-name" if v[0] == "objn" else "typed"))
+                    out.add((target, "by-name" if v[0] == "objn" else "typed", ""))
         return sorted(out) if len(out) <= MAX_TARGETS else []
 
     def _args(self, target: str, site, fq: str, offset: int | None) -> tuple:

@@ -31,11 +31,14 @@ MAX_FOLLOW = 3
 
 
 class Composer:
+    """``pick(configured class, method)``: the method a driver call runs (the ``--driver`` asked for)."""
+
     def __init__(self, summary: Callable[[str], Summary], driver_option: Callable[[str], tuple],
-                 errors: bool = False) -> None:
+                 errors: bool = False, pick: Callable[[str, str], str] | None = None) -> None:
         self.summary = summary
         self.driver_option = driver_option
         self.errors = errors
+        self.pick = pick or (lambda configured, target: target)
         self._memo: dict[tuple, tuple[Effect, ...]] = {}
 
     def effects(self, fq: str, binding: Binding = NO_BINDING, skip: frozenset = frozenset(),
@@ -50,9 +53,14 @@ class Composer:
     def _compose(self, fq: str, binding: Binding, skip: frozenset, depth: int) -> list[Effect]:
         s = self.summary(fq)
         out = [e for t in s.own if self._kept(t) for e in instantiate(t, binding)]
+        shown = {line for line, _ in skip}
         for site in s.sites:
             if site.how == "rpc" or (site.on_error and not self.errors) or (site.line, site.target) in skip:
                 continue
+            if site.configured:  # a driver call: the hop below (if any) ran the chosen implementation
+                if site.line in shown:
+                    continue
+                site = site._replace(target=self.pick(site.configured, site.target))
             callee = self.summary(site.target)
             if callee.db_api:
                 if not s.db_api:  # a DB API function's helpers are in its own tables already

@@ -94,8 +94,8 @@ class Summaries:
             self.fresh[fq] = encode(fresh)
             return fresh
 
-    def view(self, errors: bool = False) -> Composer:
-        return Composer(self.summary, self.driver_option, errors)
+    def view(self, errors: bool = False, pick=None) -> Composer:
+        return Composer(self.summary, self.driver_option, errors, pick)
 
     # -- saving ------------------------------------------------------------------------
     def save(self) -> None:

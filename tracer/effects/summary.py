@@ -40,6 +40,7 @@ class Site(NamedTuple):
     on_self: bool  # a call on the caller's own ``self`` (``self.m()``, ``super().m()``)
     on_error: bool  # made in an ``except`` handler
     args: tuple  # ((parameter, Text), ...)
+    configured: str = ""  # a driver call: the configured class (``--driver`` may run another's method)
 
 
 class Built(NamedTuple):
