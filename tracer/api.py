@@ -312,21 +312,22 @@ def resolve_entry(ws: Workspace, text: str) -> Entry:
 
 def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None, effects: bool = False) -> Trace:
     """The trace of one entry; what was resolved for it is saved in the linked-program cache.
-    ``effects``: each hop also carries what its function touches besides code (``tracer.effects``), as the
-    view shows the trace (a hop a view folds away is followed from the hop it hung under)."""
+    ``effects``: each hop also carries what its function touches besides code (``tracer.effects``); a hop
+    the view folds away gives its effects to the shown hop it hung under."""
     entry = resolve_entry(ws, entry_text)
     opts = opts or TraceOptions()
     with _quiet_gc():
         result = ws.tracer.trace(entry.fq, opts, label=entry.label)
     ws.remember()
-    result = views.apply(Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
-                               tuple((t.project, t.version, t.origin) for t in ws.trees)), opts)
-    return annotate_effects(ws, result, opts) if effects else result
+    result = Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
+                   tuple((t.project, t.version, t.origin) for t in ws.trees))
+    shown = views.apply(result, opts)
+    return annotate_effects(ws, result, opts, shown) if effects else shown
 
 
-def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None) -> Trace:
-    """The trace with each hop's effects; per-function summaries come from the linked-program cache,
-    else from the live linker (and are saved for the next run)."""
+def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None, shown: Trace | None = None) -> Trace:
+    """The trace (or its view ``shown``) with each hop's effects; per-function summaries come from the
+    linked-program cache, else from the live linker (and are saved for the next run)."""
     opts = opts or TraceOptions()
     from tracer.effects.compose import annotate
     from tracer.effects.source import Summaries
@@ -336,7 +337,8 @@ def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None) 
         ws._effects = Summaries(lambda: ws.linker, ws._cache.store if ws._cache else None, ws._key,
                                 known.__contains__)
     with _quiet_gc():
-        result = annotate(ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts)), t)
+        result = annotate(ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts)), t,
+                          shown)
     ws._effects.save()
     return result
 

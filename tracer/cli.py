@@ -184,12 +184,11 @@ def trace(
 
 def _print_text(t, console: Console, ascii: bool) -> None:
     print_trace(t, console, ascii)
-    if t.with_effects:
-        from tracer.effects.report import text_lines
+    if t.with_effects:  # the hops carry their effects in the tree; the operation's, summed up, below
+        from tracer.effects.report import headline, operation, summary
 
-        console.print()
-        for line in text_lines(t):
-            console.print(line, markup=False, highlight=False, style="dim" if line.startswith("  ") else None)
+        console.print("effects  " + "\n         ".join(headline(summary([e for _, e in operation(t)]))),
+                      markup=False, highlight=False)
 
 
 class EffectsFormat(str, Enum):

@@ -9,7 +9,8 @@ the trace shows as a hop below it is not followed, that hop carries its effects.
 function contributes its tables and stops there.  A repeated hop (its callee was expanded earlier, so
 nothing is shown below it) carries all of its callee's, with its own arguments
 (``CreateVolumeOnFinishTask`` runs ``NotifyVolumeActionTask.execute`` again, with ``create.end``); the
-entry function's own effects go to ``Trace.entry_effects``.  Calls made in ``except`` handlers count
+entry function's own effects go to ``Trace.entry_effects``.  Effects are made on the trace before a
+view narrows it; a hop the view folds gives its effects to the nearest hop above it that is shown.  Calls made in ``except`` handlers count
 only with ``--errors``, as in the trace.
 
 Holes fill along the way: the callee of a call or driver hop gets the texts of the arguments its call
@@ -106,11 +107,22 @@ def _through(e: Effect, site: Site) -> Effect:
 
 
 # -- a whole trace ----------------------------------------------------------------
-def annotate(composer: Composer, trace: Trace) -> Trace:
+def annotate(composer: Composer, trace: Trace, shown: Trace | None = None) -> Trace:
+    """``trace`` with each hop's effects; ``shown``: the view of it to return (``--view hops``, ``--main``,
+    ...), whose hops also carry the effects of the hops it folded under them."""
+    hops, entry = _effects_by_hop(composer, trace)
+    if shown is None or shown is trace:
+        return dataclasses.replace(trace, hops=tuple(dataclasses.replace(h, effects=_in(e, h.service))
+                                                     for h, e in zip(trace.hops, hops)),
+                                   with_effects=True, entry_effects=_in(entry, trace.entry_service))
+    return _rolled_up(trace, hops, entry, shown)
+
+
+def _effects_by_hop(composer: Composer, trace: Trace) -> tuple[list[list[Effect]], list[Effect]]:
     below = _children(trace)
     bindings: dict[int, Binding] = {}
     parents: list[int] = []  # step of the last hop seen at each depth
-    hops: list[Hop] = []
+    out: list[list[Effect]] = []
     drivers: set[str] = set()
     for h in trace.hops:
         del parents[h.depth - 1:]
@@ -122,9 +134,31 @@ def annotate(composer: Composer, trace: Trace) -> Trace:
         if configured and configured not in drivers:
             drivers.add(configured)
             found += [e._replace(site=h.site) for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
-        hops.append(dataclasses.replace(h, effects=_in(found, h.service)))
-    entry = composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset()))
-    return dataclasses.replace(trace, hops=tuple(hops), with_effects=True, entry_effects=_in(entry, trace.entry_service))
+        out.append(found)
+    return out, list(composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset())))
+
+
+def _rolled_up(trace: Trace, effects: list[list[Effect]], entry: list[Effect], shown: Trace) -> Trace:
+    """A hop the view left out gives its effects to the nearest hop above it that the view kept (the view
+    keeps hops in execution order: they are matched in order)."""
+    kept: list[list[Effect]] = [[] for _ in shown.hops]
+    top = list(entry)
+    j = 0
+    ancestors: list[tuple[int, int | None]] = []  # (depth, index in shown of the nearest kept hop)
+    for h, found in zip(trace.hops, effects):
+        while ancestors and ancestors[-1][0] >= h.depth:
+            ancestors.pop()
+        here = ancestors[-1][1] if ancestors else None
+        if j < len(shown.hops) and _same(h, shown.hops[j]):
+            here, j = j, j + 1
+        (top if here is None else kept[here]).extend(found)
+        ancestors.append((h.depth, here))
+    hops = tuple(dataclasses.replace(h, effects=_in(e, h.service)) for h, e in zip(shown.hops, kept))
+    return dataclasses.replace(shown, hops=hops, with_effects=True, entry_effects=_in(top, trace.entry_service))
+
+
+def _same(a: Hop, b: Hop) -> bool:
+    return (a.caller, a.callee, a.site, a.kind) == (b.caller, b.callee, b.site, b.kind)
 
 
 def _in(effects, service: str) -> tuple[Effect, ...]:

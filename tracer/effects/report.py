@@ -9,7 +9,7 @@ notifications it emits, the commands and privileged calls it runs, the locks it 
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from tracer.effects.records import KINDS, Effect, sort_key
 from tracer.graph.records import Trace
@@ -57,6 +57,67 @@ def headline(s: dict) -> list[str]:
     lines.append(f"commands: {'; '.join(commands) or '-'}")
     lines.append(f"locks: {', '.join(s['lock']) or '-'}")
     return lines
+
+
+# -- one hop, one line per kind (the text tree) ----------------------------------------------
+LINE_ITEMS = 6  # names on a hop's line before "+N"
+_LABELS = {"database": "tables", "config": "options", "notification": "notifies", "command": "runs", "lock": "locks"}
+
+
+def hop_lines(effects) -> list[str]:
+    """A hop's effects as one short line per kind: ``tables: write volumes; read volume_types``."""
+    by_kind: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for e in effects:
+        names = by_kind[e.kind][e.action]
+        if e.name not in names:
+            names.append(e.name)
+    lines = []
+    for kind in KINDS:
+        if kind not in by_kind:
+            continue
+        actions = by_kind[kind]
+        if kind == "config":  # an option read in a test and elsewhere is named once, as changing the path
+            shown = list(dict.fromkeys(n for a in ("driver", "path", "read") for n in actions.get(a, ())))
+            label = {n: a for a in ("read", "path", "driver") for n in actions.get(a, ())}
+            parts = [", ".join(_capped([n if label[n] == "read" else f"{n} ({label[n]})" for n in shown]))]
+        else:
+            parts = [f"{a} {', '.join(_capped(names))}" for a, names in sorted(actions.items())]
+        lines.append(f"{_LABELS[kind]}: {'; '.join(parts)}")
+    return lines
+
+
+BADGES = {"database": ("db", "#8b1a1a"), "config": ("cfg", "#1f4e79"), "notification": ("notify", "#6a3d9a"),
+          "command": ("cmd", "#b35900"), "lock": ("lock", "#2f4f4f")}
+TOOLTIP_LINES = 40
+
+
+def effect_badges(effects) -> list[tuple[str, str]]:
+    """A compact row for a diagram's box: (``db 2w 1r``, colour) per kind present."""
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    for e in effects:
+        by_kind[e.kind][e.action] += 1
+    out = []
+    for kind in KINDS:
+        if kind in by_kind:
+            label, colour = BADGES[kind]
+            counts = by_kind[kind]
+            if kind == "database":
+                text = f"{label} " + " ".join(f"{counts[a]}{a[0]}" for a in ("write", "read") if counts[a])
+            else:
+                text = f"{label} {sum(counts.values())}"
+            out.append((text, colour))
+    return out
+
+
+def effect_tooltip(effects) -> list[str]:
+    """Every effect, a line each (a long list cut with a count)."""
+    lines = [f"{e.kind} {e.action} {e.name}" + (f"  ({e.get('api')})" if e.kind == "database" else "")
+             for e in sorted(effects, key=sort_key)]
+    return lines if len(lines) <= TOOLTIP_LINES else lines[:TOOLTIP_LINES] + [f"... {len(lines) - TOOLTIP_LINES} more"]
+
+
+def _capped(names: list[str]) -> list[str]:
+    return names if len(names) <= LINE_ITEMS else names[:LINE_ITEMS] + [f"+{len(names) - LINE_ITEMS}"]
 
 
 # -- JSON ----------------------------------------------------------------------------

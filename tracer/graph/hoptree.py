@@ -87,8 +87,8 @@ def flatten(root: Node, trace: Trace, view: str) -> Trace:
             walk(kid, depth + 1, mine)
 
     walk(root, 0, 0)
-    return Trace(trace.entry, trace.entry_label, trace.entry_service, tuple(hops), view, trace.sources,
-                 tuple(sorted(folds, key=lambda f: (f.step, f.reason))))
+    return dataclasses.replace(trace, hops=tuple(hops), view=view,
+                               folded=tuple(sorted(folds, key=lambda f: (f.step, f.reason))))
 
 
 def walk(node: Node) -> Iterator[Node]:

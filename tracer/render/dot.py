@@ -13,6 +13,7 @@ import math
 import re
 from typing import Mapping
 
+from tracer.effects.report import effect_badges, effect_tooltip
 from tracer.graph.records import Trace
 from tracer.render.model import KINDS, Edge, Model, Node, build_model
 
@@ -93,17 +94,24 @@ def cluster_names(model: Model) -> dict[str, str]:
 
 
 def node_label(n: Node) -> Html:
-    """``Class.method`` over a smaller grey ``file:line``; flow tasks lead with their order."""
+    """``Class.method`` over a smaller grey ``file:line``; flow tasks lead with their order; with
+    ``--effects``, a row of badges below (the tooltip lists them all)."""
     orders = ",".join(f"#{o}" for o in n.orders)
     name = html_escape(f"{orders} {n.label}" if orders else n.label)
-    if not n.site:
+    site = f'<BR/><FONT POINT-SIZE="8" COLOR="{SITE_COLOUR}">{html_escape(n.site)}</FONT>' if n.site else ""
+    badges = "&#160;".join(f'<FONT POINT-SIZE="7" COLOR="{colour}">{html_escape(text)}</FONT>'
+                           for text, colour in effect_badges(n.effects))
+    if not site and not badges:
         return Html(name)
-    return Html(f'{name}<BR/><FONT POINT-SIZE="8" COLOR="{SITE_COLOUR}">{html_escape(n.site)}</FONT>')
+    return Html(name + site + (f"<BR/>{badges}" if badges else ""))
 
 
 def node_attrs(n: Node) -> dict[str, str]:
     state = f" ({n.status})" if n.status else ""
-    out = {"label": node_label(n), "tooltip": f"{n.id}\n{n.site or '?'}  [{n.service}]{state}"}
+    tooltip = f"{n.id}\n{n.site or '?'}  [{n.service}]{state}"
+    if n.effects:
+        tooltip += "\n" + "\n".join(effect_tooltip(n.effects))
+    out = {"label": node_label(n), "tooltip": tooltip}
     out.update(NODE_STYLE.get(n.role, {}))
     out.update(STATUS_NODE.get(n.status, {}))
     return out

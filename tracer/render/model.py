@@ -36,6 +36,7 @@ class Node:
     step: int  # first step that reaches it (0: the entry)
     depth: int = 0  # tree level of that first step
     status: str = ""  # in a diff's union model: same | removed | added | changed (else "")
+    effects: tuple = ()  # ``--effects``: what the function touches (every hop that reaches it), sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +151,24 @@ def build_model(trace: Trace, where: Mapping[str, str] | None = None) -> Model:
         order = dict(h.meta).get("order") if h.kind == "flow-task" else None
         if isinstance(order, int) and order not in orders.setdefault(h.callee, []):
             orders[h.callee].append(order)
+    touched = _effects(trace)
     nodes = tuple(
         Node(fq, short_label(fq), where.get(fq, ""), svc, _ROLE.get(role[fq], role[fq]),
-             tuple(sorted(orders.get(fq, ()))), step, depth)
+             tuple(sorted(orders.get(fq, ()))), step, depth, effects=touched.get(fq, ()))
         for fq, (step, svc, depth) in first.items()
     )
     return Model(trace.entry_label, trace.entry, trace.view, _sources(trace), nodes, _edges(trace),
                  clusters(nodes), {n.id: n for n in nodes})
+
+
+def _effects(trace: Trace) -> dict[str, tuple]:
+    """Function -> the effects of every hop that reaches it (and the entry's own), one per meaning."""
+    found: dict[str, dict] = {trace.entry: {(e.key, e.service): e for e in trace.entry_effects}}
+    for h in trace.hops:
+        mine = found.setdefault(h.callee, {})
+        for e in h.effects:
+            mine.setdefault((e.key, e.service), e)
+    return {fq: tuple(v.values()) for fq, v in found.items() if v}
 
 
 def _note_role(role: dict[str, str], h: Hop) -> None:

@@ -18,7 +18,7 @@ _LINE = {  # kind -> (colour, dash, width, filled head)
     "rpc-cast": ("#c000c0", "7,4", 2.0, False), "rpc-call": ("#1f2fb8", "", 2.0, True),
     "reply": ("#1f2fb8", "5,4", 1.2, False), "rest": ("#222222", "2,3", 2.5, True),
 }
-_NOTE = {"task": ("#e3f4dc", "#2e8b2e"), "driver": ("#ffe9cc", "#d9730d")}
+_NOTE = {"task": ("#e3f4dc", "#2e8b2e"), "driver": ("#ffe9cc", "#d9730d"), "effects": ("#f4f4f4", "#8c8c8c")}
 FRAME, FRAME_FILL, FRAME_TEXT = "#8a8a8a", "#eeeeee", "#444444"
 FRAME_ROW, FRAME_INSET = 22, 6  # the row a fragment's tab (or an else line) takes; the inset per nesting level
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracer.effects.report import hop_lines
 from tracer.graph.records import Hop, Trace
 from tracer.render.model import BRANCH_KINDS, edge_label, short_label, target_service
 
 CLIENT = "client"
-NOTE_KINDS = ("task", "driver")
+NOTE_KINDS = ("task", "driver", "effects")
 _WAITS = ("rpc-call", "rest")
 FRAGMENT = {"if": "alt", "elif": "alt", "else": "alt", "except": "break", "for": "loop", "while": "loop"}
 Branch = tuple  # (function, guard kind, guard text, optional): one branch on a message's way
@@ -53,6 +54,8 @@ def build_sequence(trace: Trace, notes: bool = True) -> Sequence:
     msgs: list[Message] = []
     if client:
         msgs.append(Message(0, "request", CLIENT, trace.entry_service, trace.entry_label, trace.entry))
+    touched = block_effects(trace) if notes else {}
+    msgs += _effects_note(touched.get(0), 0, trace.entry_service, ())
     stack: list[tuple[int, str, Hop | None, tuple]] = [(0, trace.entry_service, None, ())]
     for h in trace.hops:
         while stack[-1][0] >= h.depth:
@@ -62,6 +65,7 @@ def build_sequence(trace: Trace, notes: bool = True) -> Sequence:
         msg = _message(h, here, there, notes, path)
         if msg is not None:
             msgs.append(msg)
+            msgs += _effects_note(touched.get(h.step), h.step, there, path)
         stack.append((h.depth, there, h if h.kind in _WAITS else None, path))
     while len(stack) > 1:
         _close(stack, msgs)
@@ -71,6 +75,28 @@ def build_sequence(trace: Trace, notes: bool = True) -> Sequence:
     for m in msgs:
         order += [m.source, m.target]
     return Sequence(trace.entry_label, tuple(dict.fromkeys(order)), tuple(merge_notes(msgs)))
+
+
+def block_effects(trace: Trace) -> dict[int, list]:
+    """``--effects``: what each service block does (step of the message into it, 0 for the entry's)."""
+    out: dict[int, dict] = {}
+    blocks: list[tuple[int, int]] = [(0, 0)]  # (depth, step of the block's message)
+    for h in trace.hops:
+        while blocks[-1][0] >= h.depth and len(blocks) > 1:
+            blocks.pop()
+        if h.kind in ("rpc-cast", "rpc-call", "rest"):
+            blocks.append((h.depth, h.step))
+        mine = out.setdefault(blocks[-1][1], {})
+        for e in h.effects:
+            mine.setdefault((e.key, e.service), e)
+    for e in trace.entry_effects:
+        out.setdefault(0, {}).setdefault((e.key, e.service), e)
+    return {step: list(found.values()) for step, found in out.items() if found}
+
+
+def _effects_note(effects: list | None, step: int, service: str, path: tuple) -> list[Message]:
+    lines = hop_lines(effects or ())
+    return [Message(step, "effects", service, service, "\n".join(lines), "", path)] if lines else []
 
 
 def merge_notes(msgs: list[Message]) -> list[Message]:

@@ -18,6 +18,7 @@ from collections import Counter
 from rich.console import Console
 from rich.text import Text
 
+from tracer.effects.report import hop_lines
 from tracer.graph.records import Fold, Hop, Trace, short_name
 from tracer.graph.hoptree import Node, tree
 from tracer.graph.views import CROSSING, fold_repeats
@@ -102,6 +103,7 @@ class _Layout:
         self._enter(root, service_header(self.g, "entry", self.t.entry_service, self.t.entry_label))
         line, _ = self._name(self.t.entry, "bold")
         self.out.append((self._pad(root) + line, ""))
+        self._effects(self.t.entry_effects, root, "")
         self._kids(root, [], root, 0)
         return self.out
 
@@ -135,6 +137,7 @@ class _Layout:
                 self.out.append((self._pad(block) + Text(lead) + self._fold(item), ""))
                 continue
             self.out.append(self._row(item, block, lead, node, item.hop.step, shared=shared))
+            self._effects(item.hop.effects, block, "".join(prefix) + (self.g.blank if last else self.g.pipe))
             shared = item.hop.guards
             self._kids(item, prefix + [self.g.blank if last else self.g.pipe], block, item.hop.step)
 
@@ -146,7 +149,13 @@ class _Layout:
         self._enter(node, header, site=h.site if external else "")
         if not external:
             self.out.append(self._row(node, node, "", None, h.step, guard=False))
+            self._effects(h.effects, node, "")
         self._kids(node, [], node, h.step)
+
+    def _effects(self, effects: tuple, block: Node, lead: str) -> None:
+        """``--effects``: under the hop, one faint line per kind of what it touches."""
+        for text in hop_lines(effects):
+            self.out.append((self._pad(block) + Text(lead + "  ") + Text(text, style=FAINT), ""))
 
     # -- one hop -------------------------------------------------------------------------------------
     def _row(self, node: Node, block: Node, lead: str, parent: Node | None, step: int, guard: bool = True,
