@@ -119,3 +119,15 @@ def test_a_chosen_driver_runs_its_own_commands(stein):
     t = api.trace(stein, "create_volume", TraceOptions(drivers=("rbd",)), effects=True)
     commands = {e.name for _, e in _all(t) if e.kind == "command"}
     assert "lvcreate" not in commands and "rbd" in commands
+
+
+def test_stein_and_newest_create_volume_effects_compared(stein, newest, create_volume):
+    from tracer.effects.compare import compare
+
+    changes = compare(create_volume, api.trace(newest, "create_volume", effects=True))
+    by_type: dict[str, set[str]] = {}
+    for c in changes:
+        by_type.setdefault(c.type, set()).add(c.name)
+    # Stein registers volume_driver in backend_defaults; the newest release's reads it unqualified
+    assert {"backend_defaults.volume_driver", "volume_driver"} <= by_type["driver-option-changed"]
+    assert "volumes" not in by_type.get("table-newly-written", set()) | by_type.get("table-no-longer-written", set())
