@@ -44,10 +44,6 @@ class Access(NamedTuple):
     via: tuple  # helper functions between the DB API function and the access
 
 
-def last_name(expr: tuple) -> str | None:
-    return expr[1] if expr[0] == "n" else expr[2] if expr[0] == "a" else None
-
-
 def short(fq: str, is_method: bool = True) -> str:
     """``Class.method``; a module function keeps two module parts (``sqlalchemy.api.volume_get``)."""
     head, sep, tail = fq.partition(".<locals>.")
@@ -260,18 +256,10 @@ class Database:
             deco = self.p.functions.get(v[1])
             for site in deco.calls() if deco else ():
                 out |= _chain_names(site.func)
-            for closure in self._closures(v[1]):
-                for site in closure.calls():
+            for closure in self.v.closures(v[1]):
+                for site in self.p.functions[closure].calls():
                     out |= _chain_names(site.func)
         return out & set(TRANSACTIONS)
-
-    def _closures(self, fq: str) -> list:
-        fn = self.p.functions.get(fq)
-        if fn is None:
-            return []
-        prefix = f"{fq}.<locals>."
-        return [self.p.functions[f"{fn.module}.{d.qualname}"] for d in self.p.modules[fn.module].functions
-                if f"{fn.module}.{d.qualname}".startswith(prefix)]
 
     # -- backend proxies ----------------------------------------------------------------
     def proxy_target(self, recv: tuple, method: str, scope: str) -> str | None:

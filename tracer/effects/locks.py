@@ -96,7 +96,7 @@ class Locks:
         if fn is None or not params:
             return None
         first = params[1] if self.v.method_offset(fn) and len(params) > 1 else params[0]
-        for scope in [fq] + self._closures(fn):
+        for scope in [fq] + self.v.closures(fq):
             for site in self.p.functions[scope].calls():
                 if site.args and self._built_from(site.args[0], first, scope):
                     primitive, _ = self.primitive(site.func, scope) if site.func[0] in ("n", "a") else (None, "")
@@ -110,11 +110,6 @@ class Locks:
         if expr[0] != "n" or self.v.is_parameter(expr[1], scope):
             return False
         return any(_mentions(e, name) for e, w in self.v.bound(expr[1], scope)[:4] if w == scope)
-
-    def _closures(self, fn) -> list[str]:
-        prefix = f"{fn.fq}.<locals>."
-        return sorted(f"{fn.module}.{d.qualname}" for d in self.p.modules[fn.module].functions
-                      if f"{fn.module}.{d.qualname}".startswith(prefix))
 
 
 def _mentions(expr: tuple, name: str, depth: int = 0) -> bool:

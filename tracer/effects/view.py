@@ -92,6 +92,15 @@ class LinkView:
     def is_classmethod(self, fn: Function) -> bool:
         return any((d[1] if d[0] == "n" else d[2]) in _CLASS for d in fn.facts.decorators if d[0] in ("n", "a"))
 
+    def closures(self, fq: str) -> list[str]:
+        """The functions defined inside ``fq`` (at any depth), sorted."""
+        fn = self.p.functions.get(fq)
+        if fn is None:
+            return []
+        prefix = f"{fq}.<locals>."
+        return sorted(f"{fn.module}.{d.qualname}" for d in self.p.modules[fn.module].functions
+                      if f"{fn.module}.{d.qualname}".startswith(prefix))
+
     def self_assigns(self, cls: str, attr: str) -> list[tuple[tuple, str]]:
         """``self.attr = value`` in the methods of ``cls`` and its bases (the nearest class that has some)."""
         for k in self.p.mro(cls):
