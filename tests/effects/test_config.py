@@ -122,3 +122,14 @@ def test_the_option_whose_default_names_the_configured_driver(snippet):
     [t] = s.summaries.driver_option("proj.drivers.lvm.LVMDriver")
     assert (t.kind, t.action, t.name) == ("config", "driver", (("backend_defaults.volume_driver",),))
     assert dict(t.detail)["default"] == "proj.drivers.lvm.LVMDriver"
+
+
+LVM_KEYWORD = LVM.replace("""    def __init__(self, *args, **kwargs):
+        self.configuration = kwargs.get('configuration', None)""", """    def __init__(self, *args, configuration=None, **kwargs):
+        self.configuration = configuration""")
+
+
+def test_the_proxy_handed_as_a_keyword_parameter_of_init(snippet):
+    """The newest cinder's BaseVD.__init__(self, execute, configuration, ...)."""
+    s = snippet({"proj/manager.py": BACKEND, "proj/drivers/lvm.py": LVM_KEYWORD})
+    assert s.names("proj.drivers.lvm.LVMDriver.create_volume", "config") == {("<backend>.volume_group", "read")}

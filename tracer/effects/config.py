@@ -14,7 +14,8 @@ through a proxy, ``self.configuration.opt`` or ``.safe_get('opt')``: an instance
 ``__getattr__`` hands back ``getattr(<the config object or a group of it, or another proxy>, name)``;
 its options live in the backend's own section, written ``<backend>``.  A driver gets that proxy as
 ``configuration=`` of the dynamic construction that loads it (``import_object(path, configuration=...)``),
-which reaches ``__init__(**kwargs)`` and ``self.configuration = kwargs.get('configuration')``.
+which reaches ``__init__(**kwargs)`` and ``self.configuration = kwargs.get('configuration')`` (or a
+``configuration`` parameter of ``__init__``).
 """
 from __future__ import annotations
 
@@ -174,7 +175,8 @@ class Config:
             return "conf"
         if any(v[0] in ("inst", "drv") and self.is_proxy(v[1]) for v in values):
             return "proxy"
-        if not values and expr[0] == "a" and expr[1][0] == "n":
+        if all(v[0] in ("ext", "exti") and v[1].startswith("builtins.") for v in values) and expr[0] == "a" \
+                and expr[1][0] == "n":  # nothing known (or only a default of None): what constructions pass
             owner = self._owner(scope)
             if owner and self.v.is_parameter(expr[1][1], scope):
                 return self._passed_in(owner, expr[2])
@@ -286,7 +288,10 @@ def _expr(parts: list[str]) -> tuple:
 
 
 def _kwargs_key(value: tuple, fn) -> str | None:
-    """``kwargs.get('key', ...)`` or ``kwargs['key']`` on the method's ``**`` parameter: ``key``."""
+    """The keyword a construction passes this value as: ``kwargs.get('key', ...)`` or ``kwargs['key']`` on
+    the method's ``**`` parameter, or a parameter itself (``def __init__(self, *, configuration)``)."""
+    if value[0] == "n" and any(p.name == value[1] and p.kind in ("p", "k") for p in fn.facts.params[1:]):
+        return value[1]
     star = next((p.name for p in fn.facts.params if p.kind == "**"), None)
     if star is None:
         return None
