@@ -98,7 +98,7 @@ def test_newest_create_volume(newest):
     assert any(h and h.kind == "flow-task" and ".flows.manager." in h.callee for h, _ in found)
     for event in ("volume.create.start", "volume.create.end"):
         _has(t, "notification", event, "legacy", "cinder-volume")
-    [(hop, e)] = _has(t, "config", "volume_driver", "driver", "cinder-volume")
+    [(hop, e)] = _has(t, "config", "backend_defaults.volume_driver", "driver", "cinder-volume")
     assert e.get("default") == "cinder.volume.drivers.lvm.LVMVolumeDriver"
     # the brick LVM class runs its commands through _run_lvm_command(cmd): a wrapper holding the words
     lvcreate = _has(t, "command", "lvcreate", "execute", "cinder-volume")
@@ -128,6 +128,8 @@ def test_stein_and_newest_create_volume_effects_compared(stein, newest, create_v
     by_type: dict[str, set[str]] = {}
     for c in changes:
         by_type.setdefault(c.type, set()).add(c.name)
-    # Stein registers volume_driver in backend_defaults; the newest release's reads it unqualified
-    assert {"backend_defaults.volume_driver", "volume_driver"} <= by_type["driver-option-changed"]
+    # both register volume_driver in backend_defaults (the newest also per backend, at run time): the same option
+    assert "backend_defaults.volume_driver" not in by_type.get("driver-option-changed", set())
+    assert "quota_driver" in by_type["driver-option-changed"]  # the newest release no longer loads a quota driver
     assert "volumes" not in by_type.get("table-newly-written", set()) | by_type.get("table-no-longer-written", set())
+    assert by_type["option-default-changed"] >= {"glance_num_retries"}  # 0 in Stein, 3 in the newest

@@ -218,7 +218,9 @@ class Analysis:
         """The options whose default names the configured driver class (``volume_driver``); site left empty."""
         out = []
         for decl in self.config.by_default.get(configured, ()):
-            groups = sorted(self.config.groups.get((decl.module, decl.name), ()) - {DEFAULT})
+            # a group named at run time (``group=backend`` in a loop over the backends) is no name to give
+            groups = sorted(g for g in self.config.groups.get((decl.module, decl.name), ()) - {DEFAULT}
+                            if not g.startswith("{"))
             group = groups[0] if len(groups) == 1 else DEFAULT
             name = decl.name if group == DEFAULT else f"{group}.{decl.name}"
             out.append(Template("config", "driver", "", literal(name), _decl_detail(group, [decl])))
