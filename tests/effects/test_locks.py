@@ -74,3 +74,24 @@ def test_a_program_wrapper_over_tooz_and_an_external_lock(snippet):
     assert ("{volume.id}-{f_name}", "tooz") in locks  # cinder's coordination.synchronized: its template as written
     external = s.one("proj.manager.Manager.delete_volume", "lock", "refresh_cache-{volume.id}")
     assert external.action == "lockutils" and external.get("external") is True
+
+
+COORDINATION_NEWEST = COORDINATION.replace('''def synchronized(lock_name, blocking=True, coordinator=COORDINATOR):
+    @decorator.decorator
+    def _synchronized(f, *a, **k):
+        lock = coordinator.get_lock(lock_name.format(**k))
+        with lock(blocking):
+            return f(*a, **k)
+    return _synchronized''', '''def synchronized(*lock_names, blocking=True, coordinator=COORDINATOR):
+    @decorator.decorator
+    def _synchronized(f, *a, **k):
+        names = sorted(set([name.format(**k) for name in lock_names]))
+        locks = [coordinator.get_lock(name) for name in names]
+        return f(*a, **k)
+    return _synchronized''')
+
+
+def test_a_wrapper_taking_several_names(snippet):
+    """The newest cinder's coordination.synchronized(*lock_names): the names reach get_lock through locals."""
+    s = snippet({"proj/utils.py": UTILS, "proj/coordination.py": COORDINATION_NEWEST, "proj/manager.py": MANAGER})
+    assert ("{volume.id}-{f_name}", "tooz") in s.names("proj.manager.Manager.delete_volume", "lock")

@@ -104,12 +104,17 @@ class Locks:
                         return primitive
         return None
 
-    def _built_from(self, expr: tuple, name: str, scope: str) -> bool:
+    def _built_from(self, expr: tuple, name: str, scope: str, depth: int = 0) -> bool:
+        """The value is made from parameter ``name``, directly or through locals (``names = sorted(n.format()
+        for n in lock_names)``, then ``get_lock(name) for name in names``)."""
         if _mentions(expr, name):
             return True
-        if expr[0] != "n" or self.v.is_parameter(expr[1], scope):
+        while expr[0] in ("it", "k", "a", "c"):
+            expr = expr[1]
+        if expr[0] != "n" or self.v.is_parameter(expr[1], scope) or depth > 3:
             return False
-        return any(_mentions(e, name) for e, w in self.v.bound(expr[1], scope)[:4] if w == scope)
+        return any(self._built_from(e, name, scope, depth + 1) for e, w in self.v.bound(expr[1], scope)[:4]
+                   if w == scope)
 
 
 def _mentions(expr: tuple, name: str, depth: int = 0) -> bool:
@@ -119,7 +124,7 @@ def _mentions(expr: tuple, name: str, depth: int = 0) -> bool:
     tag = expr[0]
     if depth > 6 or tag in ("s", "i", "n", "o"):
         return False
-    if tag == "a":
+    if tag in ("a", "it", "k", "*"):
         return _mentions(expr[1], name, depth + 1)
     if tag == "c":
         parts = [expr[1], *expr[2], *(v for _, v in expr[3])]
