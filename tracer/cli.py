@@ -211,17 +211,19 @@ def effects(
     """What one operation touches besides code, by kind and service (schema tracer-effects/1)."""
     from tracer.effects import report
 
+    _check_output(output, debug)
     ws = _load(source, debug)
     try:
         t = api.trace(ws, entry, TraceOptions(full=full, drivers=tuple(driver or ()), errors=errors), effects=True)
     except EntryError as exc:
         _fail(exc, debug)
+    _check_drivers(ws, t, driver or [])
     if fmt is EffectsFormat.json:
-        _write(_dumps(report.effects_json(t)), output)
+        _write(_dumps(report.effects_json(t)), output, debug)
     elif fmt is EffectsFormat.markdown:
-        _write(report.markdown(t), output)
+        _write(report.markdown(t), output, debug)
     else:
-        _write("\n".join(report.text_lines(t)) + "\n", output)
+        _write("\n".join(report.text_lines(t)) + "\n", output, debug)
 
 
 def _check_drivers(ws: api.Workspace, t, names: list[str]) -> None:

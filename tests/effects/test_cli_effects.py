@@ -42,3 +42,11 @@ def test_unknown_entry_is_one_line_and_exit_2(snippet, monkeypatch, tmp_path):
     result = runner.invoke(app, ["effects", "no_such_operation_here", "-s", root])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_effects_refuses_a_driver_that_names_nothing_and_an_unwritable_output(snippet, monkeypatch, tmp_path):
+    root = _tree(snippet, monkeypatch, tmp_path)
+    onto_dir = runner.invoke(app, ["effects", "proj.api.create", "-s", root, "-o", str(tmp_path)])
+    assert onto_dir.exit_code == 2 and "Traceback" not in onto_dir.output
+    note = runner.invoke(app, ["effects", "proj.api.create", "-s", root, "--driver", "rbd"])
+    assert note.exit_code == 0 and "no driver call on this trace" in note.output
