@@ -133,3 +133,16 @@ def test_stein_and_newest_create_volume_effects_compared(stein, newest, create_v
     assert "quota_driver" in by_type["driver-option-changed"]  # the newest release no longer loads a quota driver
     assert "volumes" not in by_type.get("table-newly-written", set()) | by_type.get("table-no-longer-written", set())
     assert by_type["option-default-changed"] >= {"glance_num_retries"}  # 0 in Stein, 3 in the newest
+
+
+def test_tracer_diff_compares_effects(stein, newest):
+    from tracer import compare
+    from tracer.render.diff_json import diff_json
+    from tracer.render.diff_text import diff_text
+
+    d = compare.diff(stein, newest, "create_volume", effects=True)
+    types = {(c.type, c.name) for c in d.effects}
+    assert ("option-default-changed", "glance_num_retries") in types
+    assert any(t == "table-newly-written" for t, _ in types)
+    assert diff_json(d)["effects"] and "effects (" in diff_text(d)
+    assert "effects" not in diff_json(compare.diff(stein, newest, "create_volume"))

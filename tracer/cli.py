@@ -348,6 +348,7 @@ def diff(
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow error paths; their changes are typed error-path-*"),
     sites: bool = typer.Option(False, "--sites", help="also list hops whose call site only moved (not differences)"),
+    effects: bool = typer.Option(False, "--effects", help="also compare what the operation touches: tables, options, notifications, commands, locks"),
     exit_code: bool = typer.Option(False, "--exit-code", help="exit 1 when there are differences, 0 when none"),
     ascii: bool = typer.Option(False, "--ascii", help="plain characters for the service lines"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
@@ -368,11 +369,11 @@ def diff(
     try:
         d = (compare.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
              compare.diff(ws_old, ws_new, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()),
-                                                              errors=errors), sites=sites))
+                                                              errors=errors), sites=sites, effects=effects))
     except EntryError as exc:
         _fail(exc, debug)
     _write_diff(d, fmt.value, ws_old, ws_new, output, debug, ascii)
-    if exit_code and d.changes:
+    if exit_code and (d.changes or d.effects):
         raise typer.Exit(1)
 
 

@@ -46,22 +46,27 @@ def diff_sides(series: str | None, projects: list[str] | None, old: list[str] | 
 
 
 def diff(old: api.Workspace, new: api.Workspace, entry_text: str, opts: TraceOptions | None = None,
-         sites: bool = False) -> FlowDiff:
+         sites: bool = False, effects: bool = False) -> FlowDiff:
     """One entry traced on each side (resolved on each side: a route moved to ``/v3/``, a handler renamed)
-    and diffed hop by hop; a hop one trace lacks is looked up in that side's whole graph first."""
+    and diffed hop by hop; a hop one trace lacks is looked up in that side's whole graph first.
+    ``effects``: what the operation touches is compared too (``tracer.effects.compare``)."""
     opts = opts or TraceOptions()
-    ta, tb = (_trace(ws, e, opts) for ws, e in zip((old, new), _entry_pair(old, new, entry_text)))
+    ta, tb = (_trace(ws, e, opts, effects) for ws, e in zip((old, new), _entry_pair(old, new, entry_text)))
     options = (("drivers", list(opts.drivers)), ("errors", opts.errors), ("view", ta.view))
     d = diff_traces(ta, tb, entry_text, sites=sites, options=options,
                     reach_old=_reach(old, opts.errors), reach_new=_reach(new, opts.errors))
     for ws in (old, new):
         ws.remember()  # what the look-ups resolved serves the next run from the cache
+    if effects:
+        from tracer.effects.compare import compare as compare_effects
+
+        d = dataclasses.replace(d, effects=tuple(compare_effects(ta, tb)))
     return d
 
 
-def _trace(ws: api.Workspace, entry: Entry, opts: TraceOptions) -> Trace:
+def _trace(ws: api.Workspace, entry: Entry, opts: TraceOptions, effects: bool = False) -> Trace:
     """``api.trace`` of the resolved entry, titled with its HTTP route when it has one."""
-    t = api.trace(ws, entry.fq, opts)
+    t = api.trace(ws, entry.fq, opts, effects=effects)
     return dataclasses.replace(t, entry_label=entry.route.label) if entry.route else t
 
 

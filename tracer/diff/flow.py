@@ -52,6 +52,7 @@ class FlowDiff:
     old_trace: Trace | None = field(default=None, compare=False)
     new_trace: Trace | None = field(default=None, compare=False)
     mapping: tuple[tuple[str, str], ...] = ()  # old function -> new function, for the union diagram
+    effects: tuple = ()  # with --effects: tracer.effects.compare.EffectChange records, most telling first
 
     def by_type(self) -> dict[str, int]:
         counts = Counter(c.type for c in self.changes)

@@ -11,7 +11,7 @@ from tracer.diff.flow import DIFF_SCHEMA, FlowDiff
 
 
 def diff_json(d: FlowDiff) -> dict:
-    return {
+    data = {
         "schema": DIFF_SCHEMA,
         "mode": d.mode,
         "request": d.request,
@@ -24,3 +24,6 @@ def diff_json(d: FlowDiff) -> dict:
         "changes": [c.as_dict() for c in d.changes],
         "sites": [c.as_dict() for c in d.sites],
     }
+    if d.effects:  # with --effects: what changed in what the operation touches
+        data["effects"] = [c.as_dict() for c in d.effects]
+    return data

@@ -38,14 +38,17 @@ def _item(c: Change) -> str:
 def to_markdown(d: FlowDiff) -> str:
     lines = [f"## Diff of {code(d.request)}", "", "| side | release | entry |", "|---|---|---|",
              _side("old", d.old), _side("new", d.new), ""]
-    if not d.changes:
+    if not d.changes and not d.effects:
         return "\n".join(lines + ["No differences.", ""])
-    major = sum(1 for c in d.changes if c.level == "major")
-    lines += [f"**{len(d.changes)} differences** ({major} major).", "", "| change | count | meaning |",
-              "|---|---:|---|"]
-    lines += [f"| {code(t)} | {n} | {TYPES[t][1]} |" for t, n in d.by_type().items()]
-    lines += ["", "| service | changes |", "|---|---:|"]
-    lines += [f"| {s} | {n} |" for s, n in d.by_service().items()]
+    if not d.changes:
+        lines += ["No hop differences.", ""]
+    else:
+        major = sum(1 for c in d.changes if c.level == "major")
+        lines += [f"**{len(d.changes)} differences** ({major} major).", "", "| change | count | meaning |",
+                  "|---|---:|---|"]
+        lines += [f"| {code(t)} | {n} | {TYPES[t][1]} |" for t, n in d.by_type().items()]
+        lines += ["", "| service | changes |", "|---|---:|"]
+        lines += [f"| {s} | {n} |" for s, n in d.by_service().items()]
     for service in d.services():
         mine = [c for c in d.changes if c.service == service]
         lines += ["", f"### {service}", ""]
@@ -57,4 +60,7 @@ def to_markdown(d: FlowDiff) -> str:
     if d.sites:
         lines += ["", f"<details><summary>{len(d.sites)} call sites that only moved</summary>", ""]
         lines += [_item(c) for c in d.sites] + ["", "</details>"]
+    if d.effects:
+        lines += ["", f"### Effects ({len(d.effects)} changed)", ""]
+        lines += [f"- **{c.type}** {c.kind}: {code(c.detail)}" for c in d.effects]
     return "\n".join(lines) + "\n"

@@ -91,7 +91,20 @@ def diff_lines(d: FlowDiff, glyphs: Glyphs = UNICODE, width: int | None = None) 
     if d.sites:
         lines += [Text(""), Text(f"call sites that only moved ({len(d.sites)}, not differences)", style="bold")]
         lines += align_sites([change_row(c) for c in d.sites], width)
+    if d.effects:
+        lines += [Text(""), Text(f"effects ({len(d.effects)} changed)", style="bold")]
+        lines += [_effect_row(c) for c in d.effects]
     return lines
+
+
+def _effect_row(c) -> Text:
+    """``  + table-newly-written  database  volume_attachment is now written (cinder-volume)``."""
+    mark, colour = MARK["added" if c.new and not c.old else "removed" if c.old and not c.new else "changed"]
+    line = Text(f"  {mark} ", style=colour)
+    line.append(f"{c.type:<24}", style=colour)
+    line.append(f" {c.kind:<12} ")
+    line.append(c.detail)
+    return line
 
 
 def print_diff(d: FlowDiff, console: Console, ascii: bool = False) -> None:
