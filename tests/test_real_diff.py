@@ -184,3 +184,22 @@ def test_routes_surface_v2_volume_api_gone(stein, newest_placement):
     gone = [c for c in changes(d, "hop-removed") if c.old.callee == "cinder.api.v2.volumes.VolumeController.create"]
     assert gone and all(c.old.key.startswith("route:POST /v2/") for c in gone)
     assert not [c for c in changes(d, "hop-removed") if c.old.key.startswith("route:POST /v3/{project_id}/volumes ")]
+
+
+def test_a_series_range_fetches_each_side_at_its_newest_point_release(real_cache):
+    """``stein..hibiscus -p cinder``: cinder@stein is the newest Stein point release (14.3.1), fetched here,
+    cinder@hibiscus is 29.0.0; the diff of create_volume names both and holds the IMPL hop's removal."""
+    from typer.testing import CliRunner
+
+    from tracer.cli import app
+
+    result = CliRunner().invoke(app, ["diff", "create_volume", "stein..hibiscus", "-p", "cinder", "-f", "json"],
+                                env={"TRACER_CACHE_DIR": str(real_cache)})
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout[result.stdout.index("{"):])
+    versions = {side: [s["version"] for s in data[side]["sources"] if s["project"] == "cinder"] for side in ("old", "new")}
+    assert versions == {"old": ["14.3.1"], "new": ["29.0.0"]}
+    removed = {c["old"]["callee"] for c in data["changes"] if c["type"] == "hop-removed" and c.get("old")}
+    assert "cinder.db.sqlalchemy.api.volume_type_get" in removed
