@@ -24,7 +24,7 @@ def check_hops_view(ws: api.Workspace, chain: dict) -> None:
     assert view.view == "skeleton, hops"
     # every hop of the view is a hop of the skeleton (a folded first expansion may move to a later call)
     assert {(h.caller, h.callee, h.site) for h in view.hops} <= {(h.caller, h.callee, h.site) for h in skeleton.hops}
-    assert {f.reason for f in view.folded} <= {"receiver", "same", "seen", "more"}
+    assert {f.reason for f in view.folded} <= {"receiver", "same", "seen", "later", "more"}
 
 
 @pytest.mark.parametrize("chain_id", sorted(STEIN))
@@ -111,3 +111,14 @@ def test_views_are_byte_identical_whatever_the_hash_seed(real_cache):
                            env=dict(os.environ, TRACER_CACHE_DIR=str(real_cache), PYTHONHASHSEED=seed)).stdout
             for seed in ("1", "2", "3")}
     assert len(outs) == 1 and b'"reason": "receiver"' in outs.pop()
+
+
+def test_attach_expands_on_the_main_path_not_under_the_early_return(stein):
+    """nova 19 ``API.attach_volume`` returns early for a shelved-offloaded instance; both paths create the
+    BDM, and the unconditional ``_attach_volume`` is where the expansion (the RPC to nova-compute) is drawn."""
+    t = api.trace(stein, "POST /servers/{server_id}/os-volume_attachments", TraceOptions(drivers=("libvirt",)))
+    bdm = [h for h in t.hops if h.callee.endswith("compute.api.API._create_volume_bdm")]
+    assert [(h.caller.rsplit(".", 1)[1], h.repeat) for h in bdm] == [
+        ("_attach_volume_shelved_offloaded", True), ("_attach_volume", False)]
+    rpc = next(h for h in t.hops if h.callee.endswith("ComputeManager.reserve_block_device_name"))
+    assert rpc.step > bdm[1].step

@@ -125,3 +125,18 @@ def test_views_compose_and_the_json_says_what_was_folded():
     data = api.trace_json(both)
     assert data["folded"] == [{"step": 0, "reason": "branch", "hops": 1, "names": ["m.a"], "sites": ["m.py:3"]},
                               {"step": 0, "reason": "hidden", "hops": 1, "names": ["db.x"], "sites": ["m.py:4"]}]
+
+
+def test_a_function_is_expanded_where_it_is_least_conditional():
+    """An early-return branch reaches the shared helper first; the unconditional path gets its expansion."""
+    t = trace(hop(1, "m.entry", "m.shelved", guard=(IF,)), hop(2, "m.shelved", "m.helper"), hop(3, "m.helper", "m.rpc"),
+              hop(1, "m.entry", "m.main"), hop(2, "m.main", "m.helper", repeat=True))
+    moved = views.least_conditional(t)
+    assert [(h.callee, h.depth, h.repeat) for h in moved.hops] == [
+        ("m.shelved", 1, False), ("m.helper", 2, True), ("m.main", 1, False), ("m.helper", 2, False), ("m.rpc", 3, False)]
+    assert views.least_conditional(moved) is moved  # nothing left to move
+
+
+def test_an_expansion_never_moves_into_its_own_subtree():
+    t = trace(hop(1, "m.entry", "m.a", guard=(IF,)), hop(2, "m.a", "m.b"), hop(3, "m.b", "m.a", repeat=True))
+    assert views.least_conditional(t) is t

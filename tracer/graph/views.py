@@ -42,6 +42,61 @@ def apply(trace: Trace, opts: TraceOptions) -> Trace:
     return flatten(root, trace, ", ".join([trace.view] + [name for name, _ in steps]))
 
 
+def least_conditional(trace: Trace) -> Trace:
+    """The trace with each function expanded where it is least conditional (every view starts from it)."""
+    root = tree(trace)
+    return flatten(root, trace, trace.view) if expand_where_least_conditional(root) else trace
+
+
+def expand_where_least_conditional(root: Node) -> bool:
+    """A function reached several times is expanded once: where the fewest branches that may not run (an
+    ``if`` with no ``else``, an ``except``) stand between it and the entry, the first such place in
+    execution order.  The hops view does not use it: there each hop stays where it first happens.  The trace expands it where it is first reached, which puts nova's whole attach under
+    the shelved-offloaded branch that returns early; the other places become repeats.  Returns whether
+    anything moved."""
+    moved = False
+    while True:
+        cost, order = _conditional_costs(root)
+        first: dict[str, Node] = {}
+        for node in order:
+            if not node.hop.repeat:
+                first.setdefault(node.hop.callee, node)
+        best: dict[str, Node] = {}
+        for node in order:
+            held = best.get(node.hop.callee)
+            if held is None or cost[id(node)] < cost[id(held)]:
+                best[node.hop.callee] = node
+        move = next(((first[c], b) for c, b in best.items() if c in first and b is not first[c]
+                     and cost[id(b)] < cost[id(first[c])] and not _inside(b, first[c])), None)
+        if move is None:
+            return moved
+        old, new = move
+        new.kids, old.kids = old.kids, new.kids
+        new.hop = dataclasses.replace(new.hop, repeat=False)
+        old.hop = dataclasses.replace(old.hop, repeat=True)
+        moved = True
+
+
+def _conditional_costs(root: Node) -> tuple[dict[int, int], list[Node]]:
+    """For every node, the branches that may not run on the way from the entry (pre-order list too)."""
+    cost: dict[int, int] = {}
+    order: list[Node] = []
+
+    def visit(node: Node, above: int) -> None:
+        for kid in node.kids:
+            mine = above + sum(1 for g in kid.hop.guard if g[2]) + (("on_error", True) in kid.hop.meta)
+            cost[id(kid)] = mine
+            order.append(kid)
+            visit(kid, mine)
+
+    visit(root, 0)
+    return cost, order
+
+
+def _inside(node: Node, ancestor: Node) -> bool:
+    return any(n is node for n in walk(ancestor))
+
+
 def fold_repeats(trace: Trace) -> Trace:
     """Identical sibling branches (same call, same subtree) drawn once: what the text output shows."""
     root = tree(trace)
@@ -207,15 +262,19 @@ def _signature(node: Node) -> tuple:
             tuple(sorted((r, f[0]) for r, f in node.folds.items())))
 
 
-def fold_seen(node: Node) -> None:
-    """Hops to a callee drawn earlier, with nothing under them, go on one line under the hop making them."""
+def fold_seen(node: Node, drawn: dict[str, int] | None = None) -> None:
+    """Hops to a callee drawn elsewhere, with nothing under them, go on one line under the hop making them
+    (``seen`` when it is drawn above, ``later`` when below)."""
+    if drawn is None:
+        drawn = {n.hop.callee: n.hop.step for n in walk(node) if n.hop is not None and not n.hop.repeat}
     kept = []
     for kid in node.kids:
         if kid.hop.repeat and not kid.kids and not kid.folds:
-            node.fold("seen", 1 + len(kid.copies) + kid.copied, [kid.hop.callee], [kid.hop.site])
+            reason = "later" if drawn.get(kid.hop.callee, 0) > kid.hop.step else "seen"
+            node.fold(reason, 1 + len(kid.copies) + kid.copied, [kid.hop.callee], [kid.hop.site])
         else:
             kept.append(kid)
-            fold_seen(kid)
+            fold_seen(kid, drawn)
     node.kids = kept
 
 

@@ -30,7 +30,7 @@ from tracer.render.terminal import (
 SHOWN_NAMES = 3  # names on a fold line before "+N"
 _ARGUMENTS = re.compile(r"\((?=[^()]{12,}\))[^()]*\)")  # a call's long argument list in a with statement
 FOLD_TEXT = {
-    "more": "{n} more hops", "seen": "{n} again, drawn above:", "branch": "{n} hops only under a branch:",
+    "more": "{n} more hops", "seen": "{n} again, drawn above:", "later": "{n} again, drawn below:", "branch": "{n} hops only under a branch:",
     "receiver": "{n} hops through other possible receivers:", "hidden": "{n} hops hidden:",
     "focus": "{n} hops off the focus",
 }
@@ -69,7 +69,7 @@ def footer(shown: Trace, t: Trace) -> list[Text]:
     for f in shown.folded:
         folded[f.reason] += f.hops
     if folded:
-        words = {"same": "in identical branches drawn once", "seen": "drawn above", "more": "past the hops view",
+        words = {"same": "in identical branches drawn once", "seen": "drawn above", "later": "drawn below", "more": "past the hops view",
                  "branch": "only under a branch (--main)", "receiver": "through other possible receivers",
                  "hidden": "hidden (--hide)", "focus": "off the focus (--focus)"}
         out.append(Text(f"folded {sum(folded.values())} hops: "
@@ -93,6 +93,7 @@ class _Layout:
         for fq in [t.entry] + [h.callee for h in t.hops]:
             names.setdefault(short_name(fq), set()).add(fq)
         self.ambiguous = {short for short, fqs in names.items() if len(fqs) > 1}  # always with the module
+        self.drawn = {h.callee: h.step for h in t.hops if not h.repeat}  # where each function is expanded
         self.folds: dict[int, list[Fold]] = {}
         for f in t.folded:
             self.folds.setdefault(f.step, []).append(f)
@@ -197,7 +198,7 @@ class _Layout:
         if receivers > 1:
             out.append(f" (one of {receivers} possible receivers)", style=FAINT)
         if h.repeat:
-            out.append(" (see above)", style=FAINT)
+            out.append(" (see below)" if self.drawn.get(h.callee, 0) > step else " (see above)", style=FAINT)
         return out
 
     def _guard(self, h: Hop, shared: tuple = ()) -> str:
