@@ -242,8 +242,7 @@ def load(
 def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: Path, workers: int | None,
           progress: Progress | None, elapsed: dict[str, float]) -> Linked:
     from tracer.facts.cache import FactCache
-    from tracer.link.edges import Linker
-    from tracer.link.program import Program
+    from tracer.link.edges import Linker, build_index
     from tracer.scan.runner import scan_files
 
     started = time.perf_counter()
@@ -255,8 +254,7 @@ def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: P
     project_of = {rel: project for project, rel, _ in files}
     scanned = time.perf_counter()
     with _quiet_gc():
-        program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
-        program.client_projects = set(clients_read)
+        program = build_index([(project_of[m.path], m) for m in report.modules], entry_points, set(clients_read))
         linker = Linker(program)
         linker.routes  # noqa: B018  (routes are part of linking: entries are looked up in them)
     elapsed["scan"] = scanned - started

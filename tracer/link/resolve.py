@@ -1,13 +1,17 @@
-"""link: evaluate recorded expressions to abstract values, on demand.
+"""link: the interpreter core: evaluate recorded expressions to abstract values, on demand.
 
-Stage: link.  Must not import libcst or render.
+Stage: link.  Must not import libcst or render.  Knows Python, not libraries:
+what a library call produces is asked of the model that declares it
+(``tracer.link.models``), and so are the attributes and calls of the values
+those models make.
 
 A small flow-insensitive abstract interpreter: a name is the union of every
 value assigned to it in its scope; a parameter is the union of the arguments
 passed at every call site that resolves to its function (capped); ``self.x``
 is the union of every ``self.x = ...`` in the class and its bases; a call's
-value is the union of the callee's return values.  Every query is memoised and
-re-entrant queries answer "nothing yet" instead of looping.
+value is the union of the callee's return values.  Every query is memoised
+(``tracer.link.memo``: cycles iterate to a fixpoint) and the program index it
+reads is never changed.
 """
 from __future__ import annotations
 
@@ -15,18 +19,15 @@ import builtins
 import re
 from collections import defaultdict
 
+from tracer.link.memo import Memo
+from tracer.link.models.base import Model, Registry
 from tracer.link.program import MODULE_BODY, Function, Program
-from tracer.link.values import (
-    BACKEND_PROXIES, EMPTY, PARTIALS, PASS_THROUGH, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_MODULE, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
-    WILD, Values, ext_matches, strings, templates,
-)
+from tracer.link.values import BOUND_KINDS, EMPTY, Value, Values, WILD, ext_matches, strings, templates
 
 _BUILTINS = frozenset(dir(builtins))
-MAX_VALUES = 24
-_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow", "partial"})
+_CORE_SETTLED = frozenset({"mod", "cls", "inst", "fn", "bound", "str", "cfg"})
 _APPENDS = {"append": 0, "add": 0, "appendleft": 0, "extend": 0, "insert": 1}
 MAX_CALLERS = 60
-MAX_ROUNDS = 4  # recomputations of a cycle head whose answer keeps growing
 MAX_GLOB = 6
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
 
@@ -49,98 +50,35 @@ def sites_in_order(items) -> list:
 
 
 class Resolver:
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, models: tuple[type[Model], ...]) -> None:
         self.p = program
-        self._memo: dict[tuple, Values] = {}
-        self.backend_modules: set[str] = set()  # modules a backend proxy (oslo.db DBAPI) stands for
-        self._stack: list[tuple] = []  # the queries being computed, outermost first
-        self._depth_of: dict[tuple, int] = {}
-        self._low: list[int] = []  # per stack entry: the outermost unfinished query its answer used
-        self._provisional: dict[tuple, Values] = {}  # a cycle head's answer so far
-        self._heads_met: set[tuple] = set()
-        self._pending: dict[tuple, tuple[Values, tuple]] = {}  # answer, the head it waits for
-        self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
+        self._cached = Memo()
         self._locals: dict[str, dict[str, list]] = {}
         self._defs: dict[str, dict[str, list]] = {}
         self._overrides: dict[str, set[str]] = {}
-        self._callsites: dict[str, list] | None = None
-        self._kwsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
-        self._link_bases()
-        self._memo.clear()  # the hierarchy added inherited copies: answers given before may differ now
+        self.models = Registry(self, models)
+        self._settled = _CORE_SETTLED | self.models.settled
+        self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
 
     # -- memo plumbing -----------------------------------------------------
+    @property
+    def cut(self) -> set[tuple]:
+        """The queries whose answer was cut to ``MAX_VALUES`` values."""
+        return self._cached.cut
+
     def reset_active(self) -> None:
         """After an aborted query (recursion limit), forget the half-open keys."""
-        for table in (self._stack, self._low):
-            table.clear()
-        for mapping in (self._depth_of, self._provisional, self._pending, self._waiting):
-            mapping.clear()
-        self._heads_met.clear()
+        self._cached.reset_active()
 
-    def _cached(self, key: tuple, compute) -> Values:
-        """Memoise answers, but only complete ones.
-
-        A query met again while it is being computed (a cycle) gets the answer so far
-        (at first "nothing").  The queries in between hold answers that depend on it:
-        they wait, unmemoised, until that cycle head is done; the head is recomputed
-        until its answer stops changing (at most ``MAX_ROUNDS`` times), and then it and
-        everything that waited on it are memoised together.  So no answer depends on
-        the order in which queries happened to be asked.
-        """
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        depth = self._depth_of.get(key)
-        if depth is not None:  # a cycle: answer what we have, and make the asker depend on it
-            self._low[-1] = min(self._low[-1], depth)
-            self._heads_met.add(key)
-            return self._provisional.get(key, EMPTY)
-        waiting = self._pending.get(key)
-        if waiting is not None:
-            self._low[-1] = min(self._low[-1], self._depth_of[waiting[1]])
-            return waiting[0]
-        mine = len(self._stack)
-        self._depth_of[key] = mine
-        self._stack.append(key)
-        try:
-            for _ in range(MAX_ROUNDS):
-                self._low.append(mine)
-                try:
-                    result = compute()
-                finally:
-                    low = self._low.pop()
-                if len(result) > MAX_VALUES:
-                    result = frozenset(sorted(result)[:MAX_VALUES])
-                if key not in self._heads_met or result == self._provisional.get(key, EMPTY):
-                    break
-                self._provisional[key] = result  # the head changed: redo what depended on it
-                for k in self._waiting.pop(key, ()):
-                    self._pending.pop(k, None)
-        finally:
-            self._stack.pop()
-            del self._depth_of[key]
-        self._provisional.pop(key, None)
-        self._heads_met.discard(key)
-        if low < mine:  # waits for an outer head; so do the keys that waited for this one
-            head = self._stack[low]
-            self._pending[key] = (result, head)
-            self._waiting[head].append(key)
-            for k in self._waiting.pop(key, ()):
-                if k in self._pending:
-                    self._pending[k] = (self._pending[k][0], head)
-                    self._waiting[head].append(k)
-            self._low[-1] = min(self._low[-1], low)
-        else:
-            self._memo[key] = result
-            for k in self._waiting.pop(key, ()):
-                done = self._pending.pop(k, None)
-                if done is not None:
-                    self._memo[k] = done[0]
-        return result
+    @property
+    def backend_modules(self) -> frozenset[str]:
+        """Modules the models say are the database (oslo.db backends): the query side reads them."""
+        return frozenset().union(*(m.database_modules() for m in self.models))
 
     # -- classes -----------------------------------------------------------
-    def _link_bases(self) -> None:
+    def read_bases(self) -> dict[str, tuple[str, ...]]:
+        """Each class's bases as the program's classes or library names they evaluate to."""
         bases: dict[str, tuple[str, ...]] = {}
         for fq, klass in self.p.classes.items():
             scope = self.class_scope(klass.fq)
@@ -152,7 +90,7 @@ class Resolver:
                     elif v[0] == "ext":
                         out.append(v[1])
             bases[fq] = tuple(dict.fromkeys(out))
-        self.p.set_bases(bases)
+        return bases
 
     def class_scope(self, cls: str) -> str:
         """Class bodies evaluate in the enclosing function, or the module body."""
@@ -256,7 +194,7 @@ class Resolver:
             return EMPTY
         out: set[Value] = set()
         for v in self.eval(value[1], scope):
-            fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound", "drvm") else None
+            fn = self.p.functions.get(v[1]) if v[0] in ("fn",) + BOUND_KINDS else None
             for d in fn.defs if fn else ():
                 for ret in d.returns:
                     if ret[0] == "l" and len(ret[1]) > index:
@@ -387,14 +325,14 @@ class Resolver:
                 out |= self.eval(arg, caller)
         return frozenset(out)
 
-    def _decorator_names(self, fn: Function) -> set[str]:
+    def decorator_names(self, fn: Function) -> set[str]:
         return {last_name(d) or "" for d in fn.facts.decorators if d[0] in ("n", "a")}
 
     def _is_static(self, fn: Function) -> bool:
-        return "staticmethod" in self._decorator_names(fn)
+        return "staticmethod" in self.decorator_names(fn)
 
     def _is_classmethod(self, fn: Function) -> bool:
-        return "classmethod" in self._decorator_names(fn)
+        return "classmethod" in self.decorator_names(fn)
 
     def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
         """(caller fq, call site, positional offset) of the sites that resolve to ``fq``."""
@@ -435,7 +373,7 @@ class Resolver:
         for v in self.eval(site.func, caller):
             if v[0] == "fn" and v[1] in targets:
                 return 0
-            if v[0] in ("bound", "drvm") and v[1] in targets:
+            if v[0] in BOUND_KINDS and v[1] in targets:
                 return 1
             if v[0] == "partial" and v[1] in targets:
                 return v[2]
@@ -443,35 +381,8 @@ class Resolver:
                 return 1
         return None
 
-    def sites_named(self, name: str) -> list:
-        """(function fq, call site) of every call whose callee's last name is ``name``."""
-        if self._callsites is None:
-            self._index_sites()
-        return self._callsites.get(name, [])
-
-    def sites_with_keyword(self, keyword: str) -> list:
-        """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
-        if self._kwsites is None:
-            self._index_sites()
-        return self._kwsites.get(keyword, [])
-
-    def _index_sites(self) -> None:
-        # one walk over every call site of the program; the passes that look for a name ask here
-        index: dict[str, list] = defaultdict(list)
-        keywords: dict[str, list] = defaultdict(list)
-        for fq, fn in self.p.functions.items():
-            for site in fn.calls():
-                short = last_name(site.func)
-                if short:
-                    index[short].append((fq, site))
-                if short == "partial" and site.args and last_name(site.args[0]):
-                    index[last_name(site.args[0])].append((fq, site))
-                for key, _ in site.kwargs:
-                    if key:
-                        keywords[key].append((fq, site))
-        for table in keywords.values():
-            table.sort(key=_site_order)
-        self._callsites, self._kwsites = index, keywords
+    def sites_named(self, name: str) -> tuple:
+        return self.p.sites_named(name)
 
     # -- attributes --------------------------------------------------------
     def _attr_expr(self, expr: tuple, scope: str) -> Values:
@@ -479,15 +390,10 @@ class Resolver:
         out: set[Value] = set()
         for v in self.eval(base, scope):
             out |= self.attribute(v, attr)
-        if not any(v[0] in _PROGRAM_KINDS for v in out):
-            out |= self._option_default(attr)
+        if not any(v[0] in self._settled for v in out):
+            for model in self._fallbacks:  # CONF.x: what the library says an unknown attribute is
+                out |= model.fallback_attribute(attr)
         return frozenset(out)
-
-    def _option_default(self, attr: str) -> Values:
-        """``CONF.x`` / ``self.configuration.x``: the declared default of option ``x``."""
-        return frozenset(
-            ("cfg", o.default[1]) for _, o in self.p.options.get(attr, ()) if o.default and o.default[0] == "s"
-        )
 
     def attribute(self, v: Value, attr: str) -> Values:
         return self._cached(("attrv", v, attr), lambda: self._attribute(v, attr))
@@ -501,30 +407,22 @@ class Resolver:
             return frozenset({("ext", f"{v[1]}.{attr}")})
         if kind == "exti":
             return frozenset({("exti", f"{v[1]}.{attr}")})
-        if kind in ("inst", "drv"):
-            return self._instance_attr(v, attr)
+        if kind == "inst":
+            return self.instance_attr(v, attr)
         if kind == "cls":
             return self._class_attr(v[1], attr)
-        if kind == "super":
-            return self._super_attr(v[1], attr, v[2] if len(v) > 2 else v[1])
-        if kind == "rpc":
-            if attr in ("cast", "call"):
-                return frozenset({("verb", attr)})
-            return frozenset({("prep",)}) if attr in ("prepare", "client") else EMPTY
-        if kind == "plugin":
-            return frozenset({(v[2], v[1])}) if attr == "driver" else EMPTY
-        if kind == "engine":
-            return frozenset({("run", v[1]) if attr == "run" else ("exti", f"taskflow.engine.{attr}")})
-        return EMPTY
+        model = self.models.by_kind.get(kind)
+        return model.attribute(v, attr) if model else EMPTY
 
-    def _instance_attr(self, v: Value, attr: str) -> Values:
+    def instance_attr(self, v: Value, attr: str, bound: str = "bound") -> Values:
+        """``obj.attr`` on an instance of a program class; a method comes back as a ``bound`` value."""
         cls = v[1]
         method = self.p.lookup_method(cls, attr)
         if method is not None:
             fn = self.p.functions[method]
-            if "property" in self._decorator_names(fn) or "cached_property" in self._decorator_names(fn):
+            if "property" in self.decorator_names(fn) or "cached_property" in self.decorator_names(fn):
                 return self.returns(method)
-            return frozenset({("drvm" if v[0] == "drv" else "bound", method, cls)})
+            return frozenset({(bound, method, cls)})
         out = set(self.instance_attr_values(cls, attr))
         out |= self.class_level(cls, attr)
         if not out and not attr.startswith("__"):
@@ -555,7 +453,8 @@ class Resolver:
             return frozenset({("fn", method)})
         return self.class_level(cls, attr)
 
-    def _super_attr(self, cls: str, attr: str, after: str) -> Values:
+    def super_attr(self, cls: str, attr: str, after: str) -> Values:
+        """``super().attr`` in ``cls``: the first definition after ``after`` in ``cls``'s MRO."""
         mro = self.p.mro(cls)
         for k in mro[mro.index(after) + 1 if after in mro else 1:]:
             klass = self.p.classes.get(k)
@@ -614,124 +513,20 @@ class Resolver:
 
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
         kind = v[0]
-        if kind in ("fn", "bound", "drvm", "partial"):
+        if kind in ("fn", "bound"):
             return self.returns(v[1])
         if kind == "cls":
             return frozenset({("inst", v[1])})
-        if kind == "prep":
-            return frozenset({("rpc",)})
         if kind == "ext":
-            return self._call_ext(v[1], expr, scope)
-        if kind == "drvcls":
-            return frozenset({("drv", v[1])})
-        return EMPTY
-
-    def _call_ext(self, dotted: str, expr: tuple, scope: str) -> Values:
-        if dotted.endswith(".super") or dotted == "super":
-            fn = self.p.functions.get(scope)
-            owner = self.owner_class(fn)
-            if fn is not None and fn.inherited_from:  # an inherited copy: the MRO after the defining class
-                return frozenset({("super", owner, self.p.functions[fn.inherited_from].cls)})
-            return frozenset({("super", owner)}) if owner else EMPTY
-        if ext_matches(dotted, RPC_CLIENT_FACTORIES):
-            return frozenset({("rpc",)})
-        if ext_matches(dotted, PASS_THROUGH):
-            return frozenset().union(*(self.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
-        if ext_matches(dotted, PARTIALS) and expr[2]:
-            return self._partial(expr, scope)
-        if ext_matches(dotted, IMPORT_OBJECT + IMPORT_CLASS):
-            kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
-            return self._import_by_name(expr, scope, kind)
-        if ext_matches(dotted, IMPORT_MODULE) and expr[2]:  # a module named by a string or an option default
-            return frozenset(("mod", v[1]) for v in self.eval(expr[2][0], scope)
-                             if v[0] in ("str", "cfg") and v[1] in self.p.modules)
-        if ext_matches(dotted, ENGINE_LOADERS):
-            return frozenset({("engine", scope)})
-        if ext_matches(dotted, FLOW_PATTERNS):
-            return frozenset({("flow", scope)})
-        if ext_matches(dotted, PLUGIN_LOADERS):
-            return self._plugins(expr, scope)
-        if ext_matches(dotted, BACKEND_PROXIES):
-            return self._backend_modules(expr, scope) or frozenset({("exti", dotted)})
-        return frozenset({("exti", dotted)})
-
-    def _partial(self, expr: tuple, scope: str) -> Values:
-        bound = len(expr[2]) - 1
-        out: set[Value] = set()
-        for v in self.eval(expr[2][0], scope):
-            if v[0] == "fn":
-                out.add(("partial", v[1], bound))
-            elif v[0] in ("bound", "drvm"):
-                out.add(("partial", v[1], bound + 1))
-        return frozenset(out)
-
-    def _plugins(self, expr: tuple, scope: str) -> Values:
-        """``DriverManager(namespace, name)``: the entry point ``name`` of group ``namespace``."""
-        args = dict(enumerate(expr[2]))
-        kw = {k: v for k, v in expr[3] if k}
-        namespace, name = kw.get("namespace", args.get(0)), kw.get("name", args.get(1))
-        if namespace is None or name is None:
-            return EMPTY
-        out: set[Value] = set()
-        names = self.eval(name, scope)
-        for group in strings(self.eval(namespace, scope)):
-            table = self.p.entry_points.get(group, {})
-            for v in names:
-                target = table.get(v[1]) if v[0] in ("str", "cfg") else None
-                cls = self.class_by_path(target.replace(":", ".")) if target else None
-                if cls:
-                    out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
-        return frozenset(out)
-
-    def _backend_modules(self, expr: tuple, scope: str) -> Values:
-        """``DBAPI.from_config(backend_mapping={'sqlalchemy': 'pkg.db.sqlalchemy.api'})``: a proxy to those modules."""
-        out: set[Value] = set()
-        for key, value in expr[3]:
-            if key != "backend_mapping":
-                continue
-            tables = [(value, scope)] if value[0] == "d" else self.bound_exprs(value[1], scope) if value[0] == "n" else []
-            for table, where in tables:
-                for _, path in table[1] if table[0] == "d" else ():
-                    out |= {("mod", t) for t in strings(self.eval(path, where)) if t in self.p.modules}
-        self.backend_modules |= {v[1] for v in out}
-        return frozenset(out)
+            model = self.models.for_call(v[1])
+            return model.call(v[1], expr, scope) if model else frozenset({("exti", v[1])})
+        model = self.models.by_kind.get(kind)
+        return model.call_value(v, expr, scope) if model else EMPTY
 
     def owner_class(self, fn: Function | None) -> str | None:
         while fn is not None and fn.cls is None:
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return fn.cls if fn else None
-
-    def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
-        """``import_object(path)``: a driver when the path is a configuration default, else a plain class.
-
-        When the path cannot be read (no default: the deployment must set it), an
-        ``isinstance(x, Base)`` check in the same function names the interface.
-        """
-        args = expr[2]
-        if not args:
-            return EMPTY
-        out: set[Value] = set()
-        plain = "inst" if kind == "drv" else "cls"
-        for v in self.eval(args[0], scope):
-            if v[0] not in ("str", "cfg"):
-                continue
-            if WILD in v[1]:  # "pkg.v%s.client.Client" % major: every class the pattern names
-                out |= {(plain, cls) for cls in self.classes_matching(v[1])}
-                continue
-            cls = self.class_by_path(v[1])
-            if cls:
-                out.add((kind if v[0] == "cfg" else plain, cls))
-        if not out:
-            out |= {(kind, base) for base in self._isinstance_bases(scope)}
-        return frozenset(out)
-
-    def _isinstance_bases(self, scope: str) -> list[str]:
-        fn = self.p.functions.get(scope)
-        found = []
-        for site in fn.calls() if fn else ():
-            if site.func == ("n", "isinstance") and len(site.args) == 2:
-                found += [v[1] for v in self.eval(site.args[1], scope) if v[0] == "cls"]
-        return sorted(set(found))
 
     def classes_matching(self, pattern: str) -> list[str]:
         """Classes whose dotted path fits a pattern with unknown parts (none if too many fit)."""

@@ -1,19 +1,16 @@
-"""link: bind RPC clients to the server methods that receive their messages.
+"""link model: oslo.messaging's servers: which services run, on which topic, with which endpoints.
 
-Stage: link.  Must not import libcst or render.
+Stage: link.  Must not import libcst or render.  Part of the oslo.messaging model
+(``tracer.link.models.oslo_messaging``), which owns it and hands it the site indexes it reads.
 
-Client side: an rpcapi class's ``Target(topic=..., namespace=...)``, found in
-its own or its bases' methods and class bodies, evaluated with ``self`` bound
-to the concrete class (so ``topic=self.TOPIC`` reads the subclass constant).
-
-Server side, learned from the code and its configuration defaults: every call
-passing ``binary='<service>'`` (``Service.create(...)``) names a service; its
-topic is the ``topic=`` argument (else the binary); its manager is the
-``manager=`` argument, else a module-level dict mapping binaries to class
-paths, else the default of the ``<suffix>_manager`` option.  Endpoints are the
-manager plus whatever its ``__init__`` appends to ``additional_endpoints``,
-each under its class-level ``target``'s namespace, plus the non-manager
-endpoints the service start hands to ``get_server`` (nova's ``BaseRPCAPI``).
+Learned from the code and its configuration defaults: every call passing
+``binary='<service>'`` (``Service.create(...)``) names a service; its topic is
+the ``topic=`` argument (else the binary); its manager is the ``manager=``
+argument, else a module-level dict mapping binaries to class paths, else the
+default of the ``<suffix>_manager`` option.  Endpoints are the manager plus
+whatever its ``__init__`` appends to ``additional_endpoints``, each under its
+class-level ``target``'s namespace, plus the non-manager endpoints the service
+start hands to ``get_server`` (nova's ``BaseRPCAPI``).
 """
 from __future__ import annotations
 
@@ -21,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tracer.link.program import MODULE_BODY
-from tracer.link.resolve import Resolver, last_name, sites_in_order
+from tracer.link.resolve import last_name, sites_in_order
 from tracer.link.values import STRING_KINDS, strings
 
 SERVER_FACTORIES = ("get_server", "get_rpc_server")  # oslo.messaging (and the projects' rpc.py wrappers)
@@ -42,69 +39,21 @@ class Binding:
     endpoint: str  # endpoint class fq
 
 
-class RpcBinder:
-    def __init__(self, resolver: Resolver) -> None:
-        self.r = resolver
-        self.p = resolver.p
-        self._targets: dict[str, tuple] = {}
+class RpcServices:
+    def __init__(self, model) -> None:
+        self.m = model
+        self.r = model.r
+        self.p = model.p
         self.services = self._discover_services()
         self._index: dict[tuple, list] = defaultdict(list)
         for svc in self.services:
             for cls, namespace in svc.endpoints:
                 self._index[(svc.topic, namespace)].append((svc.binary, cls))
 
-    # -- client side -------------------------------------------------------
-    def client_targets(self, cls: str) -> tuple[tuple[str, str | None], ...]:
-        """(topic, namespace) pairs the rpcapi class ``cls`` sends to."""
-        if cls not in self._targets:
-            self._targets[cls] = self._find_targets(cls)
-        return self._targets[cls]
-
-    def _find_targets(self, cls: str) -> tuple:
-        for k in self.p.mro(cls):
-            klass = self.p.classes.get(k)
-            if klass is None:
-                continue
-            found = self._targets_in_methods(cls, klass) or self._targets_in_body(cls, k)
-            if found:
-                return found
-        return ()
-
-    def _targets_in_methods(self, cls: str, klass) -> tuple:
-        out = []
-        for method in klass.methods.values():
-            for site in self.p.functions[method].calls():
-                if last_name(site.func) == "Target":
-                    out += self._target_pairs(site.kwargs, method, cls)
-        return tuple(sorted(set(out), key=str))
-
-    def _targets_in_body(self, cls: str, k: str) -> tuple:
-        out = []
-        for exprs in self.p.classes[k].attrs.values():
-            for expr in exprs:
-                if expr[0] == "c" and last_name(expr[1]) == "Target":
-                    out += self._target_pairs(expr[3], self.r.class_scope(k), cls)
-        return tuple(sorted(set(out), key=str))
-
-    def _target_pairs(self, kwargs: tuple, scope: str, cls: str) -> list:
-        kw = dict((k, v) for k, v in kwargs if k)
-        if "topic" not in kw:
-            return []
-        topics = self._strings(kw["topic"], scope, cls)
-        namespaces = self._strings(kw["namespace"], scope, cls) if "namespace" in kw else [None]
-        return [(t, n) for t in topics for n in (namespaces or [None])]
-
-    def _strings(self, expr: tuple, scope: str, cls: str) -> list:
-        if expr[0] == "a" and expr[1] == ("n", "self"):
-            values = self.r.attribute(("inst", cls), expr[2])
-        else:
-            values = self.r.eval(expr, scope)
-        return strings(values)
-
     # -- server side -------------------------------------------------------
     def _discover_services(self) -> list[Service]:
         found: dict[str, tuple[int, Service]] = {}
-        for fq, site in self.r.sites_with_keyword("binary"):
+        for fq, site in self.m.sites_with_keyword("binary"):
             kw = dict((k, v) for k, v in site.kwargs if k)
             # the site that says most (explicit topic and manager) wins
             weight = ("topic" in kw) + ("manager" in kw)
@@ -124,7 +73,7 @@ class RpcBinder:
         """Endpoints a service's start adds beside its manager: ``get_server(target, [self.manager,
         BaseRPCAPI(...)])`` serves ``BaseRPCAPI`` (namespace ``baseapi``) in every service."""
         out = []
-        for fq, site in sites_in_order(x for name in SERVER_FACTORIES for x in self.r.sites_named(name)):
+        for fq, site in sites_in_order(x for name in SERVER_FACTORIES for x in self.m.sites_named(name)):
             kw = dict((k, v) for k, v in site.kwargs if k)
             expr = kw.get("endpoints", site.args[1] if len(site.args) > 1 else None)
             for v in self._constructed(expr, fq) if expr else ():
@@ -178,11 +127,10 @@ class RpcBinder:
 
     def _manager_from_option(self, binary: str) -> str | None:
         suffix = binary.rpartition("-")[2]
-        for _, option in self.p.options.get(f"{suffix}_manager", ()):
-            if option.default and option.default[0] == "s":
-                cls = self.r.class_by_path(option.default[1])
-                if cls:
-                    return cls
+        for default in self.m.model("oslo_config").string_defaults(f"{suffix}_manager"):
+            cls = self.r.class_by_path(default)
+            if cls:
+                return cls
         return None
 
     def _endpoints(self, manager: str) -> tuple:
@@ -221,9 +169,3 @@ class RpcBinder:
             if target is not None:
                 out.append(Binding(target, binary, cls))
         return out
-
-    def service_of_topic(self, topic: str) -> str | None:
-        for svc in self.services:
-            if svc.topic == topic:
-                return svc.binary
-        return None

@@ -1,0 +1,44 @@
+"""The python model: super(), functools.partial, built-ins that hand back their arguments."""
+from __future__ import annotations
+
+from tests.models.snippets import edges, link
+
+FILES = {
+    "app/m.py": """
+        import functools
+
+        class Base:
+            def go(self):
+                pass
+
+        class Sub(Base):
+            def go(self):
+                super().go()
+
+        def work(a, b):
+            pass
+
+        def start():
+            f = functools.partial(work, 'first')
+            f('second')
+            for g in list([work]):
+                g(1, 2)
+        """,
+}
+
+
+def test_super_call_continues_after_the_class():
+    assert edges(link(FILES), "app.m.Sub.go") == {("call", "app.m.Base.go")}
+
+
+def test_partial_and_pass_through_reach_the_function():
+    found = edges(link(FILES), "app.m.start")
+    assert ("call", "app.m.work") in found
+    # partial(work, 1) hands work on (a callback at 16); f(2) at 17 and g(1, 2) at 19 call it
+    assert {(e.line, e.confidence) for e in link(FILES).edges("app.m.start") if e.target == "app.m.work"} == {
+        (16, "callback"), (17, "exact"), (19, "exact")}
+
+
+def test_partial_binds_later_arguments_to_the_right_parameters():
+    lk = link(FILES)
+    assert lk.r.param("app.m.work", (0, 0)) == frozenset({("str", "first")})
