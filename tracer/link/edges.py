@@ -61,6 +61,7 @@ class Linker:
         self.rpc.services  # the servers first: later answers are the same whatever the order, so is the cost
         self.flows = self.models["taskflow"]
         self._rewriters = [m for m in self.models if type(m).rewrite is not Model.rewrite]
+        self._call_watchers = [m for m in self.models if m.sees_calls]
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
         self.external_calls = 0
         self._routes: Routes | None = None
@@ -127,6 +128,8 @@ class Linker:
             kind = v[0]
             if kind in ("fn", "bound"):
                 out.append(Edge(fq, v[1], "call", path, site.line, confidence, ()))
+                for model in self._call_watchers:
+                    out.extend(model.edges(fq, path, site, v, confidence))
             elif kind == "cls":
                 init = self.p.lookup_method(v[1], "__init__")
                 if init:

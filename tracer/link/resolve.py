@@ -57,6 +57,7 @@ class Resolver:
         self._defs: dict[str, dict[str, list]] = {}
         self._overrides: dict[str, set[str]] = {}
         self._inst_attrs: dict[str, dict[str, list]] = {}
+        self._built: dict[str, bool] = {}
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -335,17 +336,42 @@ class Resolver:
         return "classmethod" in self.decorator_names(fn)
 
     def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
-        """(caller fq, call site, positional offset) of the sites that resolve to ``fq``."""
+        """(caller fq, call site, positional offset) of the sites that resolve to ``fq``.
+
+        A constructor is called by its class's name, and from its subclasses by ``super().__init__(...)``
+        and by ``cls(...)`` in a classmethod.
+        """
         fn = self.p.functions[fq]
-        names = {fn.name}
         if fn.name == "__init__" and fn.cls:
-            names = {self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1]}
+            candidates = list(self.sites_named(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1])[:MAX_CALLERS])
+            candidates += self._from_subclasses(fn.cls, "__init__") + self._from_subclasses(fn.cls, "cls")
+        else:
+            candidates = self.sites_named(fn.name)[:MAX_CALLERS]
         out = []
-        for name in sorted(names):
-            for caller, site in self.sites_named(name)[:MAX_CALLERS]:
-                offset = self._offset_if_calls(site, caller, fq)
-                if offset is not None:
-                    out.append((caller, site, offset))
+        for caller, site in candidates:
+            offset = self._offset_if_calls(site, caller, fq)
+            if offset is not None:
+                out.append((caller, site, offset))
+        return out
+
+    def constructed(self, cls: str) -> bool:
+        """Whether the program builds instances of ``cls`` (calls the class by its name somewhere)."""
+        hit = self._built.get(cls)
+        if hit is None:
+            short = self.p.classes[cls].facts.qualname.rsplit(".", 1)[-1]
+            hit = self._built[cls] = any(
+                ("cls", cls) in self.eval(site.func, caller) for caller, site in self.sites_named(short)[:MAX_CALLERS])
+        return hit
+
+    def _from_subclasses(self, cls: str, name: str) -> list:
+        """Sites named ``name`` in methods of ``cls`` or its subclasses (``super().__init__``, ``cls(...)``)."""
+        out = []
+        for caller, site in self.sites_named(name):
+            owner = self.p.functions[caller].cls
+            if owner is not None and cls in self.p.mro(owner):
+                out.append((caller, site))
+                if len(out) >= MAX_CALLERS:
+                    break
         return out
 
     def _overridden(self, fq: str) -> set[str]:

@@ -39,6 +39,7 @@ class Model:
     calls: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library callables it answers
     reads_sites: ClassVar[tuple[str, ...]] = ()  # call-site names it looks up in the program index
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
+    sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
 
     def __init__(self, core: Resolver, registry: Registry) -> None:
         self.r = core
@@ -80,7 +81,8 @@ class Model:
 
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
-        """The edges a call site makes whose callee is ``v`` (of ``kinds``, or ``("ext", one of calls)``);
+        """The edges a call site makes whose callee is ``v`` (of ``kinds``, or ``("ext", one of calls)``,
+        or with ``sees_calls`` a program function ``("fn", fq)`` / ``("bound", fq, cls)``);
         ``confidence`` is ``exact`` when the callee has one value, else ``possible``."""
         return []
 

@@ -3,14 +3,20 @@ receive them (the servers are found by ``tracer.link.models.rpc_services``).
 
 Stage: link.  Must not import libcst or render.
 
-    ("rpc",)                  an RPC client (``RPCClient``/``get_rpc_client``, or a prepared context)
-    ("prep",)                 ``client.prepare`` / ``router.client`` bound
-    ("verb", "cast"|"call")   an RPC send method
+    ("target", topic, ns)     ``Target(topic=..., namespace=...)`` (``ns`` is "" when none is given)
+    ("rpc"[, targets])        an RPC client (``RPCClient``/``get_rpc_client``, or a prepared context);
+                              ``targets`` ((topic, ns), ...) when its ``Target`` is known
+    ("prep"[, targets])       ``client.prepare`` / ``router.client`` bound
+    ("verb", "cast"|"call"[, targets])   an RPC send method
 
 A send is keyed on its method *literal*, and on the topic and namespace of the
 client's ``Target(topic=..., namespace=...)``, found in the sending class's own
 or its bases' methods and class bodies, evaluated with ``self`` bound to the
-concrete class (so ``topic=self.TOPIC`` reads the subclass constant).
+concrete class (so ``topic=self.TOPIC`` reads the subclass constant); for a
+client made outside such a class (a module function), the target the client
+value carries.  A *sender* is a function whose send takes the method name from
+one of its parameters (``def _cast(self, server, method, **kw): cctxt.cast(ctx,
+method, **kw)``): each call of it is a send of the literal passed there.
 """
 from __future__ import annotations
 
@@ -19,39 +25,56 @@ from functools import cached_property
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.models.rpc_services import Binding, RpcServices, Service
+from tracer.link.models.targets import target_pairs
 from tracer.link.records import Edge
-from tracer.link.resolve import last_name
+from tracer.link.resolve import argument, last_name
 from tracer.link.values import Values, strings
 
 RPC_CLIENT_FACTORIES = ("RPCClient", "get_rpc_client")
+TARGETS = ("Target",)
+MAX_TARGETS = 8  # targets a client value carries; more means a factory shared by every client: not known
 
 
 class OsloMessaging(Model):
     name = "oslo_messaging"
     requires = ("oslo_config",)
-    kinds = ("rpc", "prep", "verb")
-    settled = ("rpc",)
-    calls = RPC_CLIENT_FACTORIES
+    kinds = ("rpc", "prep", "verb", "target")
+    settled = ("rpc", "target")
+    calls = RPC_CLIENT_FACTORIES + TARGETS
     reads_sites = ("get_server", "get_rpc_server")
     reads_keywords = ("binary",)
+    sees_calls = True  # a call of a sender is a send
 
     def __init__(self, core, registry) -> None:
         super().__init__(core, registry)
         self._targets: dict[str, tuple] = {}
+        self._senders: dict[str, tuple] = {}
 
     # -- values --------------------------------------------------------------
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
-        return frozenset({("rpc",)})
+        if not dotted.startswith("oslo_messaging"):
+            return frozenset({("exti", dotted)})
+        if dotted.endswith("Target"):
+            return self._target(expr[3], scope)
+        arg = dict((k, v) for k, v in expr[3] if k).get("target", expr[2][1] if len(expr[2]) > 1 else None)
+        found = target_pairs(self.r.eval(arg, scope)) if arg is not None else ()
+        return frozenset({("rpc", found) if 0 < len(found) <= MAX_TARGETS else ("rpc",)})
+
+    def _target(self, kwargs: tuple, scope: str) -> Values:
+        kw = dict((k, v) for k, v in kwargs if k)
+        topics = strings(self.r.eval(kw["topic"], scope)) if "topic" in kw else []
+        namespaces = strings(self.r.eval(kw["namespace"], scope)) if "namespace" in kw else [""]
+        return frozenset(("target", t, n) for t in topics for n in namespaces or [""])
 
     def attribute(self, v: tuple, attr: str) -> Values:
         if v[0] != "rpc":
             return EMPTY
         if attr in ("cast", "call"):
-            return frozenset({("verb", attr)})
-        return frozenset({("prep",)}) if attr in ("prepare", "client") else EMPTY
+            return frozenset({("verb", attr) + v[1:]})
+        return frozenset({("prep",) + v[1:]}) if attr in ("prepare", "client") else EMPTY
 
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
-        return frozenset({("rpc",)}) if v[0] == "prep" else EMPTY
+        return frozenset({("rpc",) + v[1:]}) if v[0] == "prep" else EMPTY
 
     # -- servers -------------------------------------------------------------
     @cached_property
@@ -73,20 +96,63 @@ class OsloMessaging(Model):
 
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
-        if v[0] != "verb":
-            return []
-        owner = self.r.owner_class(self.p.functions[fq])
-        methods = self.method_literals(site, fq)
+        if v[0] == "verb":
+            owner = self.r.owner_class(self.p.functions[fq])
+            return self._sends(fq, path, site, v, owner, self.method_literals(site, fq))
+        if v[0] in ("fn", "bound"):
+            return self._sender_call(fq, path, site, v)
+        return []
+
+    def _sends(self, fq: str, path: str, site, verb: tuple, owner: str | None, methods: list[str]) -> list[Edge]:
+        """The server methods a send of ``methods`` reaches: the sending class's targets, else the client's."""
+        targets = self.client_targets(owner) if owner else ()
+        if not targets and len(verb) > 2:
+            targets = tuple((t, n or None) for t, n in verb[2])
         out = []
-        for topic, namespace in self.client_targets(owner) if owner else ():
+        for topic, namespace in targets:
             for method in methods:
                 for b in self.bind(topic, namespace, method):
                     meta = (("method", method), ("namespace", namespace), ("service", b.service), ("topic", topic))
-                    out.append(Edge(fq, b.method, f"rpc-{v[1]}", path, site.line, "exact", meta))
+                    out.append(Edge(fq, b.method, f"rpc-{verb[1]}", path, site.line, "exact", meta))
         return out
 
+    def _sender_call(self, fq: str, path: str, site, v: tuple) -> list[Edge]:
+        """A call of a sender: a send of the method literal this site passes, from this site."""
+        out = []
+        for index, verbs in self.senders(v[1]):
+            param = self.p.functions[v[1]].facts.params[index]
+            offset = 1 if v[0] == "bound" else 0
+            arg = argument(site, param.name, index - offset)
+            methods = strings(self.r.eval(arg, fq)) if arg is not None else []
+            owner = v[2] if v[0] == "bound" else self.r.owner_class(self.p.functions[fq])
+            for verb in verbs:
+                out += self._sends(fq, path, site, verb, owner, methods)
+        return out
+
+    def senders(self, fq: str) -> tuple:
+        """((parameter index, verb values), ...): the sends in ``fq`` whose method is that parameter."""
+        hit = self._senders.get(fq)
+        if hit is None:
+            hit = self._senders[fq] = self._find_senders(fq)
+        return hit
+
+    def _find_senders(self, fq: str) -> tuple:
+        fn = self.p.functions[fq]
+        params = [p.name for p in fn.facts.params]
+        out = []
+        for site in fn.calls():
+            if site.func[0] != "a" or site.func[2] not in ("cast", "call"):
+                continue
+            expr = _method_expr(site)
+            if expr is None or expr[0] != "n" or expr[1] not in params:
+                continue
+            verbs = tuple(sorted(v for v in self.r.eval(site.func, fq) if v[0] == "verb"))
+            if verbs:
+                out.append((params.index(expr[1]), verbs))
+        return tuple(out)
+
     def method_literals(self, site, fq: str) -> list[str]:
-        expr = site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
+        expr = _method_expr(site)
         if expr is None:
             return []
         return strings(self.r.eval(expr, fq))
@@ -146,3 +212,8 @@ class OsloMessaging(Model):
         else:
             values = self.r.eval(expr, scope)
         return strings(values)
+
+
+def _method_expr(site) -> tuple | None:
+    return site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
+
