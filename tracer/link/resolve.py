@@ -29,6 +29,7 @@ _CORE_SETTLED = frozenset({"mod", "cls", "inst", "fn", "bound", "str", "cfg"})
 _APPENDS = {"append": 0, "add": 0, "appendleft": 0, "extend": 0, "insert": 1}
 MAX_CALLERS = 60
 MAX_GLOB = 6
+MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
 
 
@@ -453,7 +454,19 @@ class Resolver:
         out |= self.class_level(cls, attr)
         if not out and not attr.startswith("__"):
             out |= self._delegated(v, attr)
+        if not out and not attr.startswith("__"):
+            out |= self._in_subclasses(cls, attr, bound)
         return frozenset(out)
+
+    def _in_subclasses(self, cls: str, attr: str, bound: str) -> Values:
+        """A mixin or base class calling ``self.m()`` that only its subclasses define: ``self`` is one of
+        the subclasses the program builds, and ``m`` is theirs (at most ``MAX_MIXIN`` of them)."""
+        found = set()
+        for sub in self.p.all_subclasses(cls):
+            klass = self.p.classes.get(sub)
+            if klass is not None and attr in klass.methods and self.constructed(sub):
+                found.add((bound, klass.methods[attr], sub))
+        return frozenset(found) if len(found) <= MAX_MIXIN else EMPTY
 
     def _delegated(self, v: Value, attr: str) -> Values:
         """``__getattr__`` that returns ``getattr(self.inner, name)`` (maybe wrapped): ``inner``'s attribute."""
@@ -509,9 +522,37 @@ class Resolver:
         out: set[Value] = set()
         for k in self.p.mro(cls):
             for method, expr in self.self_assigns(k).get(attr, ()):
-                out |= self.eval(expr, method)
+                position = self._param_position(expr, method) if k != cls else None
+                out |= self.eval(expr, method) if position is None else self.param_for(method, position, cls)
             if out:
                 break
+        return frozenset(out)
+
+    def _param_position(self, expr: tuple, fq: str) -> int | None:
+        """``self.x = name`` where ``name`` is only a parameter of ``fq``: its position."""
+        if expr[0] != "n" or not self.is_parameter(expr[1], fq):
+            return None
+        params = self.p.functions[fq].facts.params
+        return next((i for i, p in enumerate(params) if p.name == expr[1] and p.kind not in ("*", "**")), None)
+
+    def param_for(self, fq: str, position: int, cls: str) -> Values:
+        """Parameter ``position`` of a base-class method ``fq`` when ``self`` is a ``cls``: what ``cls``'s
+        own ``super().__init__(...)`` passes, not every subclass's (else every caller's)."""
+        return self._cached(("paramfor", fq, position, cls), lambda: self._param_for(fq, position, cls))
+
+    def _param_for(self, fq: str, position: int, cls: str) -> Values:
+        mro = self.p.mro(cls)
+        mine = [c for c in self.callers(fq) if self.p.functions[c[0]].cls in mro]
+        if not mine:
+            return self.param(fq, (0, position))
+        param = self.p.functions[fq].facts.params[position]
+        out: set[Value] = set(self.eval(param.default, fq)) if param.default is not None else set()
+        for caller, site, offset in mine:
+            arg = argument(site, param.name, position - offset)
+            if arg is not None:
+                out |= self.eval(arg, caller)
+            elif any(a[0] == "*" for a in site.args) or any(k is None for k, _ in site.kwargs):
+                return self.param(fq, (0, position))  # handed on by *args/**kwargs: every caller's
         return frozenset(out)
 
     def self_assigns(self, cls: str) -> dict[str, list]:

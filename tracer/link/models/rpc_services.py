@@ -50,6 +50,10 @@ class Binding:
     endpoint: str  # endpoint class fq
 
 
+def _items(expr: tuple, scope: str) -> tuple:
+    return tuple((e, scope) for e in expr[1]) if expr[0] == "l" else ((expr, scope),)
+
+
 class RpcServices:
     def __init__(self, model) -> None:
         self.m = model
@@ -108,27 +112,33 @@ class RpcServices:
             endpoints = kw.get("endpoints", site.args[2] if len(site.args) > 2 else None)
             if target is None or endpoints is None:
                 continue
-            for where, (t_expr, t_scope), (e_expr, e_scope) in self._per_caller(fq, (target, fq), (endpoints, fq), 2):
-                targets = target_pairs(self.r.eval(t_expr, t_scope))
-                classes = tuple(sorted({v[1] for v in self.r.eval(e_expr, e_scope) if v[0] == "inst"}))
+            for where, t_items, e_items in self._per_caller(fq, ((target, fq),), _items(endpoints, fq), 2):
+                targets = target_pairs(frozenset().union(*(self.r.eval(e, sc) for e, sc in t_items)))
+                found = frozenset().union(*(self.r.eval(e, sc) for e, sc in e_items))
+                classes = tuple(sorted({v[1] for v in found if v[0] == "inst"}))
                 out.append((where, targets, self._concrete(classes)))
         return out
 
     def _per_caller(self, fq: str, target: tuple, endpoints: tuple, depth: int) -> list:
-        """The target and endpoints expressions as each caller of ``fq`` passes them, when they are its
-        parameters (a wrapper ``get_rpc_server(target, endpoint)`` serves what each caller gives it)."""
+        """The target and endpoints as each caller of ``fq`` passes them, when they are its parameters
+        (a wrapper ``get_rpc_server(target, endpoint)`` serves what each caller gives it).  Each side is
+        a tuple of (expression, scope) items: a list display is its elements."""
         fn = self.p.functions[fq]
         params = {p.name: i for i, p in enumerate(fn.facts.params) if p.kind not in ("*", "**")}
-        passed = [e for e in (target, endpoints) if e[0][0] == "n" and e[0][1] in params and e[1] == fq]
-        if not passed or depth == 0 or (fn.cls and params.get(passed[0][0][1]) == 0):
+        first = fn.facts.params[0].name if fn.cls and fn.facts.params else None
+        passed = [e for e, sc in target + endpoints if sc == fq and e[0] == "n" and e[1] in params and e[1] != first]
+        if not passed or depth == 0:
             return [(fq, target, endpoints)]
         out = []
         for caller, site, offset in self.r.callers(fq):
             bound = []
-            for expr, scope in (target, endpoints):
-                name = expr[1] if expr[0] == "n" and scope == fq and expr[1] in params else None
-                arg = argument(site, name, params[name] - offset) if name else None
-                bound.append((arg, caller) if arg is not None else (expr, scope))
+            for items in (target, endpoints):
+                side: tuple = ()
+                for expr, scope in items:
+                    name = expr[1] if scope == fq and expr[0] == "n" and expr[1] in params else None
+                    arg = argument(site, name, params[name] - offset) if name and name != first else None
+                    side += _items(arg, caller) if arg is not None else ((expr, scope),)
+                bound.append(side)
             out += self._per_caller(caller, bound[0], bound[1], depth - 1)
         return out or [(fq, target, endpoints)]
 
