@@ -42,3 +42,35 @@ def test_partial_and_pass_through_reach_the_function():
 def test_partial_binds_later_arguments_to_the_right_parameters():
     lk = link(FILES)
     assert lk.r.param("app.m.work", (0, 0)) == frozenset({("str", "first")})
+
+
+DISPATCH = {
+    "app/d.py": """
+        class Handler:
+            def do_create(self):
+                pass
+
+            def do_delete(self):
+                pass
+
+            def other(self):
+                pass
+
+            def run(self, action):
+                name = 'create'
+                if action:
+                    name = 'delete'
+                getattr(self, '_x_' + name, None)
+                return getattr(self, 'do_' + action)()
+
+            def by_literal(self):
+                getattr(self, 'other')()
+        """,
+}
+
+
+def test_getattr_with_a_literal_or_a_pattern_names_the_methods():
+    lk = link(DISPATCH)
+    assert edges(lk, "app.d.Handler.by_literal") == {("call", "app.d.Handler.other")}
+    # 'do_' + an unknown part: every method that fits, nothing else
+    assert {t for k, t in edges(lk, "app.d.Handler.run")} == {"app.d.Handler.do_create", "app.d.Handler.do_delete"}

@@ -447,8 +447,11 @@ class Resolver:
         method = self.p.lookup_method(cls, attr)
         if method is not None:
             fn = self.p.functions[method]
-            if "property" in self.decorator_names(fn) or "cached_property" in self.decorator_names(fn):
+            decorators = self.decorator_names(fn)
+            if "property" in decorators or "cached_property" in decorators:
                 return self.returns(method)
+            if "staticmethod" in decorators:  # no self is bound: arguments start at the first parameter
+                return frozenset({("fn", method)})
             return frozenset({(bound, method, cls)})
         out = set(self.instance_attr_values(cls, attr))
         out |= self.class_level(cls, attr)

@@ -62,6 +62,13 @@ class OsloMessaging(Model):
 
     def _target(self, kwargs: tuple, scope: str) -> Values:
         kw = dict((k, v) for k, v in kwargs if k)
+        forwarded = [v for k, v in kwargs if k is None and v[0] == "n" and self.r.is_parameter(v[1], scope)]
+        if "topic" not in kw and forwarded and scope in self.p.functions:
+            # Target(**kwargs) in a helper: the keywords each caller gives the helper
+            out: set = set()
+            for caller, site, _ in self.r.callers(scope):
+                out |= self._target(site.kwargs, caller)
+            return frozenset(out)
         topics = strings(self.r.eval(kw["topic"], scope)) if "topic" in kw else []
         namespaces = strings(self.r.eval(kw["namespace"], scope)) if "namespace" in kw else [""]
         return frozenset(("target", t, n) for t in topics for n in namespaces or [""])
@@ -119,11 +126,11 @@ class OsloMessaging(Model):
     def _sender_call(self, fq: str, path: str, site, v: tuple) -> list[Edge]:
         """A call of a sender: a send of the method literal this site passes, from this site."""
         out = []
-        for index, verbs in self.senders(v[1]):
+        for index, element, verbs in self.senders(v[1]):
             param = self.p.functions[v[1]].facts.params[index]
             offset = 1 if v[0] == "bound" else 0
             arg = argument(site, param.name, index - offset)
-            methods = strings(self.r.eval(arg, fq)) if arg is not None else []
+            methods = self._passed_names(arg, fq, element) if arg is not None else []
             owner = v[2] if v[0] == "bound" else self.r.owner_class(self.p.functions[fq])
             for verb in verbs:
                 out += self._sends(fq, path, site, verb, owner, methods)
@@ -137,19 +144,50 @@ class OsloMessaging(Model):
         return hit
 
     def _find_senders(self, fq: str) -> tuple:
+        """((parameter index, element or None, verbs), ...).  The method is the parameter itself, or an
+        element of it (``method, kwargs = msg``: heat's ``call(ctxt, self.make_msg('x', ...))``)."""
         fn = self.p.functions[fq]
         params = [p.name for p in fn.facts.params]
+        unpacked = {a.target[1]: a.value for a in fn.assigns()
+                    if a.target[0] == "n" and a.value[0] == "t" and a.value[1][0] == "n" and a.value[1][1] in params}
         out = []
         for site in fn.calls():
             if site.func[0] != "a" or site.func[2] not in ("cast", "call"):
                 continue
             expr = _method_expr(site)
-            if expr is None or expr[0] != "n" or expr[1] not in params:
+            if expr is None or expr[0] != "n":
+                continue
+            if expr[1] in params and self.r.is_parameter(expr[1], fq):
+                where = (params.index(expr[1]), None)
+            elif expr[1] in unpacked:
+                where = (params.index(unpacked[expr[1]][1][1]), unpacked[expr[1]][2])
+            else:
                 continue
             verbs = tuple(sorted(v for v in self.r.eval(site.func, fq) if v[0] == "verb"))
             if verbs:
-                out.append((params.index(expr[1]), verbs))
+                out.append(where + (verbs,))
         return tuple(out)
+
+    def _passed_names(self, arg: tuple, scope: str, element: int | None) -> list[str]:
+        """The method names a sender's caller passes: the argument's strings, or element ``element`` of
+        the tuple a helper builds from its own arguments (``make_msg(method, **kw): return method, kw``)."""
+        if element is None or arg[0] != "c":
+            return strings(self.r.eval(arg, scope)) if element is None else []
+        out: set[str] = set()
+        for v in self.r.eval(arg[1], scope):
+            fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
+            for ret in fn.facts.returns if fn else ():
+                if ret[0] != "l" or len(ret[1]) <= element:
+                    continue
+                part = ret[1][element]
+                params = [p.name for p in fn.facts.params]
+                if part[0] == "n" and part[1] in params and self.r.is_parameter(part[1], fn.fq):
+                    offset = 1 if v[0] == "bound" else 0
+                    given = argument(_Call(arg), part[1], params.index(part[1]) - offset)
+                    out |= set(strings(self.r.eval(given, scope))) if given is not None else set()
+                else:
+                    out |= set(strings(self.r.eval(part, fn.fq)))
+        return sorted(out)
 
     def method_literals(self, site, fq: str) -> list[str]:
         expr = _method_expr(site)
@@ -212,6 +250,13 @@ class OsloMessaging(Model):
         else:
             values = self.r.eval(expr, scope)
         return strings(values)
+
+
+class _Call:
+    """A recorded call expression read like a call site (its ``args`` and ``kwargs``)."""
+
+    def __init__(self, expr: tuple) -> None:
+        self.args, self.kwargs = expr[2], expr[3]
 
 
 def _method_expr(site) -> tuple | None:

@@ -1,5 +1,5 @@
 """link model: Python's own callables that the core needs told apart (``super``, ``functools.partial``,
-the built-ins that hand back their arguments).
+``getattr`` with a literal or a pattern name, the built-ins that hand back their arguments).
 
 Stage: link.  Must not import libcst or render.
 
@@ -8,12 +8,16 @@ Stage: link.  Must not import libcst or render.
 """
 from __future__ import annotations
 
+import re
+
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
-from tracer.link.values import BOUND_KINDS, Values, ext_matches
+from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, templates
 
 PARTIALS = ("functools.partial",)
+GETATTR = ("builtins.getattr",)
+MAX_DISPATCH = 24  # methods a getattr(obj, 'do_' + x) may name
 # built-ins that hand back (the elements of) their arguments: with smashed containers, their values
 PASS_THROUGH = (
     "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted", "builtins.reversed",
@@ -25,16 +29,47 @@ class Python(Model):
     name = "python"
     kinds = ("super", "partial")
     settled = ("partial",)
-    calls = ("super",) + PASS_THROUGH + PARTIALS
+    calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
         if dotted == "super" or dotted.endswith(".super"):
             return self._super(scope)
+        if ext_matches(dotted, GETATTR):
+            return self._getattr(expr, scope) if len(expr[2]) >= 2 else frozenset({("exti", dotted)})
         if ext_matches(dotted, PASS_THROUGH):
             return frozenset().union(*(self.r.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
         if expr[2]:
             return self._partial(expr, scope)
         return frozenset({("exti", dotted)})
+
+    def _getattr(self, expr: tuple, scope: str) -> Values:
+        """``getattr(obj, name)`` with a name written in the code, or built around a literal
+        (``'do_' + action``, ``'handle_%s' % x``): the attributes it can name."""
+        patterns = self._names(expr[2][1], scope)
+        out: set = set()
+        for v in self.r.eval(expr[2][0], scope):
+            for pattern in patterns:
+                if WILD not in pattern:
+                    out |= self.r.attribute(v, pattern)
+                elif v[0] in ("inst", "cls"):
+                    out |= self._matching(v, pattern)
+        if len(expr[2]) > 2:
+            out |= self.r.eval(expr[2][2], scope)
+        return frozenset(out)
+
+    def _names(self, expr: tuple, scope: str) -> list[str]:
+        if expr[0] == "+":
+            lefts, rights = self._names(expr[1], scope) or [WILD], self._names(expr[2], scope) or [WILD]
+            return sorted({a + b for a in lefts for b in rights if (a + b).strip(WILD)})
+        return templates(self.r.eval(expr, scope))
+
+    def _matching(self, v: tuple, pattern: str) -> Values:
+        regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+        names = sorted({n for k in self.p.mro(v[1]) if k in self.p.classes
+                        for n in self.p.classes[k].methods if regex.match(n)})
+        if len(names) > MAX_DISPATCH:
+            return EMPTY
+        return frozenset().union(*(self.r.attribute(v, n) for n in names)) if names else EMPTY
 
     def _super(self, scope: str) -> Values:
         fn = self.p.functions.get(scope)
