@@ -431,7 +431,8 @@ class Resolver:
             sub = f"{v[1]}.{attr}"
             return frozenset({("mod", sub)}) if sub in self.p.modules else self.global_name(v[1], attr)
         if kind == "ext":
-            return frozenset({("ext", f"{v[1]}.{attr}")})
+            model = self.models.ext_attributes.get(v[1])
+            return model.ext_attribute(v[1], attr) if model else frozenset({("ext", f"{v[1]}.{attr}")})
         if kind == "exti":
             return frozenset({("exti", f"{v[1]}.{attr}")})
         if kind == "inst":

@@ -37,6 +37,7 @@ class Model:
     kinds: ClassVar[tuple[str, ...]] = ()  # value tags this model makes
     settled: ClassVar[tuple[str, ...]] = ()  # of those, the ones that are a program's object (CONF.x is not read)
     calls: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library callables it answers
+    attributes: ClassVar[tuple[str, ...]] = ()  # library names whose attributes it answers (``pecan.request``)
     reads_sites: ClassVar[tuple[str, ...]] = ()  # call-site names it looks up in the program index
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
@@ -74,6 +75,10 @@ class Model:
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
         """``v(...)`` for a value of one of ``kinds``."""
         return EMPTY
+
+    def ext_attribute(self, dotted: str, attr: str) -> Values:
+        """``name.attr`` for a library name in ``attributes``."""
+        return frozenset({("ext", f"{dotted}.{attr}")})
 
     def fallback_attribute(self, attr: str) -> Values:
         """What ``x.attr`` is when ``x`` is no object of the program (``CONF.x``: an option's default)."""
@@ -120,6 +125,7 @@ class Registry:
         for cls in _dependency_order(classes):
             self._models[cls.name] = cls(core, self)
         self.by_kind: dict[str, Model] = {}
+        self.ext_attributes: dict[str, Model] = {}
         self._calls: dict[str, list[tuple[str, Model]]] = defaultdict(list)
         for model in self._models.values():
             for kind in model.kinds:
@@ -128,6 +134,8 @@ class Registry:
                 self.by_kind[kind] = model
             for suffix in model.calls:
                 self._calls[suffix.rpartition(".")[2]].append((suffix, model))
+            for dotted in model.attributes:
+                self.ext_attributes[dotted] = model
         self.settled = frozenset(k for m in self._models.values() for k in m.settled)
         self._routes: list[Route] | None = None
 
