@@ -74,3 +74,36 @@ def test_getattr_with_a_literal_or_a_pattern_names_the_methods():
     assert edges(lk, "app.d.Handler.by_literal") == {("call", "app.d.Handler.other")}
     # 'do_' + an unknown part: every method that fits, nothing else
     assert {t for k, t in edges(lk, "app.d.Handler.run")} == {"app.d.Handler.do_create", "app.d.Handler.do_delete"}
+
+
+PROXY = {
+    "app/p.py": """
+        import functools
+
+        class LazyProxy:
+            def __init__(self, klass):
+                self.klass = klass
+                self.instance = None
+
+            def __getattr__(self, name):
+                return functools.partial(self.__run, name)
+
+            def __run(self, __name, *args):
+                if self.instance is None:
+                    self.instance = self.klass()
+                return getattr(self.instance, __name)(*args)
+
+        class Service:
+            def create(self):
+                pass
+
+        _api = LazyProxy(Service)
+
+        def handler():
+            _api.create()
+        """,
+}
+
+
+def test_getattr_hook_handing_on_through_a_partial():
+    assert ("call", "app.p.Service.create") in edges(link(PROXY), "app.p.handler")

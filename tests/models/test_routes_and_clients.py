@@ -80,3 +80,28 @@ def test_request_lands_on_the_route_or_is_external():
         ("app.api.v2.things.ThingController._grow", "POST /v2/things/{id}/action")]
     external = [e for e in lk.edges("caller.use.API.elsewhere") if e.kind == "rest"]
     assert [e.target for e in external] == ["external POST /widgets"]
+
+
+DECORATED = {
+    "app/v1.py": """
+        class Rest:
+            def post(self, rule):
+                return lambda f: f
+
+        rest = Rest()
+
+        class API:
+            def create(self):
+                pass
+
+        @rest.post('/leases')
+        def leases_create():
+            API().create()
+        """,
+}
+
+
+def test_a_verb_call_in_a_decorator_declares_a_route_it_sends_nothing():
+    found = {(e.kind, e.target) for e in link(DECORATED).edges("app.v1.leases_create")}
+    assert ("call", "app.v1.API.create") in found
+    assert not [k for k, _ in found if k == "rest"]

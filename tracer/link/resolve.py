@@ -480,12 +480,33 @@ class Resolver:
             return EMPTY
         name = fn.facts.params[1].name
         out: set[Value] = set()
-        for site in fn.calls():
-            if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", name):
-                for inner in self.eval(site.args[0], fn.fq):
-                    if inner != v:
-                        out |= self.attribute(inner, attr)
+        # the getattr may sit in a closure the hook returns (blazar's LazyProxy builds the object first)
+        scopes = [(fn.fq, name)] + [(c, name) for c in self._closures(fn.fq)] + self._partial_runners(fn, name)
+        for scope, key in scopes:
+            for site in self.p.functions[scope].calls():
+                if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", key):
+                    for inner in self.eval(site.args[0], scope):
+                        if inner != v:
+                            out |= self.attribute(inner, attr)
         return frozenset(out)
+
+    def _partial_runners(self, fn: Function, name: str) -> list[tuple[str, str]]:
+        """``return functools.partial(self._run, name)``: ``_run`` and its parameter that gets the name."""
+        out = []
+        for ret in fn.facts.returns:
+            if ret[0] != "c" or last_name(ret[1]) != "partial" or len(ret[2]) < 2 or ret[2][1] != ("n", name):
+                continue
+            for v in self.eval(ret[2][0], fn.fq):
+                runner = self.p.functions.get(v[1]) if v[0] in BOUND_KINDS else None
+                if runner is not None and len(runner.facts.params) > 1:
+                    out.append((runner.fq, runner.facts.params[1].name))
+        return out
+
+    def _closures(self, fq: str) -> list[str]:
+        """The functions defined directly in ``fq``'s body."""
+        fn = self.p.functions[fq]
+        prefix = fn.facts.qualname + ".<locals>."
+        return [value[1] for _, value in self._defs_by_scope(fn.module).get(prefix, ()) if value[0] == "fn"]
 
     def _class_attr(self, cls: str, attr: str) -> Values:
         method = self.p.lookup_method(cls, attr)
@@ -568,10 +589,11 @@ class Resolver:
         for method in klass.methods.values() if klass else ():
             fn = self.p.functions[method]
             selfname = fn.facts.params[0].name if fn.facts.params else None
-            for a in fn.assigns():
-                t = a.target
-                if t[0] == "a" and t[1] == ("n", selfname):
-                    table[t[2]].append((method, a.value))
+            for scope in [method] + self._closures(method):  # a closure sees the method's self
+                for a in self.p.functions[scope].assigns():
+                    t = a.target
+                    if t[0] == "a" and t[1] == ("n", selfname):
+                        table[t[2]].append((scope, a.value))
         self._inst_attrs[cls] = table
         return table
 

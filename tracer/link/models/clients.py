@@ -263,6 +263,8 @@ class Clients(Model):
         """
         if fn.project in self.p.client_projects:  # a client library's own plumbing is not a hop
             return made
+        if site.line < fn.line:  # written in a decorator (flask's @rest.post('/leases')): a route, not a request
+            return made
         clients: dict = {}
         rest: list[Edge] = []
         for request in self.requests.at_site(fq, site):
