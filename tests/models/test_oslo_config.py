@@ -21,3 +21,23 @@ def test_conf_attribute_is_the_declared_default():
     assert ("cfg", "app.store.Disk") in lk.r.returns("app.conf.where")
     assert lk.models["oslo_config"].string_defaults("backend") == ["app.store.Disk"]
     assert lk.models["oslo_config"].string_defaults("nothing") == []
+
+
+def test_dict_and_list_defaults_are_read_by_key():
+    lk = link({
+        "app/c.py": """
+            from oslo_config import cfg
+
+            cfg.DictOpt('tasks', default={'pre': ['a', 'b'], 'post': ['c']})
+            cfg.ListOpt('names', default=['x', 'y'])
+            CONF = cfg.CONF
+
+            def pre():
+                return CONF.tasks['pre']
+
+            def names():
+                return CONF.names
+            """,
+    })
+    assert {v for v in lk.r.returns("app.c.pre") if v[0] == "cfg"} == {("cfg", "a"), ("cfg", "b")}
+    assert {v for v in lk.r.returns("app.c.names") if v[0] == "cfg"} == {("cfg", "x"), ("cfg", "y")}

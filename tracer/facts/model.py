@@ -31,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 class Import(NamedTuple):
@@ -89,7 +89,7 @@ class FunctionFacts(NamedTuple):
     parent: str | None  # qualname of the enclosing function (a closure)
     imports: tuple  # tuple[Import] made inside the body
     assigns: tuple  # tuple[Assign]
-    returns: tuple  # tuple[Expr]
+    returns: tuple  # tuple[Expr]; a generator's yielded values too (iterating it gives them)
     calls: tuple  # tuple[CallSite]
     is_generator: bool
 

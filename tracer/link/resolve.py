@@ -62,6 +62,8 @@ class Resolver:
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
+        self._specializing = {k: m for m in self.models for k in m.specializes}
+        self._subscripting = {k: m for m in self.models if type(m).subscript is not Model.subscript for k in m.kinds}
 
     # -- memo plumbing -----------------------------------------------------
     @property
@@ -221,9 +223,27 @@ class Resolver:
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
+        if not out and self._subscripting:  # a library value read by key (an option's dict default)
+            keys = strings(self.eval(expr[2], scope))
+            for v in self.eval(expr[1], scope):
+                model = self._subscripting.get(v[0])
+                if model is not None:
+                    out |= model.subscript(v, keys)
         if not out and expr[2][0] == "i":  # xs[0]: an element of a (smashed) sequence
             out |= self.eval(expr[1], scope)
         return frozenset(out)
+
+    def eval_before(self, expr: tuple, scope: str, line: int) -> Values:
+        """``expr`` as a statement at ``line`` sees it: a local name assigned several times (a loop variable
+        reused by three loops) is its last assignment before that line.  Order-sensitive readers (a flow's
+        ``add`` calls) ask this; the rest of the interpreter is flow-insensitive."""
+        fn = self.p.functions.get(scope)
+        if expr[0] == "n" and fn is not None:
+            assigns = [a for a in fn.assigns() if a.target == expr]
+            before = [a for a in assigns if a.line < line]
+            if len(assigns) > 1 and before:
+                return self.eval(max(before, key=lambda a: a.line).value, scope)
+        return self.eval(expr, scope)
 
     def bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
         """The expressions assigned to ``name`` where ``scope`` sees it (locals, enclosing, module)."""
@@ -607,7 +627,10 @@ class Resolver:
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
         kind = v[0]
         if kind in ("fn", "bound"):
-            return self.returns(v[1])
+            out = self.returns(v[1])
+            if self._specializing and any(x[0] in self._specializing for x in out):
+                out = self._specialized(out, v, expr, scope)
+            return out
         if kind == "cls":
             return frozenset({("inst", v[1])})
         if kind == "ext":
@@ -615,6 +638,28 @@ class Resolver:
             return model.call(v[1], expr, scope) if model else frozenset({("exti", v[1])})
         model = self.models.by_kind.get(kind)
         return model.call_value(v, expr, scope) if model else EMPTY
+
+    def _specialized(self, values: Values, callee: Value, expr: tuple, scope: str) -> Values:
+        """A returned value that stands for "what this call passes" (a flow handed to a helper that loads
+        the engine) is read at this call, by the model that made it."""
+        out: set[Value] = set()
+        for x in values:
+            model = self._specializing.get(x[0])
+            out |= model.specialize(x, callee, expr, scope) if model else {x}
+        return frozenset(out)
+
+    def passed(self, callee: Value, expr: tuple, name: str, position: int) -> tuple | None:
+        """The argument a recorded call ``expr`` gives parameter ``name`` (at ``position``) of ``callee``."""
+        offset = 1 if callee[0] in BOUND_KINDS else 0
+        return argument(_CallExpr(expr), name, position - offset)
+
+    def parameter_ref(self, expr: tuple, scope: str) -> tuple | None:
+        """``("param", fq, position)`` when ``expr`` is a name that is only a parameter of ``scope``."""
+        if expr[0] != "n" or scope not in self.p.functions or not self.is_parameter(expr[1], scope):
+            return None
+        params = self.p.functions[scope].facts.params
+        position = next((i for i, p in enumerate(params) if p.name == expr[1] and p.kind not in ("*", "**")), None)
+        return None if position is None else ("param", scope, position)
 
     def owner_class(self, fn: Function | None) -> str | None:
         while fn is not None and fn.cls is None:
@@ -682,6 +727,15 @@ def fill_percent(text: str, right: tuple, one) -> str:
         return WILD if arg is None else one(arg)
 
     return _CONVERSION.sub(fill, text)
+
+
+class _CallExpr:
+    """A recorded call expression ``("c", func, args, kwargs)`` read like a call site."""
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, expr: tuple) -> None:
+        self.args, self.kwargs = expr[2], expr[3]
 
 
 def argument(site, name: str, position: int):

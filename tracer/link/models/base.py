@@ -41,6 +41,7 @@ class Model:
     reads_sites: ClassVar[tuple[str, ...]] = ()  # call-site names it looks up in the program index
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
+    specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
 
     def __init__(self, core: Resolver, registry: Registry) -> None:
         self.r = core
@@ -74,6 +75,14 @@ class Model:
 
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
         """``v(...)`` for a value of one of ``kinds``."""
+        return EMPTY
+
+    def specialize(self, v: tuple, callee: tuple, expr: tuple, scope: str) -> Values:
+        """A value of ``specializes`` returned by ``callee``, read at the call ``expr`` in ``scope``."""
+        return frozenset({v})
+
+    def subscript(self, v: tuple, keys: list[str]) -> Values:
+        """``v[key]`` for a value of one of ``kinds`` (``keys``: the key's texts, empty when unknown)."""
         return EMPTY
 
     def ext_attribute(self, dotted: str, attr: str) -> Values:
