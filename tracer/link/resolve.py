@@ -63,6 +63,7 @@ class Resolver:
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
         self._specializing = {k: m for m in self.models for k in m.specializes}
+        self._calling_models = [m for m in self.models if type(m).calls_into is not Model.calls_into]
         self._subscripting = {k: m for m in self.models if type(m).subscript is not Model.subscript for k in m.kinds}
 
     # -- memo plumbing -----------------------------------------------------
@@ -345,6 +346,25 @@ class Resolver:
             arg = argument(site, param.name, index - offset)
             if arg is not None:
                 out |= self.eval(arg, caller)
+            else:
+                out |= self.forwarded(caller, site, param.name)
+        return frozenset(out)
+
+    def forwarded(self, caller: str, site, name: str) -> Values:
+        """``f(**kwargs)`` where ``kwargs`` is the caller's own ``**`` parameter: the keyword ``name``
+        as the caller's callers give it (one level: nova and masakari forward their keywords so)."""
+        star = next((v for k, v in site.kwargs if k is None and v[0] == "n"), None)
+        fn = self.p.functions.get(caller)
+        if star is None or fn is None or not any(p.kind == "**" and p.name == star[1] for p in fn.facts.params):
+            return EMPTY
+        return self._cached(("fwd", caller, name), lambda: self._forwarded(caller, name))
+
+    def _forwarded(self, caller: str, name: str) -> Values:
+        out: set[Value] = set()
+        for outer, site, _ in self.callers(caller):
+            for key, value in site.kwargs:
+                if key == name:
+                    out |= self.eval(value, outer)
         return frozenset(out)
 
     def decorator_names(self, fn: Function) -> set[str]:
@@ -373,6 +393,8 @@ class Resolver:
             offset = self._offset_if_calls(site, caller, fq)
             if offset is not None:
                 out.append((caller, site, offset))
+        for model in self._calling_models:  # a library that calls program code itself (stevedore's invoke_on_load)
+            out += model.calls_into(fq)
         return out
 
     def constructed(self, cls: str) -> bool:

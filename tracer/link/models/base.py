@@ -81,6 +81,11 @@ class Model:
         """A value of ``specializes`` returned by ``callee``, read at the call ``expr`` in ``scope``."""
         return frozenset({v})
 
+    def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
+        """(caller fq, call site, positional offset) of the library's own calls of the program function
+        ``fq`` (a plugin class built on load): the core binds ``fq``'s parameters from them."""
+        return []
+
     def subscript(self, v: tuple, keys: list[str]) -> Values:
         """``v[key]`` for a value of one of ``kinds`` (``keys``: the key's texts, empty when unknown)."""
         return EMPTY

@@ -13,6 +13,9 @@ Stage: link.  Must not import libcst or render.
 """
 from __future__ import annotations
 
+from functools import cached_property
+from typing import NamedTuple
+
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.values import Values, ext_matches, strings
@@ -23,10 +26,21 @@ EXTENSION_MANAGERS = ("NamedExtensionManager", "EnabledExtensionManager", "Exten
 MAX_PLUGINS = 24
 
 
+class _Loaded(NamedTuple):
+    """The call a manager makes of a plugin class it loads (read like a call site)."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple = ("n", "<stevedore>")
+
+
 class Stevedore(Model):
     name = "stevedore"
     kinds = ("plugin", "extmgr")
     calls = PLUGIN_LOADERS + EXTENSION_MANAGERS
+    reads_sites = EXTENSION_MANAGERS + ("DriverManager",)
     specializes = ("extmgr",)
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
@@ -51,6 +65,34 @@ class Stevedore(Model):
         else:
             names = self.r.parameter_ref(names_expr, scope) or tuple(strings(self.r.eval(names_expr, scope)))
         return frozenset(("extmgr", g, names, kind) for g in strings(self.r.eval(group, scope)))
+
+    def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
+        """``invoke_on_load`` builds each plugin with ``invoke_args``/``invoke_kwds``: a call of its __init__."""
+        fn = self.p.functions[fq]
+        if fn.name != "__init__" or fn.cls is None:
+            return []
+        return self._loaders.get(fn.cls, [])
+
+    @cached_property
+    def _loaders(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for name in EXTENSION_MANAGERS + ("DriverManager",):
+            for fq, site in self.sites_named(name):
+                kw = {k: v for k, v in site.kwargs if k}
+                if "invoke_on_load" not in kw or not site.args and "namespace" not in kw:
+                    continue
+                if not any(v[0] == "ext" and v[1].startswith("stevedore") for v in self.r.eval(site.func, fq)):
+                    continue
+                args = kw.get("invoke_args")
+                call = _Loaded(args[1] if args is not None and args[0] == "l" else (),
+                               ((None, kw["invoke_kwds"]),) if "invoke_kwds" in kw else (), site.line, site.col)
+                group = kw.get("namespace", site.args[0] if site.args else None)
+                for g in strings(self.r.eval(group, fq)):
+                    for target in self.p.entry_points.get(g, {}).values():
+                        cls = self.r.class_by_path(target.replace(":", "."))
+                        if cls:
+                            out.setdefault(cls, []).append((fq, call, 1))
+        return out
 
     def specialize(self, v: tuple, callee: tuple, expr: tuple, scope: str) -> Values:
         ref = v[2]
