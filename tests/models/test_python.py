@@ -107,3 +107,28 @@ PROXY = {
 
 def test_getattr_hook_handing_on_through_a_partial():
     assert ("call", "app.p.Service.create") in edges(link(PROXY), "app.p.handler")
+
+
+HANDED = {
+    "app/t.py": """
+        class Worker:
+            def start(self, func, *args):
+                spawn(self._with_trace, None, func, *args)
+
+            def _with_trace(self, ctx, func, *args):
+                return func(*args)
+
+        def job(action_id):
+            pass
+
+        def launch(w):
+            w = Worker()
+            w.start(job, 'a1')
+        """,
+}
+
+
+def test_a_function_handed_to_a_spawn_is_called_with_the_arguments_after_it():
+    lk = link(HANDED)
+    found = {(e.target, e.confidence) for e in lk.edges("app.t.Worker._with_trace")}
+    assert found == {("app.t.job", "callback")}

@@ -29,6 +29,7 @@ from tracer.link.routes import Routes
 __all__ = ["Edge", "Linker", "Unresolved", "build_index", "render_expr"]
 
 _EXTERNAL = ("ext", "exti", "str", "cfg")  # library code or data: not a call of the program
+MAX_PASSED = 8  # functions a callable parameter may stand for before it is left unresolved
 
 
 def render_expr(expr: tuple) -> str:
@@ -96,9 +97,13 @@ class Linker:
         unresolved: list[Unresolved] = []
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
             if site.func[0] == "n" and self.r.is_parameter(site.func[1], fq):
-                # calling a function handed in as an argument: every caller's function would be
-                # merged here; the passing sites carry these edges (kind call, confidence callback)
-                unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], "callable-parameter"))
+                # calling a function handed in as an argument: the functions the callers hand in, when
+                # they are few (the passing sites carry callback edges too); else unresolved, with why
+                made, reason = self._through_parameter(fq, fn.path, site)
+                if made:
+                    edges.extend(made)
+                else:
+                    unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], reason))
                 continue
             try:
                 values = self.r.eval(site.func, fq)
@@ -139,6 +144,23 @@ class Linker:
                 if model is not None:
                     out.extend(model.edges(fq, path, site, v, confidence))
         return out
+
+    def _through_parameter(self, fq: str, path: str, site) -> tuple[list[Edge], str]:
+        try:
+            values = self.r.eval(site.func, fq)
+        except RecursionError:
+            self.r.reset_active()
+            return [], "too-deep"
+        targets = sorted({v[1] for v in values if v[0] in ("fn", "bound") and v[1] in self.p.functions})
+        if not targets:
+            return [], "callable-parameter"
+        if len(targets) > MAX_PASSED:
+            return [], "too-many-values"
+        meta = (("via", f"parameter {site.func[1]}"),)
+        made = [Edge(fq, t, "call", path, site.line, "callback", meta) for t in targets]
+        if site.on_error:
+            made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
+        return made, ""
 
     def _callbacks(self, fq: str, path: str, site) -> list[Edge]:
         """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""

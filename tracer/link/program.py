@@ -120,7 +120,12 @@ class Program:
         """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
         return self._site_index()[1].get(keyword, ())
 
-    def _site_index(self) -> tuple[Mapping, Mapping]:
+    def sites_passing(self, name: str) -> tuple:
+        """(function fq, call site, position) of every call passing a name or attribute ``name`` positionally
+        (``spawn(self._run, ctx)``: what hands a function to another call)."""
+        return self._site_index()[2].get(name, ())
+
+    def _site_index(self) -> tuple[Mapping, Mapping, Mapping]:
         hit = self._sites.get("index")
         if hit is None:  # built with the index; only the bases-reading view asks late (it seldom asks)
             hit = self._sites["index"] = _index_sites(self.functions)
@@ -280,10 +285,11 @@ def _closure(children: Mapping[str, frozenset[str]], cls: str) -> tuple[str, ...
     return tuple(sorted(seen))
 
 
-def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping]:
+def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping, Mapping]:
     """One walk over every call site of the program; the passes that look for a name ask here."""
     index: dict[str, list] = defaultdict(list)
     keywords: dict[str, list] = defaultdict(list)
+    passing: dict[str, list] = defaultdict(list)
     for fq, fn in functions.items():
         for d in fn.defs:
             for site in d.calls:
@@ -298,8 +304,12 @@ def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping]:
                 for key, _ in site.kwargs:
                     if key:
                         keywords[key].append((fq, site))
+                for i, arg in enumerate(site.args):
+                    if arg[0] == "a" or arg[0] == "n":
+                        passing[arg[2] if arg[0] == "a" else arg[1]].append((fq, site, i))
     ordered = {k: tuple(sorted(v, key=lambda item: (item[0], item[1].line, item[1].col))) for k, v in keywords.items()}
-    return MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered)
+    return (MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered),
+            MappingProxyType({k: tuple(v) for k, v in passing.items()}))
 
 
 def _self_calls(fn: Function) -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections import defaultdict
+from typing import NamedTuple
 
 from tracer.link.memo import Memo
 from tracer.link.models.base import Model, Registry
@@ -395,6 +396,25 @@ class Resolver:
                 out.append((caller, site, offset))
         for model in self._calling_models:  # a library that calls program code itself (stevedore's invoke_on_load)
             out += model.calls_into(fq)
+        if fn.name != "__init__":
+            out += self._handed_on(fq)
+        return out
+
+    def _handed_on(self, fq: str) -> list:
+        """``spawn(f, a, b)``, ``tg.add_thread(self._run, ctx)``: a function handed to a call with the
+        arguments after it is called with them (the convention of every spawn, thread and looping-call API)."""
+        fn = self.p.functions[fq]
+        out = []
+        for caller, site, i in self.p.sites_passing(fn.name)[:MAX_CALLERS]:
+            if site.func[0] == "n" and site.func[1] == "partial" or last_name(site.func) == "partial":
+                continue  # partial(f, a): read by _offset_if_calls
+            if any(a[0] == "*" for a in site.args[:i + 1]):
+                continue
+            for v in self.eval(site.args[i], caller):
+                if v[1:2] == (fq,) and v[0] in ("fn",) + BOUND_KINDS:
+                    later = _Handed(site.args[i + 1:], site.kwargs, site.line, site.col, site.func)
+                    out.append((caller, later, 1 if v[0] in BOUND_KINDS else 0))
+                    break
         return out
 
     def constructed(self, cls: str) -> bool:
@@ -749,6 +769,16 @@ def fill_percent(text: str, right: tuple, one) -> str:
         return WILD if arg is None else one(arg)
 
     return _CONVERSION.sub(fill, text)
+
+
+class _Handed(NamedTuple):
+    """The call a spawn-like API makes of the function handed to it: the arguments after it."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple
 
 
 class _CallExpr:
