@@ -440,6 +440,7 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
         "nodes": sum(1 for fq in ws.program.functions if not fq.endswith(MODULE_BODY)),
         "edges_by_kind": dict(sorted(edges.items())),
         "unresolved_by_reason": dict(sorted(unresolved.items())),
+        "value_sets_cut": len(ws.linker.r.cut),  # queries whose values were cut to MAX_VALUES
         "external_calls": ws.linker.external_calls,
         "services": [{"binary": s.binary, "topic": s.topic, "manager": s.manager} for s in ws.linker.rpc.services],
         "routes": len(ws.routes.routes),

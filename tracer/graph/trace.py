@@ -175,8 +175,8 @@ class Tracer:
             children = []
             from_driver = fq in driver_level
             for e, guard in self.chosen_edges(fq, opts):
-                if not self._show(e, keep, from_driver, opts):
-                    continue
+                if not self._show(e, keep, from_driver, opts) or dict(e.meta).get("in_service", service) != service:
+                    continue  # (an edge that only happens in another service: a remotable object's RPC)
                 crosses = e.kind.startswith("rpc") or e.kind == "rest"
                 child_service = dict(e.meta).get("service", service) if crosses else service
                 repeat = e.target in expanded

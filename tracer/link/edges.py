@@ -117,9 +117,11 @@ class Linker:
                 continue
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
+            if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-many-values"))
             if made:
                 edges.extend(made)
-            elif not any(v[0] in _EXTERNAL for v in values):
+            elif not any(v[0] in _EXTERNAL or self._library_init(v) for v in values):
                 reason, detail = self._reason(site, fq, values)
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
             else:
@@ -144,6 +146,10 @@ class Linker:
                 if model is not None:
                     out.extend(model.edges(fq, path, site, v, confidence))
         return out
+
+    def _library_init(self, v: tuple) -> bool:
+        """Building a program class whose constructor is a library's (a versioned object, an exception)."""
+        return v[0] == "cls" and self.p.lookup_method(v[1], "__init__") is None
 
     def _through_parameter(self, fq: str, path: str, site) -> tuple[list[Edge], str]:
         try:

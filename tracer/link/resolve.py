@@ -73,6 +73,16 @@ class Resolver:
         """The queries whose answer was cut to ``MAX_VALUES`` values."""
         return self._cached.cut
 
+    def was_cut(self, expr: tuple, scope: str) -> bool:
+        """Whether evaluating ``expr`` in ``scope`` gave more than ``MAX_VALUES`` values (some were dropped)."""
+        cut = self._cached.cut
+        if not cut:
+            return False
+        tag = expr[0]
+        key = (("name", expr[1], scope) if tag == "n" else ("attr", expr, scope) if tag == "a"
+               else ("call", expr, scope) if tag == "c" else ("sub", expr, scope) if tag == "k" else None)
+        return key in cut
+
     def reset_active(self) -> None:
         """After an aborted query (recursion limit), forget the half-open keys."""
         self._cached.reset_active()
@@ -354,10 +364,19 @@ class Resolver:
     def forwarded(self, caller: str, site, name: str) -> Values:
         """``f(**kwargs)`` where ``kwargs`` is the caller's own ``**`` parameter: the keyword ``name``
         as the caller's callers give it (one level: nova and masakari forward their keywords so)."""
-        star = next((v for k, v in site.kwargs if k is None and v[0] == "n"), None)
+        star = next((v for k, v in site.kwargs if k is None and v[0] in ("n", "d")), None)
         fn = self.p.functions.get(caller)
-        if star is None or fn is None or not any(p.kind == "**" and p.name == star[1] for p in fn.facts.params):
+        if star is None or fn is None:
             return EMPTY
+        if star[0] == "d" or not any(p.kind == "**" and p.name == star[1] for p in fn.facts.params):
+            # f(**{'x': a}) or kwargs = {'x': a}; f(**kwargs): the display's entry
+            tables = [(star, caller)] if star[0] == "d" else self.bound_exprs(star[1], caller)
+            out: set[Value] = set()
+            for table, where in tables:
+                for key, value in table[1] if table[0] == "d" else ():
+                    if key == ("s", name):
+                        out |= self.eval(value, where)
+            return frozenset(out)
         return self._cached(("fwd", caller, name), lambda: self._forwarded(caller, name))
 
     def _forwarded(self, caller: str, name: str) -> Values:

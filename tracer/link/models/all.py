@@ -10,6 +10,7 @@ from tracer.link.models.oslo_config import OsloConfig
 from tracer.link.models.oslo_db import OsloDb
 from tracer.link.models.oslo_messaging import OsloMessaging
 from tracer.link.models.oslo_utils import OsloUtils
+from tracer.link.models.oslo_versionedobjects import OsloVersionedObjects
 from tracer.link.models.pecan import Pecan
 from tracer.link.models.python import Python
 from tracer.link.models.routes import RoutesLib
@@ -17,7 +18,7 @@ from tracer.link.models.stevedore import Stevedore
 from tracer.link.models.taskflow import Taskflow
 
 MODELS: tuple[type[Model], ...] = (
-    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, RoutesLib, Pecan, Clients,
+    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan, Clients,
 )
 
 __all__ = ["MODELS"]

@@ -21,6 +21,7 @@ method, **kw)``): each call of it is a send of the literal passed there.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
@@ -41,7 +42,7 @@ class OsloMessaging(Model):
     kinds = ("rpc", "prep", "verb", "target")
     settled = ("rpc", "target")
     calls = RPC_CLIENT_FACTORIES + TARGETS
-    reads_sites = ("get_server", "get_rpc_server")
+    reads_sites = ("get_server", "get_rpc_server", "cast", "call")
     reads_keywords = ("binary",)
     sees_calls = True  # a call of a sender is a send
 
@@ -203,6 +204,32 @@ class OsloMessaging(Model):
         reason = "rpc-unbound" if methods else "rpc-method-not-literal"
         return reason, (("method", tuple(methods)), ("verb", tuple(verbs)))
 
+    # -- the server method's parameters ------------------------------------------
+    def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
+        """A send of ``'m'`` is a call of the server method ``m`` it binds to: its keywords (and the
+        context before the method name) are that method's arguments (``instance=instance``)."""
+        fn = self.p.functions[fq]
+        if fn.cls is None or fn.name.startswith("_"):
+            return []
+        out = []
+        for caller, site in self._sends_named.get(fn.name, ()):
+            for v in self.r.eval(site.func, caller):
+                if v[0] == "verb" and any(e.target == fq for e in self.edges(caller, "", site, v, "exact")):
+                    out.append((caller, _Sent((site.args[0],) if site.args else (), site.kwargs, site.line, site.col), 1))
+                    break
+        return out
+
+    @cached_property
+    def _sends_named(self) -> dict[str, list]:
+        """Send sites by the method literal they carry (written at the site)."""
+        out: dict[str, list] = {}
+        for verb in ("cast", "call"):
+            for caller, site in self.sites_named(verb):
+                expr = _method_expr(site) if site.func[0] == "a" else None
+                if expr is not None and expr[0] == "s":
+                    out.setdefault(expr[1], []).append((caller, site))
+        return out
+
     # -- client side -----------------------------------------------------------
     def client_targets(self, cls: str) -> tuple[tuple[str, str | None], ...]:
         """(topic, namespace) pairs the rpcapi class ``cls`` sends to."""
@@ -250,6 +277,16 @@ class OsloMessaging(Model):
         else:
             values = self.r.eval(expr, scope)
         return strings(values)
+
+
+class _Sent(NamedTuple):
+    """A send read as a call of the server method: the context, then the keywords."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple = ("n", "<rpc>")
 
 
 class _Call:
