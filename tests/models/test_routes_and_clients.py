@@ -105,3 +105,40 @@ def test_a_verb_call_in_a_decorator_declares_a_route_it_sends_nothing():
     found = {(e.kind, e.target) for e in link(DECORATED).edges("app.v1.leases_create")}
     assert ("call", "app.v1.API.create") in found
     assert not [k for k, _ in found if k == "rest"]
+
+
+CONNECTED = {
+    "app/api/v1/router.py": """
+        import routes
+        from app.api.v1 import things, widgets
+
+        class API:
+            def __init__(self):
+                mapper = routes.Mapper()
+                res = things.ThingController()
+                with mapper.submapper(controller=res) as sub:
+                    sub.connect('thing_create', '/things', action='create', conditions={'method': 'POST'})
+                res = widgets.WidgetController()
+                with mapper.submapper(controller=res, path_prefix='/{project}') as sub:
+                    sub.connect('/widgets/{id}', action='show', conditions={'method': 'GET,HEAD'})
+        """,
+    "app/api/v1/things.py": """
+        class ThingController:
+            def create(self, req, body):
+                pass
+        """,
+    "app/api/v1/widgets.py": """
+        class WidgetController:
+            def show(self, req, id):
+                pass
+        """,
+}
+
+
+def test_connect_under_a_submapper_takes_its_controller_and_prefix():
+    lk = link(CONNECTED)
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "POST /v1/things": "app.api.v1.things.ThingController.create",
+        "GET /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
+        "HEAD /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
+    }

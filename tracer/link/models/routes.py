@@ -18,6 +18,7 @@ import re
 from functools import cached_property
 
 from tracer.link.models.base import Model
+from tracer.link.models.routes_connect import connected_routes
 from tracer.link.program import MODULE_BODY
 from tracer.link.records import Route
 from tracer.link.resolve import last_name, sites_in_order
@@ -32,7 +33,7 @@ _HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 
 class RoutesLib(Model):
     name = "routes"
-    reads_sites = ("resource", "ControllerExtension")
+    reads_sites = ("resource", "ControllerExtension", "connect")
 
     def routes(self) -> list[Route]:
         return self._routes
@@ -50,6 +51,11 @@ class RoutesLib(Model):
                 found += self._resource(fq, fn, site)
             elif last_name(site.func) == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
                 extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
+        for fq, site in sites_in_order(self.sites_named("connect")):
+            if site.func[0] == "a":
+                module = self.p.functions[fq].module
+                version = next((f"/{part}" for part in module.split(".") if _VERSION.match(part)), "")
+                found += connected_routes(self, fq, site, version)
         for module in sorted(self.p.modules):
             found += self._route_tables(f"{module}.{MODULE_BODY}", self.p.module_body(module))
         found += self._extension_actions(found, extensions)
