@@ -454,7 +454,7 @@ def rpc_table(ws: Workspace) -> list[dict]:
     for fq in sorted(ws.program.functions):
         found, missing = ws.linker.resolve(fq)
         for e in found:
-            if e.kind.startswith("rpc-"):
+            if e.kind.startswith("rpc-") and not any(k == "remotable" for k, _ in e.meta):  # sends, not objects
                 meta = dict(e.meta)
                 rows.append({"client": fq, "verb": e.kind[4:], "method": meta["method"], "topic": meta["topic"],
                              "namespace": meta["namespace"], "server": e.target, "service": meta["service"],

@@ -162,8 +162,10 @@ class Linker:
             return [], "callable-parameter"
         if len(targets) > MAX_PASSED:
             return [], "too-many-values"
-        meta = (("via", f"parameter {site.func[1]}"),)
-        made = [Edge(fq, t, "call", path, site.line, "callback", meta) for t in targets]
+        passers = self.r.passers(site.func[1], fq)
+        made = [Edge(fq, t, "call", path, site.line, "callback",
+                     (("passed_by", tuple(sorted(passers.get(t, ())))), ("via", f"parameter {site.func[1]}")))
+                for t in targets]
         if site.on_error:
             made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
         return made, ""

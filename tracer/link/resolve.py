@@ -361,6 +361,25 @@ class Resolver:
                 out |= self.forwarded(caller, site, param.name)
         return frozenset(out)
 
+    def passers(self, name: str, scope: str) -> dict[str, set[str]]:
+        """For a parameter ``name`` seen in ``scope`` (its own or an enclosing function's): each program
+        function a caller hands in, and the callers that hand it (a trace follows a call through the
+        parameter only below one of them)."""
+        fn: Function | None = self.p.functions.get(scope)
+        while fn is not None and not any(p.name == name for p in fn.facts.params):
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        if fn is None:
+            return {}
+        position = next(i for i, p in enumerate(fn.facts.params) if p.name == name)
+        out: dict[str, set[str]] = {}
+        for caller, site, offset in self.callers(fn.fq):
+            arg = argument(site, name, position - offset)
+            values = self.eval(arg, caller) if arg is not None else self.forwarded(caller, site, name)
+            for v in values:
+                if v[0] in ("fn", "bound") and v[1] in self.p.functions:
+                    out.setdefault(v[1], set()).add(caller)
+        return out
+
     def forwarded(self, caller: str, site, name: str) -> Values:
         """``f(**kwargs)`` where ``kwargs`` is the caller's own ``**`` parameter: the keyword ``name``
         as the caller's callers give it (one level: nova and masakari forward their keywords so)."""
