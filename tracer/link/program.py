@@ -220,8 +220,8 @@ class _Symbols:
 
     def freeze(self, entry_points: dict, client_projects: frozenset, bases: dict, index: bool) -> Program:
         functions = dict(self.functions)
-        classes = {fq: k._replace(methods=MappingProxyType(dict(k.methods)),
-                                  attrs=MappingProxyType({a: tuple(v) for a, v in k.attrs.items()}))
+        classes = {fq: Klass(fq, k.module, k.project, k.path, k.facts, MappingProxyType(dict(k.methods)),
+                             MappingProxyType({a: tuple(v) for a, v in k.attrs.items()}))
                    for fq, k in self.classes.items()}
         subclasses: dict[str, set[str]] = defaultdict(set)
         for cls, parents in bases.items():
@@ -304,9 +304,11 @@ def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping, M
                 for key, _ in site.kwargs:
                     if key:
                         keywords[key].append((fq, site))
-                for i, arg in enumerate(site.args):
-                    if arg[0] == "a" or arg[0] == "n":
-                        passing[arg[2] if arg[0] == "a" else arg[1]].append((fq, site, i))
+                args = site.args
+                if len(args) > 1 or (args and site.kwargs):  # a function handed on with arguments after it
+                    for i, arg in enumerate(args[:-1] if not site.kwargs else args):
+                        if arg[0] == "a" or arg[0] == "n":
+                            passing[arg[2] if arg[0] == "a" else arg[1]].append((fq, site, i))
     ordered = {k: tuple(sorted(v, key=lambda item: (item[0], item[1].line, item[1].col))) for k, v in keywords.items()}
     return (MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered),
             MappingProxyType({k: tuple(v) for k, v in passing.items()}))

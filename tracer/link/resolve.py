@@ -60,6 +60,7 @@ class Resolver:
         self._overrides: dict[str, set[str]] = {}
         self._inst_attrs: dict[str, dict[str, list]] = {}
         self._built: dict[str, bool] = {}
+        self._by_owner: dict[str, dict[str, list]] = {}
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -444,9 +445,11 @@ class Resolver:
         fn = self.p.functions[fq]
         out = []
         for caller, site, i in self.p.sites_passing(fn.name)[:MAX_CALLERS]:
-            if site.func[0] == "n" and site.func[1] == "partial" or last_name(site.func) == "partial":
+            if i + 1 >= len(site.args) and not site.kwargs:
+                continue  # nothing handed on with it: no parameter to bind (the callback edge is the linker's)
+            if last_name(site.func) == "partial" or any(a[0] == "*" for a in site.args[:i + 1]):
                 continue  # partial(f, a): read by _offset_if_calls
-            if any(a[0] == "*" for a in site.args[:i + 1]):
+            if not self._names_code(site.args[i], caller):
                 continue
             for v in self.eval(site.args[i], caller):
                 if v[1:2] == (fq,) and v[0] in ("fn",) + BOUND_KINDS:
@@ -454,6 +457,23 @@ class Resolver:
                     out.append((caller, later, 1 if v[0] in BOUND_KINDS else 0))
                     break
         return out
+
+    def _names_code(self, arg: tuple, scope: str) -> bool:
+        """``f`` bound by a def or an import, ``self.m`` / ``cls.m``, or ``module.f``: how code is handed on."""
+        if arg[0] == "a":
+            if arg[1][0] != "n":
+                return False
+            fn = self.p.functions.get(scope)
+            if fn is not None and fn.cls and fn.facts.params and fn.facts.params[0].name == arg[1][1]:
+                return True
+            arg = arg[1]
+        fn = self.p.functions.get(scope)
+        while fn is not None:
+            sources = self.locals_of(fn.fq).get(arg[1])
+            if sources:
+                return any(kind in ("def", "import") for kind, _ in sources)
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        return True  # a module-level name: a def, an import or a global
 
     def constructed(self, cls: str) -> bool:
         """Whether the program builds instances of ``cls`` (calls the class by its name somewhere)."""
@@ -466,14 +486,17 @@ class Resolver:
 
     def _from_subclasses(self, cls: str, name: str) -> list:
         """Sites named ``name`` in methods of ``cls`` or its subclasses (``super().__init__``, ``cls(...)``)."""
+        by_owner = self._by_owner.get(name)
+        if by_owner is None:
+            by_owner = self._by_owner[name] = defaultdict(list)
+            for caller, site in self.sites_named(name):
+                owner = self.p.functions[caller].cls
+                if owner is not None:
+                    by_owner[owner].append((caller, site))
         out = []
-        for caller, site in self.sites_named(name):
-            owner = self.p.functions[caller].cls
-            if owner is not None and cls in self.p.mro(owner):
-                out.append((caller, site))
-                if len(out) >= MAX_CALLERS:
-                    break
-        return out
+        for k in [cls] + self.p.all_subclasses(cls):
+            out += by_owner.get(k, ())
+        return sorted(out, key=_site_order)[:MAX_CALLERS]
 
     def _overridden(self, fq: str) -> set[str]:
         """``fq`` and the base-class methods it overrides: calls to those reach ``fq`` too."""
