@@ -89,7 +89,7 @@ class RpcServices:
     # -- servers made by get_rpc_server(transport, target, endpoints) -------------------------------------
     def _served_elsewhere(self, covered: set[str]) -> list[Service]:
         out: dict[tuple[str, str], Service] = {}
-        for where, targets, endpoints in self._server_sites():
+        for where, targets, endpoints in self._server_sites(covered):
             for topic, namespace in targets:
                 if topic in covered or not endpoints:
                     continue
@@ -101,8 +101,9 @@ class RpcServices:
                 out[key] = Service(binary, topic, merged[0][0], merged)
         return [out[k] for k in sorted(out)]
 
-    def _server_sites(self) -> list[tuple[str, tuple, tuple]]:
-        """(function that makes the server, its (topic, namespace) pairs, its endpoint classes)."""
+    def _server_sites(self, covered: set[str]) -> list[tuple[str, tuple, tuple]]:
+        """(function that makes the server, its (topic, namespace) pairs, its endpoint classes); the
+        endpoints of a server whose topics are all served already are not read."""
         out = []
         for fq, site in sites_in_order(x for name in SERVER_FACTORIES for x in self.m.sites_named(name)):
             if not any(v[0] == "ext" and v[1].startswith("oslo_messaging.") for v in self.r.eval(site.func, fq)):
@@ -114,6 +115,8 @@ class RpcServices:
                 continue
             for where, t_items, e_items in self._per_caller(fq, ((target, fq),), _items(endpoints, fq), 2):
                 targets = target_pairs(frozenset().union(*(self.r.eval(e, sc) for e, sc in t_items)))
+                if all(t in covered for t, _ in targets):
+                    continue
                 found = frozenset().union(*(self.r.eval(e, sc) for e, sc in e_items))
                 classes = tuple(sorted({v[1] for v in found if v[0] == "inst"}))
                 out.append((where, targets, self._concrete(classes)))
