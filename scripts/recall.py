@@ -1045,6 +1045,9 @@ def cmd_compare(args):
     result["classes"]["flow"] = {p: {"pairs": v[0], "found": v[1]} for p, v in fper.items()}
     result["flow_pairs"] = frows
 
+    # ---- precision, a lower bound ------------------------------------------
+    _precision(graph, union, projects, call_kinds, result)
+
     # ---- causes of misses ------------------------------------------------
     causes = collections.defaultdict(list)
     for (a, b), e in direct.items():
@@ -1074,6 +1077,36 @@ def cmd_compare(args):
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=1)
     return 0
+
+
+def _precision(graph, union, projects, call_kinds, result):
+    """The graph's in-project call/driver edges between two functions that ran, and how many of them the
+    runs saw (directly, collapsed through library frames, or through a project decorator's wrapper
+    closure): a lower bound of precision, since a test run exercises only some paths of what ran."""
+    ran = {_fold_lambda(a) for a, _ in union} | {b for _, b in union}
+    seen = {(_fold_lambda(a), b) for a, b in union}
+    wrapped = collections.defaultdict(set)  # caller -> what a wrapper closure it called went on to call
+    for a, w in union:
+        if "<locals>" in w:
+            wrapped[_fold_lambda(a)] |= {b for x, b in union if x == w}
+    per = collections.defaultdict(lambda: [0, 0])
+    for (a, b), edges in graph.pairs.items():
+        if a == b or a not in ran or b not in ran or not any(e["kind"] in call_kinds for e in edges):
+            continue
+        project = a.split(".", 1)[0]
+        if project not in projects or b.split(".", 1)[0] not in projects:
+            continue
+        per[project][0] += 1
+        per[project][1] += (a, b) in seen or b in wrapped.get(a, ())
+    print("\n4. precision, a lower bound: graph call/driver edges between functions that ran, seen by the runs")
+    total = [0, 0]
+    for project in sorted(per):
+        n, ok = per[project]
+        total[0] += n
+        total[1] += ok
+        print(f"  {project:<8} edges {n:6d}  seen {ok:6d}  {_pct(ok, n)}")
+    print(f"  {'all':<8} edges {total[0]:6d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
+    result["classes"]["precision_lower_bound"] = {p: {"edges": v[0], "seen": v[1]} for p, v in per.items()}
 
 
 def main(argv=None):

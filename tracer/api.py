@@ -243,8 +243,7 @@ def load(
 def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: Path, workers: int | None,
           progress: Progress | None, elapsed: dict[str, float]) -> Linked:
     from tracer.facts.cache import FactCache
-    from tracer.link.edges import Linker
-    from tracer.link.program import Program
+    from tracer.link.edges import Linker, build_index
     from tracer.scan.runner import scan_files
 
     started = time.perf_counter()
@@ -256,8 +255,7 @@ def _link(files: list, entry_points: dict, clients_read: list[str], cache_dir: P
     project_of = {rel: project for project, rel, _ in files}
     scanned = time.perf_counter()
     with _quiet_gc():
-        program = Program([(project_of[m.path], m) for m in report.modules], entry_points)
-        program.client_projects = set(clients_read)
+        program = build_index([(project_of[m.path], m) for m in report.modules], entry_points, set(clients_read))
         linker = Linker(program)
         linker.routes  # noqa: B018  (routes are part of linking: entries are looked up in them)
     elapsed["scan"] = scanned - started
@@ -483,6 +481,7 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
         "nodes": sum(1 for fq in ws.program.functions if not fq.endswith(MODULE_BODY)),
         "edges_by_kind": dict(sorted(edges.items())),
         "unresolved_by_reason": dict(sorted(unresolved.items())),
+        "value_sets_cut": len(ws.linker.r.cut),  # queries whose values were cut to MAX_VALUES
         "external_calls": ws.linker.external_calls,
         "services": [{"binary": s.binary, "topic": s.topic, "manager": s.manager} for s in ws.linker.rpc.services],
         "routes": len(ws.routes.routes),
@@ -496,7 +495,7 @@ def rpc_table(ws: Workspace) -> list[dict]:
     for fq in sorted(ws.program.functions):
         found, missing = ws.linker.resolve(fq)
         for e in found:
-            if e.kind.startswith("rpc-"):
+            if e.kind.startswith("rpc-") and not any(k == "remotable" for k, _ in e.meta):  # sends, not objects
                 meta = dict(e.meta)
                 rows.append({"client": fq, "verb": e.kind[4:], "method": meta["method"], "topic": meta["topic"],
                              "namespace": meta["namespace"], "server": e.target, "service": meta["service"],

@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tracer import api
+from tracer.facts.model import SCHEMA_VERSION
 from tracer.graph.records import TraceOptions
 from tracer.render import render
 from tracer.render.text import print_trace
@@ -43,7 +44,8 @@ def live(real_cache):
 def test_cached_answers_equal_a_live_linker(real_cache, live, tmp_path):
     linked = tmp_path / "cache"
     linked.mkdir()
-    for name in ("trees", next(p.name for p in real_cache.iterdir() if p.name.startswith("facts-"))):
+    facts = next(p.name for p in real_cache.iterdir() if p.name.startswith(f"facts-v{SCHEMA_VERSION}-"))
+    for name in ("trees", facts):
         (linked / name).symlink_to(real_cache / name)
     first = api.load(STEIN, cache_dir=linked)  # links and saves the program part and its answers
     assert first._snap is None

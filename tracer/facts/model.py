@@ -31,7 +31,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 class Import(NamedTuple):
@@ -104,10 +104,10 @@ class FunctionFacts(NamedTuple):
     parent: str | None  # qualname of the enclosing function (a closure)
     imports: tuple  # tuple[Import] made inside the body
     assigns: tuple  # tuple[Assign]
-    returns: tuple  # tuple[Expr]
+    returns: tuple  # tuple[Expr]; a generator's yielded values too (iterating it gives them)
     calls: tuple  # tuple[CallSite]
     is_generator: bool
-    reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10)
+    reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10; 11: with the yields and setattr of the models work)
 
 
 class ClassFacts(NamedTuple):

@@ -157,7 +157,9 @@ class Tracer:
         return fn.cls is None or fn.cls == (own.cls if own else None)
 
     def _interesting(self, e: Edge) -> bool:
-        return e.kind in SKELETON_KINDS or self.ix.answer(e.target).engine
+        if e.kind in SKELETON_KINDS:  # a remotable object's RPC is plumbing under the hop, not a hop of its own
+            return not any(k == "remotable" for k, _ in e.meta)
+        return self.ix.answer(e.target).engine
 
     # -- the tree ----------------------------------------------------------
     def trace(self, entry: str, opts: TraceOptions, label: str = "") -> Trace:
@@ -167,16 +169,19 @@ class Tracer:
         hops: list[Hop] = []
         expanded: set[str] = {entry}
         driver_level: dict[str, int] = {}  # driver method -> how far below the driver hop
-        stack = [(entry, 0, entry_service)]
+        stack = [(entry, 0, entry_service, frozenset({entry}))]
         while stack:
-            fq, depth, service = stack.pop()
+            fq, depth, service, path = stack.pop()
             if opts.depth is not None and depth >= opts.depth:
                 continue
             children = []
             from_driver = fq in driver_level
             for e, guard in self.chosen_edges(fq, opts):
-                if not self._show(e, keep, from_driver, opts):
-                    continue
+                meta = dict(e.meta)
+                if not self._show(e, keep, from_driver, opts) or meta.get("in_service", service) != service:
+                    continue  # (an edge that only happens in another service: a remotable object's RPC)
+                if meta.get("passed_by") and path.isdisjoint(meta["passed_by"]):
+                    continue  # a call through a parameter: only the function a caller on this path handed in
                 crosses = e.kind.startswith("rpc") or e.kind == "rest"
                 child_service = dict(e.meta).get("service", service) if crosses else service
                 repeat = e.target in expanded
@@ -194,7 +199,7 @@ class Tracer:
                         children.append((len(hops) - 1, e.target, depth + 1, child_service))
             # depth first, in execution order: insert children's subtrees after each hop
             for _, target, d, svc in reversed(children):
-                stack.append((target, d, svc))
+                stack.append((target, d, svc, path | {target}))
         ordered = _renumber(self._order(entry, hops))
         return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton")
 

@@ -12,18 +12,24 @@ library, that a route of another indexed project answers: the edge goes to
 that route's controller method).  A call is never linked by its method name alone: the
 receiver must evaluate to something; otherwise the site is ``Unresolved``
 with a reason.
+
+The linker knows Python's calls (functions, bound methods, classes, callbacks);
+every other edge is made by the library model that owns the callee's value
+(``tracer.link.models``).
 """
 from __future__ import annotations
 
-from tracer.link.drivers import candidates
-from tracer.link.flows import Flows
-from tracer.link.http import Requests
-from tracer.link.program import Program
+from tracer.link.models.base import Model
+from tracer.link.models.all import MODELS
+from tracer.link.program import Program, build_program
 from tracer.link.records import Edge, Unresolved
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import Routes
-from tracer.link.rpc import RpcBinder
-from tracer.link.values import ENGINE_RUNNERS, ext_matches, strings
+
+__all__ = ["Edge", "Linker", "Unresolved", "build_index", "render_expr"]
+
+_EXTERNAL = ("ext", "exti", "str", "cfg")  # library code or data: not a call of the program
+MAX_PASSED = 8  # functions a callable parameter may stand for before it is left unresolved
 
 
 def render_expr(expr: tuple) -> str:
@@ -41,16 +47,25 @@ def render_expr(expr: tuple) -> str:
     return "<expr>"
 
 
+def build_index(modules, entry_points=None, client_projects=(), models=MODELS) -> Program:
+    """The frozen program index of ``(project, ModuleFacts)`` pairs; bases are read by an interpreter
+    over the symbols alone (``tracer.link.program`` says the order)."""
+    return build_program(modules, entry_points, client_projects, lambda flat: Resolver(flat, models).read_bases())
+
+
 class Linker:
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, models: tuple[type[Model], ...] = MODELS) -> None:
         self.p = program
-        self.r = Resolver(program)
-        self.rpc = RpcBinder(self.r)
-        self.flows = Flows(self.r)
+        self.r = Resolver(program, models)
+        self.models = self.r.models
+        self.rpc = self.models["oslo_messaging"]
+        self.rpc.services  # the servers first: later answers are the same whatever the order, so is the cost
+        self.flows = self.models["taskflow"]
+        self._rewriters = [m for m in self.models if type(m).rewrite is not Model.rewrite]
+        self._call_watchers = [m for m in self.models if m.sees_calls]
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
         self.external_calls = 0
         self._routes: Routes | None = None
-        self._requests: Requests | None = None
 
     @property
     def routes(self) -> Routes:
@@ -58,11 +73,12 @@ class Linker:
             self._routes = Routes(self.r)
         return self._routes
 
-    @property
-    def requests(self) -> Requests:
-        if self._requests is None:
-            self._requests = Requests(self.r, self.routes.routes)
-        return self._requests
+    def is_database(self, fq: str) -> bool:
+        """Database access by some library's conventions (an oslo.db backend, an enginefacade transaction)."""
+        return any(m.is_database(fq) for m in self.models)
+
+    def builds_flow(self, fq: str) -> bool:
+        return self.flows.builds_flow(fq)
 
     def edges(self, fq: str) -> tuple[Edge, ...]:
         return self.resolve(fq)[0]
@@ -81,14 +97,19 @@ class Linker:
         unresolved: list[Unresolved] = []
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
             if site.func[0] == "n" and self.r.is_parameter(site.func[1], fq):
-                # calling a function handed in as an argument: every caller's function would be
-                # merged here; the passing sites carry these edges (kind call, confidence callback)
-                unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], "callable-parameter"))
+                # calling a function handed in as an argument: the functions the callers hand in, when
+                # they are few (the passing sites carry callback edges too); else unresolved, with why
+                made, reason = self._through_parameter(fq, fn.path, site)
+                if made:
+                    edges.extend(made)
+                else:
+                    unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], reason))
                 continue
             try:
                 values = self.r.eval(site.func, fq)
                 made = self._edges_for(fq, fn.path, site, values)
-                made = self._rest_edges(fq, fn, site, made)
+                for model in self._rewriters:
+                    made = model.rewrite(fq, fn, site, made)
                 made += self._callbacks(fq, fn.path, site)
             except RecursionError:
                 self.r.reset_active()
@@ -96,11 +117,13 @@ class Linker:
                 continue
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
+            if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-many-values"))
             if made:
                 edges.extend(made)
-            elif not any(v[0] in ("ext", "exti", "str", "cfg") for v in values):
-                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func),
-                                             self._reason(site, fq, values), self._detail(site, fq, values)))
+            elif not any(v[0] in _EXTERNAL or self._library_init(v) for v in values):
+                reason, detail = self._reason(site, fq, values)
+                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
             else:
                 self.external_calls += 1
         return tuple(dict.fromkeys(edges)), tuple(unresolved)
@@ -110,66 +133,42 @@ class Linker:
         confidence = "exact" if len(values) == 1 else "possible"
         for v in sorted(values):
             kind = v[0]
-            if kind in ("fn", "bound", "partial"):
+            if kind in ("fn", "bound"):
                 out.append(Edge(fq, v[1], "call", path, site.line, confidence, ()))
+                for model in self._call_watchers:
+                    out.extend(model.edges(fq, path, site, v, confidence))
             elif kind == "cls":
                 init = self.p.lookup_method(v[1], "__init__")
                 if init:
                     out.append(Edge(fq, init, "call", path, site.line, confidence, ()))
-            elif kind == "drvm":
-                out.extend(self._driver_edges(fq, path, site, v))
-            elif kind == "verb":
-                out.extend(self._rpc_edges(fq, path, site, v[1]))
-            elif kind == "run":
-                out.extend(self._flow_edges(fq, path, site, v[1]))
-            elif kind == "ext" and ext_matches(v[1], ENGINE_RUNNERS) and site.args:
-                for flow in sorted(x for x in self.r.eval(site.args[0], fq) if x[0] == "flow"):
-                    out.extend(self._flow_edges(fq, path, site, flow[1]))
+            else:
+                model = self.models.for_call(v[1]) if kind == "ext" else self.models.by_kind.get(kind)
+                if model is not None:
+                    out.extend(model.edges(fq, path, site, v, confidence))
         return out
 
-    def _rest_edges(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
-        """A site that sends an HTTP request a route of the indexed trees answers: a ``rest`` edge to the controller.
+    def _library_init(self, v: tuple) -> bool:
+        """Building a program class whose constructor is a library's (a versioned object, an exception)."""
+        return v[0] == "cls" and self.p.lookup_method(v[1], "__init__") is None
 
-        The calls into the client library at that site are its plumbing and are dropped;
-        calls within the caller's own project stay.
-        """
-        if fn.project in self.p.client_projects:  # a client library's own plumbing is not a hop
-            return made
-        clients: dict = {}
-        rest: list[Edge] = []
-        for request in self.requests.at_site(fq, site):
-            routes = self.requests.route_for(request)
-            for route in routes:
-                clients.setdefault(route, []).append(request.client)
-            if not routes:
-                rest.append(self._external(fq, fn, site, request))
-        # several client versions may send the same request: keep one edge per target
-        rest = list({e.target: e for e in sorted(rest, key=lambda e: dict(e.meta)["client"])}.values())
-        for route, via in sorted(clients.items()):
-            # several client versions (v2, v3) may send the same request: name the newest-sorting one
-            meta = (("action", route.action), ("client", max(via)), ("http", f"{route.method} {route.path}"),
-                    ("service", self.routes.service_of(route.handler)))
-            rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
-        if not rest:
-            return made
-        own = [e for e in made if e.target in self.p.functions and self.p.functions[e.target].project == fn.project]
-        return own + rest
-
-    def _external(self, fq: str, fn, site, request) -> Edge:
-        """A request no indexed route answers: an edge to ``"<service>-api METHOD /path"`` (not a function).
-
-        The service is the client library's project (python-neutronclient -> neutron) or the
-        service type written where the HTTP client was made (``get_sdk_adapter("placement")``).
-        """
-        project = self.p.functions[request.client].project
-        service = request.service
-        if project != fn.project:
-            service = project.removeprefix("python-").removesuffix("client") or project
-        service = f"{service}-api" if service else "external"
-        label = f"{request.method} {request.path}"
-        meta = (("action", request.action), ("client", request.client), ("external", True), ("http", label),
-                ("service", service))
-        return Edge(fq, f"{service} {label}", "rest", fn.path, site.line, "external", meta)
+    def _through_parameter(self, fq: str, path: str, site) -> tuple[list[Edge], str]:
+        try:
+            values = self.r.eval(site.func, fq)
+        except RecursionError:
+            self.r.reset_active()
+            return [], "too-deep"
+        targets = sorted({v[1] for v in values if v[0] in ("fn", "bound") and v[1] in self.p.functions})
+        if not targets:
+            return [], "callable-parameter"
+        if len(targets) > MAX_PASSED:
+            return [], "too-many-values"
+        passers = self.r.passers(site.func[1], fq)
+        made = [Edge(fq, t, "call", path, site.line, "callback",
+                     (("passed_by", tuple(sorted(passers.get(t, ())))), ("via", f"parameter {site.func[1]}")))
+                for t in targets]
+        if site.on_error:
+            made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
+        return made, ""
 
     def _callbacks(self, fq: str, path: str, site) -> list[Edge]:
         """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""
@@ -203,69 +202,22 @@ class Linker:
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return True  # a module-level name: a def, an import or a global
 
-    def _driver_edges(self, fq: str, path: str, site, v) -> list[Edge]:
-        method, cls = v[1], v[2]
-        name = method.rsplit(".", 1)[1]
-        others = [m for m in candidates(self.p, cls, name) if m != method]
-        if not others:  # loaded by name but with nothing to choose from: a plain call
-            return [Edge(fq, method, "call", path, site.line, "exact", (("loaded_from", cls),))]
-        meta = (("configured", cls),)
-        out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]
-        out += [Edge(fq, other, "driver", path, site.line, "candidate", meta) for other in others]
-        return out
-
-    def _rpc_edges(self, fq: str, path: str, site, verb: str) -> list[Edge]:
-        owner = self.r.owner_class(self.p.functions[fq])
-        methods = self._method_literals(site, fq)
-        out = []
-        for topic, namespace in self.rpc.client_targets(owner) if owner else ():
-            for method in methods:
-                for b in self.rpc.bind(topic, namespace, method):
-                    meta = (("method", method), ("namespace", namespace), ("service", b.service), ("topic", topic))
-                    out.append(Edge(fq, b.method, f"rpc-{verb}", path, site.line, "exact", meta))
-        return out
-
-    def _method_literals(self, site, fq: str) -> list[str]:
-        expr = site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
-        if expr is None:
-            return []
-        return strings(self.r.eval(expr, fq))
-
-    def _flow_edges(self, fq: str, path: str, site, flow_fn: str) -> list[Edge]:
-        out = []
-        fpath = self.p.functions[flow_fn].path
-        tasks = self.flows.tasks(flow_fn)
-        for t in tasks:
-            if t.execute:
-                meta = (("added_at", f"{fpath}:{t.added_at}"), ("flow", flow_fn), ("order", t.order), ("task", t.task))
-                out.append(Edge(fq, t.execute, "flow-task", path, site.line, "exact", meta))
-        # when a task fails, taskflow reverts the ones that ran, last first: an error path
-        for t in reversed(tasks):
-            if t.revert:
-                meta = (("added_at", f"{fpath}:{t.added_at}"), ("flow", flow_fn), ("on_error", True),
-                        ("order", t.order), ("phase", "revert"), ("task", t.task))
-                out.append(Edge(fq, t.revert, "flow-task", path, site.line, "exact", meta))
-        return out
-
-    def _detail(self, site, fq: str, values) -> tuple:
-        verbs = sorted(v[1] for v in values if v[0] == "verb")
-        if not verbs:
-            return ()
-        return (("method", tuple(self._method_literals(site, fq))), ("verb", tuple(verbs)))
-
-    def _reason(self, site, fq: str, values) -> str:
-        if any(v[0] == "verb" for v in values):
-            return "rpc-unbound" if self._method_literals(site, fq) else "rpc-method-not-literal"
+    def _reason(self, site, fq: str, values) -> tuple[str, tuple]:
+        for model in sorted({self.models.by_kind[v[0]].name: self.models.by_kind[v[0]]
+                             for v in values if v[0] in self.models.by_kind}.items()):
+            said = model[1].unresolved(fq, site, values)
+            if said:
+                return said
         if values:
-            return "unsupported-value"
+            return "unsupported-value", ()
         func = site.func
         if func[0] == "n":
-            return "unknown-name"
+            return "unknown-name", ()
         if func[0] == "a":
             base = self.r.eval(func[1], fq)
             if not base:
-                return "untyped-receiver"
+                return "untyped-receiver", ()
             if any(b[0] in ("inst", "drv", "cls") for b in base):
-                return "attribute-not-found"
-            return "untyped-receiver"
-        return "dynamic-callee"
+                return "attribute-not-found", ()
+            return "untyped-receiver", ()
+        return "dynamic-callee", ()

@@ -1,6 +1,15 @@
-"""link: an index over the facts of every file of every source.
+"""link: the frozen program index, built once from the facts of every file of every source.
 
 Stage: link.  Reads ``tracer.facts`` records; must not import libcst or render.
+
+``build_program`` is the only way in.  It runs in three steps whose order is
+stated here and nowhere else: (1) symbols (modules, functions, classes, options)
+from the facts; (2) base classes, read by an interpreter over those symbols
+(a base is a name, an import or a module attribute: no hierarchy is needed to
+read it); (3) the hierarchy (MRO, subclasses), the inherited copies of template
+methods and the call-site indexes.  The result is never changed afterwards;
+the passes read it.  (The transitive-subclass and overridden-method memos are
+caches of pure queries, not state.)
 
 Node ids are ``module.qualname`` (Python's ``__qualname__``).  Stein keeps
 several same-name defs in one class (microversion overloads): they share one
@@ -10,19 +19,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from tracer.facts.model import ClassFacts, FunctionFacts, ModuleFacts
 
 MODULE_BODY = "<module>"
 
 
-@dataclass
-class Function:
+class Function(NamedTuple):
     fq: str
     module: str
     project: str
     path: str
-    defs: list[FunctionFacts]
+    defs: tuple[FunctionFacts, ...]
     cls: str | None  # fq of the class whose body defines it (for an inherited copy: the inheriting class)
     parent: str | None  # fq of the enclosing function
     inherited_from: str | None = None  # an inherited copy: the method whose body this is
@@ -48,123 +58,42 @@ class Function:
             yield from d.assigns
 
 
-@dataclass
-class Klass:
+class Klass(NamedTuple):
     fq: str
     module: str
     project: str
     path: str
     facts: ClassFacts
-    methods: dict[str, str] = field(default_factory=dict)  # name -> function fq
-    attrs: dict[str, list] = field(default_factory=dict)  # class-level name -> [Expr]
+    methods: Mapping[str, str]  # name -> function fq
+    attrs: Mapping[str, tuple]  # class-level name -> (Expr, ...)
 
 
+@dataclass(frozen=True)
 class Program:
-    def __init__(self, modules: list[tuple[str, ModuleFacts]], entry_points: dict | None = None) -> None:
-        self.entry_points: dict[str, dict[str, str]] = entry_points or {}  # group -> name -> "module:attr"
-        self.client_projects: set[str] = set()  # client libraries read for their HTTP requests only
-        self.modules: dict[str, ModuleFacts] = {}
-        self.module_project: dict[str, str] = {}
-        self.functions: dict[str, Function] = {}
-        self.classes: dict[str, Klass] = {}
-        self.by_name: dict[str, list[str]] = defaultdict(list)  # short name -> function fqs
-        self.options: dict[str, list] = defaultdict(list)  # option name -> [(module, OptionFacts)]
-        for project, facts in modules:
-            if facts.module not in self.modules:
-                self._add_module(project, facts)
-        self._mro: dict[str, tuple[str, ...]] = {}
-        self._bases: dict[str, tuple[str, ...]] = {}
-        self.subclasses: dict[str, set[str]] = defaultdict(set)
-
-    # -- building ----------------------------------------------------------
-    def _add_module(self, project: str, facts: ModuleFacts) -> None:
-        m = facts.module
-        self.modules[m] = facts
-        self.module_project[m] = project
-        for c in facts.classes:
-            fq = f"{m}.{c.qualname}"
-            if fq not in self.classes:
-                self.classes[fq] = Klass(fq, m, project, facts.path, c)
-            for a in c.assigns:
-                if a.target[0] == "n":
-                    self.classes[fq].attrs.setdefault(a.target[1], []).append(a.value)
-        for f in facts.functions:
-            fq = f"{m}.{f.qualname}"
-            if fq in self.functions:
-                self.functions[fq].defs.append(f)
-                continue
-            cls = f"{m}.{f.cls}" if f.cls else None
-            parent = f"{m}.{f.parent}" if f.parent else None
-            self.functions[fq] = Function(fq, m, project, facts.path, [f], cls, parent)
-            if cls in self.classes:
-                self.classes[cls].methods.setdefault(f.qualname.rsplit(".", 1)[1], fq)
-            if f.qualname != MODULE_BODY:
-                self.by_name[f.qualname.rsplit(".", 1)[-1]].append(fq)
-        for o in facts.options:
-            self.options[o.name].append((m, o))
+    entry_points: Mapping[str, Mapping[str, str]]  # group -> name -> "module:attr"
+    client_projects: frozenset[str]  # client libraries read for their HTTP requests only
+    modules: Mapping[str, ModuleFacts]
+    module_project: Mapping[str, str]
+    functions: Mapping[str, Function]
+    classes: Mapping[str, Klass]
+    by_name: Mapping[str, tuple[str, ...]]  # short name -> function fqs
+    options: Mapping[str, tuple]  # option name -> ((module, OptionFacts), ...)
+    _bases: Mapping[str, tuple[str, ...]]
+    subclasses: Mapping[str, frozenset[str]]
+    _mro: Mapping[str, tuple[str, ...]]
+    _sites: dict = field(default_factory=dict, compare=False, repr=False)  # "name"/"keyword" -> site index
+    _subclass_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def module_body(self, module: str) -> Function:
         return self.functions[f"{module}.{MODULE_BODY}"]
 
     # -- hierarchy ---------------------------------------------------------
-    def set_bases(self, bases: dict[str, tuple[str, ...]]) -> None:
-        """Called by the resolver once base expressions are evaluated."""
-        if bases == self._bases:
-            return  # a second linker over the same program: the hierarchy and its copies stand
-        self._bases = bases
-        for cls, parents in bases.items():
-            for p in parents:
-                self.subclasses[p].add(cls)
-        self._add_inherited_copies()
-
-    def _add_inherited_copies(self) -> None:
-        """A template method: ``Base.execute`` calls ``self._execute()``, which the subclass overrides.
-
-        Python runs ``Base.execute``'s body with ``self`` the subclass, so ``self._execute`` is the
-        subclass's.  For every subclass that inherits a method whose ``self.x()`` calls it would
-        dispatch differently, the subclass gets its own node ``Sub.execute`` with the same body
-        (``inherited_from`` names the def), typed by the subclass.  Only those pairs: a subclass
-        whose dispatch is the same shares the base's node.
-        """
-        copies = []
-        for cls in sorted(self.classes):
-            for name, method in sorted(self.classes[cls].methods.items()):
-                fn = self.functions[method]
-                called = _self_calls(fn)
-                if not called:
-                    continue
-                for sub in self.all_subclasses(cls):
-                    if self.lookup_method(sub, name) != method:
-                        continue  # overridden on the way down
-                    if any(self.lookup_method(sub, x) != self.lookup_method(cls, x) for x in called):
-                        copies.append((sub, name, fn))
-        for sub, name, fn in copies:  # registered after the search: lookups above saw only real defs
-            fq = f"{sub}.{name}"
-            if fq in self.functions:
-                continue
-            klass = self.classes[sub]
-            self.functions[fq] = Function(fq, fn.module, fn.project, fn.path, fn.defs, sub, None, fn.fq)
-            klass.methods[name] = fq
-            self.by_name[name].append(fq)
-
     def bases(self, cls: str) -> tuple[str, ...]:
         return self._bases.get(cls, ())
 
     def mro(self, cls: str) -> tuple[str, ...]:
         """Left-to-right depth-first linearisation without repeats (C3 for the usual cases)."""
-        hit = self._mro.get(cls)
-        if hit is not None:
-            return hit
-        self._mro[cls] = (cls,)  # cycle guard
-        order: list[str] = [cls]
-        for base in self.bases(cls):
-            for k in self.mro(base) if base in self.classes else (base,):
-                if k in order:
-                    order.remove(k)
-                order.append(k)
-        result = tuple(order)
-        self._mro[cls] = result
-        return result
+        return self._mro.get(cls) or (cls,)
 
     def lookup_method(self, cls: str, name: str, after: str | None = None) -> str | None:
         mro = self.mro(cls)
@@ -177,14 +106,212 @@ class Program:
         return None
 
     def all_subclasses(self, cls: str) -> list[str]:
-        seen: set[str] = set()
-        todo = [cls]
-        while todo:
-            for sub in self.subclasses.get(todo.pop(), ()):
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-        return sorted(seen)
+        hit = self._subclass_memo.get(cls)
+        if hit is None:
+            hit = self._subclass_memo[cls] = _closure(self.subclasses, cls)
+        return list(hit)
+
+    # -- call-site indexes -------------------------------------------------
+    def sites_named(self, name: str) -> tuple:
+        """(function fq, call site) of every call whose callee's last name is ``name``."""
+        return self._site_index()[0].get(name, ())
+
+    def sites_with_keyword(self, keyword: str) -> tuple:
+        """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
+        return self._site_index()[1].get(keyword, ())
+
+    def sites_passing(self, name: str) -> tuple:
+        """(function fq, call site, position) of every call passing a name or attribute ``name`` positionally
+        (``spawn(self._run, ctx)``: what hands a function to another call)."""
+        return self._site_index()[2].get(name, ())
+
+    def _site_index(self) -> tuple[Mapping, Mapping, Mapping]:
+        hit = self._sites.get("index")
+        if hit is None:  # built with the index; only the bases-reading view asks late (it seldom asks)
+            hit = self._sites["index"] = _index_sites(self.functions)
+        return hit
+
+
+BaseReader = Callable[[Program], Mapping[str, tuple[str, ...]]]
+
+
+def build_program(modules: Iterable[tuple[str, ModuleFacts]], entry_points: Mapping | None,
+                  client_projects: Iterable[str], read_bases: BaseReader) -> Program:
+    """The index: symbols, then the bases ``read_bases`` finds in them, then hierarchy and indexes."""
+    symbols = _Symbols()
+    for project, facts in modules:
+        if facts.module not in symbols.modules:
+            symbols.add_module(project, facts)
+    entry_points = {g: dict(t) for g, t in (entry_points or {}).items()}
+    flat = symbols.freeze(entry_points, frozenset(client_projects), {}, index=False)
+    bases = dict(read_bases(flat))
+    symbols.add_inherited_copies(flat, _hierarchy(flat, bases))
+    return symbols.freeze(entry_points, frozenset(client_projects), bases, index=True)
+
+
+class _Symbols:
+    """The mutable side of the build: what the facts define, before any hierarchy."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleFacts] = {}
+        self.module_project: dict[str, str] = {}
+        self.functions: dict[str, Function] = {}
+        self.classes: dict[str, Klass] = {}  # methods and attrs still grow here (dicts of lists)
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        self.options: dict[str, list] = defaultdict(list)
+
+    def add_module(self, project: str, facts: ModuleFacts) -> None:
+        m = facts.module
+        self.modules[m] = facts
+        self.module_project[m] = project
+        for c in facts.classes:
+            fq = f"{m}.{c.qualname}"
+            if fq not in self.classes:
+                self.classes[fq] = Klass(fq, m, project, facts.path, c, {}, {})
+            for a in c.assigns:
+                if a.target[0] == "n":
+                    self.classes[fq].attrs.setdefault(a.target[1], []).append(a.value)
+        for f in facts.functions:
+            self._add_function(m, project, facts.path, f)
+        for o in facts.options:
+            self.options[o.name].append((m, o))
+
+    def _add_function(self, m: str, project: str, path: str, f: FunctionFacts) -> None:
+        fq = f"{m}.{f.qualname}"
+        known = self.functions.get(fq)
+        if known is not None:  # a same-name overload: one node, the defs merged
+            self.functions[fq] = known._replace(defs=known.defs + (f,))
+            return
+        cls = f"{m}.{f.cls}" if f.cls else None
+        parent = f"{m}.{f.parent}" if f.parent else None
+        self.functions[fq] = Function(fq, m, project, path, (f,), cls, parent)
+        if cls in self.classes:
+            self.classes[cls].methods.setdefault(f.qualname.rsplit(".", 1)[1], fq)
+        if f.qualname != MODULE_BODY:
+            self.by_name[f.qualname.rsplit(".", 1)[-1]].append(fq)
+
+    def add_inherited_copies(self, flat: Program, hier: Program) -> None:
+        """A template method: ``Base.execute`` calls ``self._execute()``, which the subclass overrides.
+
+        Python runs ``Base.execute``'s body with ``self`` the subclass, so ``self._execute`` is the
+        subclass's.  For every subclass that inherits a method whose ``self.x()`` calls it would
+        dispatch differently, the subclass gets its own node ``Sub.execute`` with the same body
+        (``inherited_from`` names the def), typed by the subclass.  Only those pairs: a subclass
+        whose dispatch is the same shares the base's node.
+        """
+        copies = []
+        for cls in sorted(hier.classes):
+            for name, method in sorted(hier.classes[cls].methods.items()):
+                called = _self_calls(hier.functions[method])
+                if not called:
+                    continue
+                for sub in hier.all_subclasses(cls):
+                    if hier.lookup_method(sub, name) != method:
+                        continue  # overridden on the way down
+                    if any(hier.lookup_method(sub, x) != hier.lookup_method(cls, x) for x in called):
+                        copies.append((sub, name, hier.functions[method]))
+        for sub, name, fn in copies:  # registered after the search: lookups above saw only real defs
+            fq = f"{sub}.{name}"
+            if fq in self.functions:
+                continue
+            self.functions[fq] = Function(fq, fn.module, fn.project, fn.path, fn.defs, sub, None, fn.fq)
+            self.classes[sub].methods[name] = fq
+            self.by_name[name].append(fq)
+
+    def freeze(self, entry_points: dict, client_projects: frozenset, bases: dict, index: bool) -> Program:
+        functions = dict(self.functions)
+        classes = {fq: Klass(fq, k.module, k.project, k.path, k.facts, MappingProxyType(dict(k.methods)),
+                             MappingProxyType({a: tuple(v) for a, v in k.attrs.items()}))
+                   for fq, k in self.classes.items()}
+        subclasses: dict[str, set[str]] = defaultdict(set)
+        for cls, parents in bases.items():
+            for p in parents:
+                subclasses[p].add(cls)
+        program = Program(
+            MappingProxyType({g: MappingProxyType(t) for g, t in entry_points.items()}), client_projects,
+            MappingProxyType(dict(self.modules)), MappingProxyType(dict(self.module_project)),
+            MappingProxyType(functions), MappingProxyType(classes),
+            MappingProxyType({k: tuple(v) for k, v in self.by_name.items()}),
+            MappingProxyType({k: tuple(v) for k, v in self.options.items()}),
+            MappingProxyType(bases), MappingProxyType({k: frozenset(v) for k, v in subclasses.items()}),
+            MappingProxyType(_all_mros(classes, bases)),
+        )
+        if index:
+            program._sites["index"] = _index_sites(program.functions)
+        return program
+
+
+def _hierarchy(flat: Program, bases: dict) -> Program:
+    """``flat`` with its hierarchy: the view the inherited-copy search needs."""
+    subclasses: dict[str, set[str]] = defaultdict(set)
+    for cls, parents in bases.items():
+        for p in parents:
+            subclasses[p].add(cls)
+    return Program(flat.entry_points, flat.client_projects, flat.modules, flat.module_project, flat.functions,
+                   flat.classes, flat.by_name, flat.options, bases, {k: frozenset(v) for k, v in subclasses.items()},
+                   _all_mros(flat.classes, bases))
+
+
+def _all_mros(classes: Mapping[str, Klass], bases: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+
+    def mro(cls: str) -> tuple[str, ...]:
+        hit = out.get(cls)
+        if hit is not None:
+            return hit
+        out[cls] = (cls,)  # cycle guard
+        order: list[str] = [cls]
+        for base in bases.get(cls, ()):
+            for k in mro(base) if base in classes else (base,):
+                if k in order:
+                    order.remove(k)
+                order.append(k)
+        out[cls] = tuple(order)
+        return out[cls]
+
+    for cls in classes:
+        mro(cls)
+    return out
+
+
+def _closure(children: Mapping[str, frozenset[str]], cls: str) -> tuple[str, ...]:
+    seen: set[str] = set()
+    todo = [cls]
+    while todo:
+        for sub in children.get(todo.pop(), ()):
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return tuple(sorted(seen))
+
+
+def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping, Mapping]:
+    """One walk over every call site of the program; the passes that look for a name ask here."""
+    index: dict[str, list] = defaultdict(list)
+    keywords: dict[str, list] = defaultdict(list)
+    passing: dict[str, list] = defaultdict(list)
+    for fq, fn in functions.items():
+        for d in fn.defs:
+            for site in d.calls:
+                func = site.func
+                tag = func[0]
+                short = func[1] if tag == "n" else func[2] if tag == "a" else None
+                if short:
+                    index[short].append((fq, site))
+                    if short == "partial" and site.args and site.args[0][0] in ("n", "a"):
+                        first = site.args[0]
+                        index[first[1] if first[0] == "n" else first[2]].append((fq, site))
+                for key, _ in site.kwargs:
+                    if key:
+                        keywords[key].append((fq, site))
+                args = site.args
+                if len(args) > 1 or (args and site.kwargs):  # a function handed on with arguments after it
+                    for i, arg in enumerate(args[:-1] if not site.kwargs else args):
+                        if arg[0] == "a" or arg[0] == "n":
+                            passing[arg[2] if arg[0] == "a" else arg[1]].append((fq, site, i))
+    ordered = {k: tuple(sorted(v, key=lambda item: (item[0], item[1].line, item[1].col))) for k, v in keywords.items()}
+    return (MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered),
+            MappingProxyType({k: tuple(v) for k, v in passing.items()}))
 
 
 def _self_calls(fn: Function) -> set[str]:

@@ -1,13 +1,17 @@
-"""link: evaluate recorded expressions to abstract values, on demand.
+"""link: the interpreter core: evaluate recorded expressions to abstract values, on demand.
 
-Stage: link.  Must not import libcst or render.
+Stage: link.  Must not import libcst or render.  Knows Python, not libraries:
+what a library call produces is asked of the model that declares it
+(``tracer.link.models``), and so are the attributes and calls of the values
+those models make.
 
 A small flow-insensitive abstract interpreter: a name is the union of every
 value assigned to it in its scope; a parameter is the union of the arguments
 passed at every call site that resolves to its function (capped); ``self.x``
 is the union of every ``self.x = ...`` in the class and its bases; a call's
-value is the union of the callee's return values.  Every query is memoised and
-re-entrant queries answer "nothing yet" instead of looping.
+value is the union of the callee's return values.  Every query is memoised
+(``tracer.link.memo``: cycles iterate to a fixpoint) and the program index it
+reads is never changed.
 """
 from __future__ import annotations
 
@@ -15,132 +19,66 @@ import builtins
 import re
 from collections import defaultdict
 
+from tracer.link.attributes import Attributes
+from tracer.link.callers import MAX_CALLERS, Callers
+from tracer.link.exprs import _CallExpr, argument, fill_percent, last_name, site_order, sites_in_order
+from tracer.link.memo import Memo
+from tracer.link.models.base import Model, Registry
 from tracer.link.program import MODULE_BODY, Function, Program
-from tracer.link.values import (
-    BACKEND_PROXIES, EMPTY, PARTIALS, PASS_THROUGH, PLUGIN_LOADERS, ENGINE_LOADERS, FLOW_PATTERNS, IMPORT_CLASS, IMPORT_MODULE, IMPORT_OBJECT, RPC_CLIENT_FACTORIES, Value,
-    WILD, Values, ext_matches, strings, templates,
-)
+from tracer.link.values import BOUND_KINDS, EMPTY, Value, Values, WILD, ext_matches, strings, templates
 
 _BUILTINS = frozenset(dir(builtins))
-MAX_VALUES = 24
-_PROGRAM_KINDS = frozenset({"mod", "cls", "inst", "drv", "fn", "bound", "drvm", "str", "cfg", "rpc", "engine", "flow", "partial"})
+_CORE_SETTLED = frozenset({"mod", "cls", "inst", "fn", "bound", "str", "cfg"})
 _APPENDS = {"append": 0, "add": 0, "appendleft": 0, "extend": 0, "insert": 1}
-MAX_CALLERS = 60
-MAX_ROUNDS = 4  # recomputations of a cycle head whose answer keeps growing
 MAX_GLOB = 6
-_CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
+__all__ = ["MAX_CALLERS", "Resolver", "argument", "fill_percent", "last_name", "site_order", "sites_in_order"]
 
 
-def last_name(expr: tuple) -> str | None:
-    if expr[0] == "n":
-        return expr[1]
-    if expr[0] == "a":
-        return expr[2]
-    return None
-
-
-def _site_order(item: tuple) -> tuple:
-    return item[0], item[1].line, item[1].col
-
-
-def sites_in_order(items) -> list:
-    """Call sites sorted by function, then by place in the source (what a walk over sorted functions gives)."""
-    return sorted(items, key=_site_order)
-
-
-class Resolver:
-    def __init__(self, program: Program) -> None:
+class Resolver(Attributes, Callers):
+    def __init__(self, program: Program, models: tuple[type[Model], ...]) -> None:
         self.p = program
-        self._memo: dict[tuple, Values] = {}
-        self.backend_modules: set[str] = set()  # modules a backend proxy (oslo.db DBAPI) stands for
-        self._stack: list[tuple] = []  # the queries being computed, outermost first
-        self._depth_of: dict[tuple, int] = {}
-        self._low: list[int] = []  # per stack entry: the outermost unfinished query its answer used
-        self._provisional: dict[tuple, Values] = {}  # a cycle head's answer so far
-        self._heads_met: set[tuple] = set()
-        self._pending: dict[tuple, tuple[Values, tuple]] = {}  # answer, the head it waits for
-        self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
+        self._cached = Memo()
         self._locals: dict[str, dict[str, list]] = {}
         self._defs: dict[str, dict[str, list]] = {}
         self._overrides: dict[str, set[str]] = {}
-        self._callsites: dict[str, list] | None = None
-        self._kwsites: dict[str, list] | None = None
         self._inst_attrs: dict[str, dict[str, list]] = {}
-        self._link_bases()
-        self._memo.clear()  # the hierarchy added inherited copies: answers given before may differ now
+        self._built: dict[str, bool] = {}
+        self._by_owner: dict[str, dict[str, list]] = {}
+        self.models = Registry(self, models)
+        self._settled = _CORE_SETTLED | self.models.settled
+        self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
+        self._specializing = {k: m for m in self.models for k in m.specializes}
+        self._calling_models = [m for m in self.models if type(m).calls_into is not Model.calls_into]
+        self._subscripting = {k: m for m in self.models if type(m).subscript is not Model.subscript for k in m.kinds}
 
     # -- memo plumbing -----------------------------------------------------
+    @property
+    def cut(self) -> set[tuple]:
+        """The queries whose answer was cut to ``MAX_VALUES`` values."""
+        return self._cached.cut
+
+    def was_cut(self, expr: tuple, scope: str) -> bool:
+        """Whether evaluating ``expr`` in ``scope`` gave more than ``MAX_VALUES`` values (some were dropped)."""
+        cut = self._cached.cut
+        if not cut:
+            return False
+        tag = expr[0]
+        key = (("name", expr[1], scope) if tag == "n" else ("attr", expr, scope) if tag == "a"
+               else ("call", expr, scope) if tag == "c" else ("sub", expr, scope) if tag == "k" else None)
+        return key in cut
+
     def reset_active(self) -> None:
         """After an aborted query (recursion limit), forget the half-open keys."""
-        for table in (self._stack, self._low):
-            table.clear()
-        for mapping in (self._depth_of, self._provisional, self._pending, self._waiting):
-            mapping.clear()
-        self._heads_met.clear()
+        self._cached.reset_active()
 
-    def _cached(self, key: tuple, compute) -> Values:
-        """Memoise answers, but only complete ones.
-
-        A query met again while it is being computed (a cycle) gets the answer so far
-        (at first "nothing").  The queries in between hold answers that depend on it:
-        they wait, unmemoised, until that cycle head is done; the head is recomputed
-        until its answer stops changing (at most ``MAX_ROUNDS`` times), and then it and
-        everything that waited on it are memoised together.  So no answer depends on
-        the order in which queries happened to be asked.
-        """
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        depth = self._depth_of.get(key)
-        if depth is not None:  # a cycle: answer what we have, and make the asker depend on it
-            self._low[-1] = min(self._low[-1], depth)
-            self._heads_met.add(key)
-            return self._provisional.get(key, EMPTY)
-        waiting = self._pending.get(key)
-        if waiting is not None:
-            self._low[-1] = min(self._low[-1], self._depth_of[waiting[1]])
-            return waiting[0]
-        mine = len(self._stack)
-        self._depth_of[key] = mine
-        self._stack.append(key)
-        try:
-            for _ in range(MAX_ROUNDS):
-                self._low.append(mine)
-                try:
-                    result = compute()
-                finally:
-                    low = self._low.pop()
-                if len(result) > MAX_VALUES:
-                    result = frozenset(sorted(result)[:MAX_VALUES])
-                if key not in self._heads_met or result == self._provisional.get(key, EMPTY):
-                    break
-                self._provisional[key] = result  # the head changed: redo what depended on it
-                for k in self._waiting.pop(key, ()):
-                    self._pending.pop(k, None)
-        finally:
-            self._stack.pop()
-            del self._depth_of[key]
-        self._provisional.pop(key, None)
-        self._heads_met.discard(key)
-        if low < mine:  # waits for an outer head; so do the keys that waited for this one
-            head = self._stack[low]
-            self._pending[key] = (result, head)
-            self._waiting[head].append(key)
-            for k in self._waiting.pop(key, ()):
-                if k in self._pending:
-                    self._pending[k] = (self._pending[k][0], head)
-                    self._waiting[head].append(k)
-            self._low[-1] = min(self._low[-1], low)
-        else:
-            self._memo[key] = result
-            for k in self._waiting.pop(key, ()):
-                done = self._pending.pop(k, None)
-                if done is not None:
-                    self._memo[k] = done[0]
-        return result
+    @property
+    def backend_modules(self) -> frozenset[str]:
+        """Modules the models say are the database (oslo.db backends): the query side reads them."""
+        return frozenset().union(*(m.database_modules() for m in self.models))
 
     # -- classes -----------------------------------------------------------
-    def _link_bases(self) -> None:
+    def read_bases(self) -> dict[str, tuple[str, ...]]:
+        """Each class's bases as the program's classes or library names they evaluate to."""
         bases: dict[str, tuple[str, ...]] = {}
         for fq, klass in self.p.classes.items():
             scope = self.class_scope(klass.fq)
@@ -152,7 +90,7 @@ class Resolver:
                     elif v[0] == "ext":
                         out.append(v[1])
             bases[fq] = tuple(dict.fromkeys(out))
-        self.p.set_bases(bases)
+        return bases
 
     def class_scope(self, cls: str) -> str:
         """Class bodies evaluate in the enclosing function, or the module body."""
@@ -256,7 +194,7 @@ class Resolver:
             return EMPTY
         out: set[Value] = set()
         for v in self.eval(value[1], scope):
-            fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound", "drvm") else None
+            fn = self.p.functions.get(v[1]) if v[0] in ("fn",) + BOUND_KINDS else None
             for d in fn.defs if fn else ():
                 for ret in d.returns:
                     if ret[0] == "l" and len(ret[1]) > index:
@@ -281,9 +219,27 @@ class Resolver:
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
+        if not out and self._subscripting:  # a library value read by key (an option's dict default)
+            keys = strings(self.eval(expr[2], scope))
+            for v in self.eval(expr[1], scope):
+                model = self._subscripting.get(v[0])
+                if model is not None:
+                    out |= model.subscript(v, keys)
         if not out and expr[2][0] == "i":  # xs[0]: an element of a (smashed) sequence
             out |= self.eval(expr[1], scope)
         return frozenset(out)
+
+    def eval_before(self, expr: tuple, scope: str, line: int) -> Values:
+        """``expr`` as a statement at ``line`` sees it: a local name assigned several times (a loop variable
+        reused by three loops) is its last assignment before that line.  Order-sensitive readers (a flow's
+        ``add`` calls) ask this; the rest of the interpreter is flow-insensitive."""
+        fn = self.p.functions.get(scope)
+        if expr[0] == "n" and fn is not None:
+            assigns = [a for a in fn.assigns() if a.target == expr]
+            before = [a for a in assigns if a.line < line]
+            if len(assigns) > 1 and before:
+                return self.eval(max(before, key=lambda a: a.line).value, scope)
+        return self.eval(expr, scope)
 
     def bound_exprs(self, name: str, scope: str) -> list[tuple[tuple, str]]:
         """The expressions assigned to ``name`` where ``scope`` sees it (locals, enclosing, module)."""
@@ -364,247 +320,6 @@ class Resolver:
             return self.global_name(imp.module, imp.name)
         return frozenset({("ext", full)})
 
-    # -- parameters --------------------------------------------------------
-    def param(self, fq: str, where: tuple[int, int]) -> Values:
-        """Values of parameter ``where`` = (index of the def among same-name overloads, position)."""
-        return self._cached(("param", fq, where), lambda: self._param(fq, where))
-
-    def _param(self, fq: str, where: tuple[int, int]) -> Values:
-        fn = self.p.functions[fq]
-        index = where[1]
-        param = fn.defs[where[0]].params[index]
-        if index == 0 and fn.cls and not self._is_static(fn):
-            kind = "cls" if self._is_classmethod(fn) else "inst"
-            return frozenset({(kind, fn.cls)})
-        out: set[Value] = set()
-        if param.default is not None:
-            out |= self.eval(param.default, fn.fq)
-        if param.kind in ("*", "**"):
-            return frozenset(out)
-        for caller, site, offset in self.callers(fq):
-            arg = argument(site, param.name, index - offset)
-            if arg is not None:
-                out |= self.eval(arg, caller)
-        return frozenset(out)
-
-    def _decorator_names(self, fn: Function) -> set[str]:
-        return {last_name(d) or "" for d in fn.facts.decorators if d[0] in ("n", "a")}
-
-    def _is_static(self, fn: Function) -> bool:
-        return "staticmethod" in self._decorator_names(fn)
-
-    def _is_classmethod(self, fn: Function) -> bool:
-        return "classmethod" in self._decorator_names(fn)
-
-    def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
-        """(caller fq, call site, positional offset) of the sites that resolve to ``fq``."""
-        fn = self.p.functions[fq]
-        names = {fn.name}
-        if fn.name == "__init__" and fn.cls:
-            names = {self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1]}
-        out = []
-        for name in sorted(names):
-            for caller, site in self.sites_named(name)[:MAX_CALLERS]:
-                offset = self._offset_if_calls(site, caller, fq)
-                if offset is not None:
-                    out.append((caller, site, offset))
-        return out
-
-    def _overridden(self, fq: str) -> set[str]:
-        """``fq`` and the base-class methods it overrides: calls to those reach ``fq`` too."""
-        hit = self._overrides.get(fq)
-        if hit is None:
-            hit = self._overrides[fq] = self._find_overridden(fq)
-        return hit
-
-    def _find_overridden(self, fq: str) -> set[str]:
-        fn = self.p.functions[fq]
-        out = {fq}
-        if fn.cls:
-            for k in self.p.mro(fn.cls)[1:]:
-                klass = self.p.classes.get(k)
-                if klass and fn.name in klass.methods:
-                    out.add(klass.methods[fn.name])
-        return out
-
-    def _offset_if_calls(self, site, caller: str, fq: str) -> int | None:
-        targets = self._overridden(fq)
-        if last_name(site.func) == "partial" and site.args:  # partial(f, a, b): a and b are f's first arguments
-            if any(v[0] == "fn" and v[1] in targets for v in self.eval(site.args[0], caller)):
-                return -1
-        for v in self.eval(site.func, caller):
-            if v[0] == "fn" and v[1] in targets:
-                return 0
-            if v[0] in ("bound", "drvm") and v[1] in targets:
-                return 1
-            if v[0] == "partial" and v[1] in targets:
-                return v[2]
-            if v[0] == "cls" and self.p.lookup_method(v[1], "__init__") == fq:
-                return 1
-        return None
-
-    def sites_named(self, name: str) -> list:
-        """(function fq, call site) of every call whose callee's last name is ``name``."""
-        if self._callsites is None:
-            self._index_sites()
-        return self._callsites.get(name, [])
-
-    def sites_with_keyword(self, keyword: str) -> list:
-        """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
-        if self._kwsites is None:
-            self._index_sites()
-        return self._kwsites.get(keyword, [])
-
-    def _index_sites(self) -> None:
-        # one walk over every call site of the program; the passes that look for a name ask here
-        index: dict[str, list] = defaultdict(list)
-        keywords: dict[str, list] = defaultdict(list)
-        for fq, fn in self.p.functions.items():
-            for site in fn.calls():
-                short = last_name(site.func)
-                if short:
-                    index[short].append((fq, site))
-                if short == "partial" and site.args and last_name(site.args[0]):
-                    index[last_name(site.args[0])].append((fq, site))
-                for key, _ in site.kwargs:
-                    if key:
-                        keywords[key].append((fq, site))
-        for table in keywords.values():
-            table.sort(key=_site_order)
-        self._callsites, self._kwsites = index, keywords
-
-    # -- attributes --------------------------------------------------------
-    def _attr_expr(self, expr: tuple, scope: str) -> Values:
-        base, attr = expr[1], expr[2]
-        out: set[Value] = set()
-        for v in self.eval(base, scope):
-            out |= self.attribute(v, attr)
-        if not any(v[0] in _PROGRAM_KINDS for v in out):
-            out |= self._option_default(attr)
-        return frozenset(out)
-
-    def _option_default(self, attr: str) -> Values:
-        """``CONF.x`` / ``self.configuration.x``: the declared default of option ``x``."""
-        return frozenset(
-            ("cfg", o.default[1]) for _, o in self.p.options.get(attr, ()) if o.default and o.default[0] == "s"
-        )
-
-    def attribute(self, v: Value, attr: str) -> Values:
-        return self._cached(("attrv", v, attr), lambda: self._attribute(v, attr))
-
-    def _attribute(self, v: Value, attr: str) -> Values:
-        kind = v[0]
-        if kind == "mod":
-            sub = f"{v[1]}.{attr}"
-            return frozenset({("mod", sub)}) if sub in self.p.modules else self.global_name(v[1], attr)
-        if kind == "ext":
-            return frozenset({("ext", f"{v[1]}.{attr}")})
-        if kind == "exti":
-            return frozenset({("exti", f"{v[1]}.{attr}")})
-        if kind in ("inst", "drv"):
-            return self._instance_attr(v, attr)
-        if kind == "cls":
-            return self._class_attr(v[1], attr)
-        if kind == "super":
-            return self._super_attr(v[1], attr, v[2] if len(v) > 2 else v[1])
-        if kind == "rpc":
-            if attr in ("cast", "call"):
-                return frozenset({("verb", attr)})
-            return frozenset({("prep",)}) if attr in ("prepare", "client") else EMPTY
-        if kind == "plugin":
-            return frozenset({(v[2], v[1])}) if attr == "driver" else EMPTY
-        if kind == "engine":
-            return frozenset({("run", v[1]) if attr == "run" else ("exti", f"taskflow.engine.{attr}")})
-        return EMPTY
-
-    def _instance_attr(self, v: Value, attr: str) -> Values:
-        cls = v[1]
-        method = self.p.lookup_method(cls, attr)
-        if method is not None:
-            fn = self.p.functions[method]
-            if "property" in self._decorator_names(fn) or "cached_property" in self._decorator_names(fn):
-                return self.returns(method)
-            return frozenset({("drvm" if v[0] == "drv" else "bound", method, cls)})
-        out = set(self.instance_attr_values(cls, attr))
-        out |= self.class_level(cls, attr)
-        if not out and not attr.startswith("__"):
-            out |= self._delegated(v, attr)
-        return frozenset(out)
-
-    def _delegated(self, v: Value, attr: str) -> Values:
-        """``__getattr__`` that returns ``getattr(self.inner, name)`` (maybe wrapped): ``inner``'s attribute."""
-        hook = self.p.lookup_method(v[1], "__getattr__")
-        fn = self.p.functions.get(hook) if hook else None
-        if fn is None or len(fn.facts.params) < 2:
-            return EMPTY
-        name = fn.facts.params[1].name
-        out: set[Value] = set()
-        for site in fn.calls():
-            if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", name):
-                for inner in self.eval(site.args[0], fn.fq):
-                    if inner != v:
-                        out |= self.attribute(inner, attr)
-        return frozenset(out)
-
-    def _class_attr(self, cls: str, attr: str) -> Values:
-        method = self.p.lookup_method(cls, attr)
-        if method is not None:
-            fn = self.p.functions[method]
-            if self._is_classmethod(fn):
-                return frozenset({("bound", method, cls)})
-            return frozenset({("fn", method)})
-        return self.class_level(cls, attr)
-
-    def _super_attr(self, cls: str, attr: str, after: str) -> Values:
-        mro = self.p.mro(cls)
-        for k in mro[mro.index(after) + 1 if after in mro else 1:]:
-            klass = self.p.classes.get(k)
-            if klass and attr in klass.methods:
-                return frozenset({("bound", klass.methods[attr], cls)})
-        return EMPTY
-
-    def class_level(self, cls: str, attr: str) -> Values:
-        for k in self.p.mro(cls):
-            klass = self.p.classes.get(k)
-            if klass and attr in klass.attrs:
-                scope = self.class_scope(k)
-                out: set[Value] = set()
-                for expr in klass.attrs[attr]:
-                    if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
-                        out.add(("fn", klass.methods[expr[1]]))
-                    else:
-                        out |= self.eval(expr, scope)
-                return frozenset(out)
-        return EMPTY
-
-    def instance_attr_values(self, cls: str, attr: str) -> Values:
-        return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))
-
-    def _iattr(self, cls: str, attr: str) -> Values:
-        out: set[Value] = set()
-        for k in self.p.mro(cls):
-            for method, expr in self.self_assigns(k).get(attr, ()):
-                out |= self.eval(expr, method)
-            if out:
-                break
-        return frozenset(out)
-
-    def self_assigns(self, cls: str) -> dict[str, list]:
-        hit = self._inst_attrs.get(cls)
-        if hit is not None:
-            return hit
-        table: dict[str, list] = defaultdict(list)
-        klass = self.p.classes.get(cls)
-        for method in klass.methods.values() if klass else ():
-            fn = self.p.functions[method]
-            selfname = fn.facts.params[0].name if fn.facts.params else None
-            for a in fn.assigns():
-                t = a.target
-                if t[0] == "a" and t[1] == ("n", selfname):
-                    table[t[2]].append((method, a.value))
-        self._inst_attrs[cls] = table
-        return table
-
     # -- calls -------------------------------------------------------------
     def _call_expr(self, expr: tuple, scope: str) -> Values:
         out: set[Value] = set()
@@ -614,124 +329,45 @@ class Resolver:
 
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
         kind = v[0]
-        if kind in ("fn", "bound", "drvm", "partial"):
-            return self.returns(v[1])
+        if kind in ("fn", "bound"):
+            out = self.returns(v[1])
+            if self._specializing and any(x[0] in self._specializing for x in out):
+                out = self._specialized(out, v, expr, scope)
+            return out
         if kind == "cls":
             return frozenset({("inst", v[1])})
-        if kind == "prep":
-            return frozenset({("rpc",)})
         if kind == "ext":
-            return self._call_ext(v[1], expr, scope)
-        if kind == "drvcls":
-            return frozenset({("drv", v[1])})
-        return EMPTY
+            model = self.models.for_call(v[1])
+            return model.call(v[1], expr, scope) if model else frozenset({("exti", v[1])})
+        model = self.models.by_kind.get(kind)
+        return model.call_value(v, expr, scope) if model else EMPTY
 
-    def _call_ext(self, dotted: str, expr: tuple, scope: str) -> Values:
-        if dotted.endswith(".super") or dotted == "super":
-            fn = self.p.functions.get(scope)
-            owner = self.owner_class(fn)
-            if fn is not None and fn.inherited_from:  # an inherited copy: the MRO after the defining class
-                return frozenset({("super", owner, self.p.functions[fn.inherited_from].cls)})
-            return frozenset({("super", owner)}) if owner else EMPTY
-        if ext_matches(dotted, RPC_CLIENT_FACTORIES):
-            return frozenset({("rpc",)})
-        if ext_matches(dotted, PASS_THROUGH):
-            return frozenset().union(*(self.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
-        if ext_matches(dotted, PARTIALS) and expr[2]:
-            return self._partial(expr, scope)
-        if ext_matches(dotted, IMPORT_OBJECT + IMPORT_CLASS):
-            kind = "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls"
-            return self._import_by_name(expr, scope, kind)
-        if ext_matches(dotted, IMPORT_MODULE) and expr[2]:  # a module named by a string or an option default
-            return frozenset(("mod", v[1]) for v in self.eval(expr[2][0], scope)
-                             if v[0] in ("str", "cfg") and v[1] in self.p.modules)
-        if ext_matches(dotted, ENGINE_LOADERS):
-            return frozenset({("engine", scope)})
-        if ext_matches(dotted, FLOW_PATTERNS):
-            return frozenset({("flow", scope)})
-        if ext_matches(dotted, PLUGIN_LOADERS):
-            return self._plugins(expr, scope)
-        if ext_matches(dotted, BACKEND_PROXIES):
-            return self._backend_modules(expr, scope) or frozenset({("exti", dotted)})
-        return frozenset({("exti", dotted)})
-
-    def _partial(self, expr: tuple, scope: str) -> Values:
-        bound = len(expr[2]) - 1
+    def _specialized(self, values: Values, callee: Value, expr: tuple, scope: str) -> Values:
+        """A returned value that stands for "what this call passes" (a flow handed to a helper that loads
+        the engine) is read at this call, by the model that made it."""
         out: set[Value] = set()
-        for v in self.eval(expr[2][0], scope):
-            if v[0] == "fn":
-                out.add(("partial", v[1], bound))
-            elif v[0] in ("bound", "drvm"):
-                out.add(("partial", v[1], bound + 1))
+        for x in values:
+            model = self._specializing.get(x[0])
+            out |= model.specialize(x, callee, expr, scope) if model else {x}
         return frozenset(out)
 
-    def _plugins(self, expr: tuple, scope: str) -> Values:
-        """``DriverManager(namespace, name)``: the entry point ``name`` of group ``namespace``."""
-        args = dict(enumerate(expr[2]))
-        kw = {k: v for k, v in expr[3] if k}
-        namespace, name = kw.get("namespace", args.get(0)), kw.get("name", args.get(1))
-        if namespace is None or name is None:
-            return EMPTY
-        out: set[Value] = set()
-        names = self.eval(name, scope)
-        for group in strings(self.eval(namespace, scope)):
-            table = self.p.entry_points.get(group, {})
-            for v in names:
-                target = table.get(v[1]) if v[0] in ("str", "cfg") else None
-                cls = self.class_by_path(target.replace(":", ".")) if target else None
-                if cls:
-                    out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
-        return frozenset(out)
+    def passed(self, callee: Value, expr: tuple, name: str, position: int) -> tuple | None:
+        """The argument a recorded call ``expr`` gives parameter ``name`` (at ``position``) of ``callee``."""
+        offset = 1 if callee[0] in BOUND_KINDS else 0
+        return argument(_CallExpr(expr), name, position - offset)
 
-    def _backend_modules(self, expr: tuple, scope: str) -> Values:
-        """``DBAPI.from_config(backend_mapping={'sqlalchemy': 'pkg.db.sqlalchemy.api'})``: a proxy to those modules."""
-        out: set[Value] = set()
-        for key, value in expr[3]:
-            if key != "backend_mapping":
-                continue
-            tables = [(value, scope)] if value[0] == "d" else self.bound_exprs(value[1], scope) if value[0] == "n" else []
-            for table, where in tables:
-                for _, path in table[1] if table[0] == "d" else ():
-                    out |= {("mod", t) for t in strings(self.eval(path, where)) if t in self.p.modules}
-        self.backend_modules |= {v[1] for v in out}
-        return frozenset(out)
+    def parameter_ref(self, expr: tuple, scope: str) -> tuple | None:
+        """``("param", fq, position)`` when ``expr`` is a name that is only a parameter of ``scope``."""
+        if expr[0] != "n" or scope not in self.p.functions or not self.is_parameter(expr[1], scope):
+            return None
+        params = self.p.functions[scope].facts.params
+        position = next((i for i, p in enumerate(params) if p.name == expr[1] and p.kind not in ("*", "**")), None)
+        return None if position is None else ("param", scope, position)
 
     def owner_class(self, fn: Function | None) -> str | None:
         while fn is not None and fn.cls is None:
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return fn.cls if fn else None
-
-    def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
-        """``import_object(path)``: a driver when the path is a configuration default, else a plain class.
-
-        When the path cannot be read (no default: the deployment must set it), an
-        ``isinstance(x, Base)`` check in the same function names the interface.
-        """
-        args = expr[2]
-        if not args:
-            return EMPTY
-        out: set[Value] = set()
-        plain = "inst" if kind == "drv" else "cls"
-        for v in self.eval(args[0], scope):
-            if v[0] not in ("str", "cfg"):
-                continue
-            if WILD in v[1]:  # "pkg.v%s.client.Client" % major: every class the pattern names
-                out |= {(plain, cls) for cls in self.classes_matching(v[1])}
-                continue
-            cls = self.class_by_path(v[1])
-            if cls:
-                out.add((kind if v[0] == "cfg" else plain, cls))
-        if not out:
-            out |= {(kind, base) for base in self._isinstance_bases(scope)}
-        return frozenset(out)
-
-    def _isinstance_bases(self, scope: str) -> list[str]:
-        fn = self.p.functions.get(scope)
-        found = []
-        for site in fn.calls() if fn else ():
-            if site.func == ("n", "isinstance") and len(site.args) == 2:
-                found += [v[1] for v in self.eval(site.args[1], scope) if v[0] == "cls"]
-        return sorted(set(found))
 
     def classes_matching(self, pattern: str) -> list[str]:
         """Classes whose dotted path fits a pattern with unknown parts (none if too many fit)."""
@@ -772,34 +408,3 @@ def _base_exprs(bases: tuple) -> list[tuple]:
         else:
             out.append(expr)
     return out
-
-
-def fill_percent(text: str, right: tuple, one) -> str:
-    """``text % right``: each conversion takes ``one(arg)`` (a text, or ``WILD`` when unknown).
-
-    ``right`` is the recorded right-hand side: a tuple display, a dict display (for
-    ``%(name)s``), or one value.
-    """
-    args = list(right[1]) if right[0] == "l" else [right]
-    mapping = {k[1]: v for k, v in right[1] if k[0] == "s"} if right[0] == "d" else {}
-    pieces = iter(args)
-
-    def fill(m: re.Match) -> str:
-        if m.group(0) == "%%":
-            return "%"
-        if m.group(1):  # %(name)s takes a mapping
-            arg = mapping.get(m.group(1)[1:-1])
-            return WILD if arg is None else one(arg)
-        arg = next(pieces, None)
-        return WILD if arg is None else one(arg)
-
-    return _CONVERSION.sub(fill, text)
-
-
-def argument(site, name: str, position: int):
-    for key, value in site.kwargs:
-        if key == name:
-            return value
-    if 0 <= position < len(site.args) and not any(a[0] == "*" for a in site.args[: position + 1]):
-        return site.args[position]
-    return None

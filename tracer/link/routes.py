@@ -1,224 +1,45 @@
-"""link: REST routes, from the routers' own calls to controller methods.
+"""link: the REST routes of the indexed trees (every model's), and the API service each handler runs in.
 
-Stage: link.  Must not import libcst or render.
-
-Understands the ``routes`` library conventions used by OpenStack routers:
-``mapper.resource(member, collection, controller=..., collection={...},
-member={...})`` gives index/create/show/update/delete plus the named extra
-actions, and ``@wsgi.action('key')`` methods answer ``POST .../{id}/action``
-with that key as the body's first key.  The URL prefix is learned from the
-router module (``api.v3`` -> ``/v3``) and from a mapper whose ``resource()``
-adds a ``{project_id}`` path prefix.
+Stage: link.  Must not import libcst or render.  The routes themselves come from
+the web-framework models (``tracer.link.models``); this module only unites them.
 """
 from __future__ import annotations
 
-import re
-
-from tracer.link.program import MODULE_BODY
+from tracer.link.program import Program
 from tracer.link.records import Route
-from tracer.link.resolve import Resolver, last_name, sites_in_order
+from tracer.link.resolve import Resolver
 
-_CONVENTIONS = (
-    ("GET", "", "index"), ("POST", "", "create"),
-    ("GET", "/{id}", "show"), ("PUT", "/{id}", "update"), ("DELETE", "/{id}", "delete"),
-)
-_VERSION = re.compile(r"^v\d+(?:_\d+)?$")
-_HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
+__all__ = ["Route", "Routes", "api_service"]
 
 
 class Routes:
     def __init__(self, resolver: Resolver) -> None:
         self.r = resolver
         self.p = resolver.p
-        self.routes: list[Route] = sorted(set(self._collect()))
-
-    def _collect(self):
-        found = []
-        extensions = []
-        for fq, site in sites_in_order(self.r.sites_named("resource") + self.r.sites_named("ControllerExtension")):
-            fn = self.p.functions[fq]
-            if last_name(site.func) == "resource" and site.func[0] == "a":
-                found += self._resource(fq, fn, site)
-            elif last_name(site.func) == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
-                extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
-        for module in sorted(self.p.modules):
-            found += self._route_tables(f"{module}.{MODULE_BODY}", self.p.module_body(module))
-        found += self._extension_actions(found, extensions)
-        return found
-
-    # -- route tables: (('/servers/{id}/action', {'POST': [factory, 'action']}), ...) -------------
-    def _route_tables(self, body: str, fn) -> list[Route]:
-        out: list[Route] = []
-        for a in fn.assigns():
-            if a.value[0] == "d" and len(a.value[1]) >= 3:
-                out += self._declarations(a.value[1], body, fn, f"{fn.path}:{a.line}")
-            if a.value[0] != "l" or len(a.value[1]) < 3:
-                continue
-            for entry in a.value[1]:
-                out += self._table_entry(entry, body, fn, f"{fn.path}:{a.line}")
-        return out
-
-    def _declarations(self, pairs: tuple, scope: str, fn, where: str) -> list[Route]:
-        """``{'/path': {'GET': handler_function, ...}, ...}`` (Stein placement's ROUTE_DECLARATIONS)."""
-        out = []
-        for key, methods in pairs:
-            if key[0] != "s" or not (key[1] == "" or key[1].startswith("/")) or methods[0] != "d":
-                continue
-            for verb, handler in methods[1]:
-                if verb[0] != "s" or verb[1] not in _HTTP:
-                    continue
-                for v in sorted(self.r.eval(handler, scope)):
-                    if v[0] == "fn":
-                        out.append(Route(verb[1], key[1] or "/", None, v[1], fn.project, where))
-        return out
-
-    def _table_entry(self, entry: tuple, scope: str, fn, where: str) -> list[Route]:
-        if entry[0] != "l" or len(entry[1]) != 2 or entry[1][0][0] != "s" or entry[1][1][0] != "d":
-            return []
-        path, methods = entry[1][0][1], entry[1][1][1]
-        out = []
-        for verb, info in methods:
-            if verb[0] != "s" or verb[1] not in _HTTP or info[0] != "l" or len(info[1]) != 2 or info[1][1][0] != "s":
-                continue
-            classes = self._factory_classes(info[1][0], scope)
-            action = info[1][1][1]
-            out += self._dispatch(verb[1], path, action, classes, fn.project, where)
-        return out
-
-    def _dispatch(self, verb: str, path: str, action: str, classes: list[str], project: str, where: str) -> list[Route]:
-        if action == "action":
-            actions = {}
-            for cls in classes:
-                for key, handler in self._actions(cls):
-                    actions.setdefault(key, handler)
-            return [Route(verb, path, key, handler, project, where) for key, handler in sorted(actions.items())]
-        for cls in classes:
-            handler = self._methods(cls).get(action)
-            if handler:
-                return [Route(verb, path, None, handler, project, where)]
-        return []
-
-    def _factory_classes(self, expr: tuple, scope: str) -> list[str]:
-        """``partial(_create_controller, Main, [ActionCtl, ...])``: Main first, then the action controllers."""
-        exprs = [expr]
-        if expr[0] == "n":
-            exprs = [e for e, _ in self.r.bound_exprs(expr[1], scope)]
-        out: list[str] = []
-        for e in exprs:
-            if e[0] != "c":
-                continue
-            for arg in e[2]:
-                items = arg[1] if arg[0] == "l" else (arg,)
-                for item in items:
-                    out += [v[1] for v in sorted(self.r.eval(item, scope)) if v[0] == "cls"]
-        return list(dict.fromkeys(out))
-
-    # -- controller extensions: ControllerExtension(self, 'volumes', Ctl()) -------------------------
-    def _extension_actions(self, routes: list[Route], extensions: list) -> list[Route]:
-        out = []
-        for collection, expr, scope, where in extensions:
-            classes = sorted(v[1] for v in self.r.eval(expr, scope) if v[0] == "inst")
-            bases = sorted({r.path for r in routes if r.method == "POST" and r.action is None
-                            and r.path.rsplit("/", 1)[-1] == collection})
-            for cls in classes:
-                for key, handler in self._actions(cls):
-                    out += [Route("POST", f"{base}/{{id}}/action", key, handler, self.p.functions[scope].project, where)
-                            for base in bases]
-        return out
+        self.routes: list[Route] = resolver.models.routes()
 
     def service_of(self, handler: str) -> str:
-        """The API service a controller runs in: the project's WSGI script nearest the handler's package.
+        return api_service(self.p, handler)
 
-        ``nova-api-wsgi`` -> ``nova-api``, ``nova-placement-api`` stays, ``cinder-wsgi`` -> ``cinder-api``;
-        a project without WSGI scripts gets ``<project>-api``.
-        """
-        fn = self.p.functions[handler]
-        parts = fn.module.split(".")
-        best: tuple[int, str] | None = None
-        for name, target in sorted(self.p.entry_points.get("wsgi_scripts", {}).items()):
-            module = target.split(":", 1)[0]
-            if self.p.module_project.get(module) != fn.project:
-                continue
-            package = module.split(".")[:-1]
-            common = next((i for i, (a, b) in enumerate(zip(package, parts)) if a != b), min(len(package), len(parts)))
-            if best is None or common > best[0]:
-                best = (common, name)
-        if best is None:
-            return f"{fn.project}-api"
-        name = best[1].removesuffix("-wsgi")
-        return f"{name}-api" if name == fn.project else name
 
-    def _resource(self, fq: str, fn, site):
-        kw = {k: v for k, v in site.kwargs if k}
-        if len(site.args) < 2 or "controller" not in kw or site.args[1][0] != "s":
-            return
-        prefix = self._prefix(fn.module, site.func[1], fq)
-        base = f"{prefix}/{site.args[1][1]}"
-        where = f"{fn.path}:{site.line}"
-        for cls in self._controllers(kw["controller"], fq):
-            methods = self._methods(cls)
-            for verb, suffix, name in _CONVENTIONS + self._extras(kw, fq):
-                if name in methods:
-                    yield Route(verb, base + suffix, None, methods[name], fn.project, where)
-            for key, handler in self._actions(cls):
-                yield Route("POST", base + "/{id}/action", key, handler, fn.project, where)
+def api_service(p: Program, handler: str) -> str:
+    """The API service a controller runs in: the project's WSGI script nearest the handler's package.
 
-    def _extras(self, kw: dict, scope: str) -> tuple:
-        out = []
-        for kind, suffix in (("collection", ""), ("member", "/{id}")):
-            expr = kw.get(kind)
-            for key, verb in expr[1] if expr and expr[0] == "d" else ():
-                if key[0] == "s" and verb[0] == "s" and key[1] != "action":
-                    out.append((verb[1], f"{suffix}/{key[1]}", key[1]))
-        return tuple(out)
-
-    def _prefix(self, module: str, mapper: tuple, scope: str) -> str:
-        version = next((f"/{part}" for part in module.split(".") if _VERSION.match(part)), "")
-        for v in sorted(self.r.eval(mapper, scope)):
-            method = self.p.lookup_method(v[1], "resource") if v[0] == "inst" else None
-            if method and any(
-                a.value[0] == "s" and a.value[1].startswith("{project_id}") for a in self.p.functions[method].assigns()
-            ):
-                return f"{version}/{{project_id}}"
-        return version
-
-    def _methods(self, cls: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for k in reversed(self.p.mro(cls)):
-            klass = self.p.classes.get(k)
-            if klass:
-                out.update(klass.methods)
-        return out
-
-    def _actions(self, cls: str) -> list[tuple[str, str]]:
-        out = {}
-        for name, fq in self._methods(cls).items():
-            for d in self.p.functions[fq].facts.decorators:
-                if d[0] == "c" and last_name(d[1]) == "action" and d[2] and d[2][0][0] == "s":
-                    out.setdefault(d[2][0][1], fq)
-        return sorted(out.items())
-
-    def _controllers(self, expr: tuple, scope: str, depth: int = 0) -> list[str]:
-        """Dig through ``Resource(Controller(...))`` wrappers and factory functions."""
-        if depth > 4:
-            return []
-        if expr[0] == "k" or expr[0] == "n":
-            values = [a.value for a in self.p.functions[scope].assigns() if a.target == expr]
-            return sorted({c for v in values for c in self._controllers(v, scope, depth + 1)})
-        if expr[0] != "c":
-            return []
-        out: set[str] = set()
-        for v in self.r.eval(expr[1], scope):
-            if v[0] == "cls" and self._is_controller(v[1]):
-                out.add(v[1])
-            elif v[0] == "cls" and expr[2]:
-                out.update(self._controllers(expr[2][0], scope, depth + 1))
-            elif v[0] == "fn":
-                for d in self.p.functions[v[1]].defs:
-                    for ret in d.returns:
-                        out.update(self._controllers(ret, v[1], depth + 1))
-        return sorted(out)
-
-    def _is_controller(self, cls: str) -> bool:
-        methods = self._methods(cls)
-        return any(name in methods for _, _, name in _CONVENTIONS)
+    ``nova-api-wsgi`` -> ``nova-api``, ``nova-placement-api`` stays, ``cinder-wsgi`` -> ``cinder-api``;
+    a project without WSGI scripts gets ``<project>-api``.
+    """
+    fn = p.functions[handler]
+    parts = fn.module.split(".")
+    best: tuple[int, str] | None = None
+    for name, target in sorted(p.entry_points.get("wsgi_scripts", {}).items()):
+        module = target.split(":", 1)[0]
+        if p.module_project.get(module) != fn.project:
+            continue
+        package = module.split(".")[:-1]
+        common = next((i for i, (a, b) in enumerate(zip(package, parts)) if a != b), min(len(package), len(parts)))
+        if best is None or common > best[0]:
+            best = (common, name)
+    if best is None:
+        return f"{fn.project}-api"
+    name = best[1].removesuffix("-wsgi")
+    return f"{name}-api" if name == fn.project else name

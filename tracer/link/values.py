@@ -23,6 +23,10 @@ Stage: link.  Plain tuples, hashable, sortable:
     ("run", fq)                 ``engine.run`` bound
     ("partial", fq, n)          ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
 
+The core (``tracer.link.resolve``) makes mod, cls, inst, fn, bound, str, cfg, ext
+and exti; every other tag belongs to one library model (``tracer.link.models``),
+which declares it in its ``kinds``.
+
 A list, tuple or set is its elements (containers are "smashed": ``[a, b][0]``,
 ``for x in [a, b]`` and ``list(itertools.chain(xs, ys))`` all give the values of
 the elements); dicts are read as tables instead.
@@ -34,31 +38,13 @@ Values = frozenset
 
 EMPTY: Values = frozenset()
 
-# Library entry points the tracer understands.  These name library APIs
-# (oslo.messaging, oslo.utils, taskflow), never OpenStack operations.
-RPC_CLIENT_FACTORIES = ("RPCClient", "get_rpc_client")
-IMPORT_OBJECT = ("import_object", "import_object_ns")
-IMPORT_CLASS = ("import_class",)
-IMPORT_MODULE = ("importutils.import_module", "importlib.import_module")
-FLOW_PATTERNS = ("linear_flow.Flow", "graph_flow.Flow", "unordered_flow.Flow")
-ENGINE_LOADERS = ("taskflow.engines.load", "taskflow.engines.helpers.load")
-ENGINE_RUNNERS = ("taskflow.engines.run", "taskflow.engines.helpers.run")
-TASK_BASES = ("taskflow.task.Task",)
-BACKEND_PROXIES = ("DBAPI.from_config",)
-PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
-PARTIALS = ("functools.partial",)
-# Python built-ins that hand back (the elements of) their arguments: with smashed containers, their values.
-PASS_THROUGH = (
-    "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted", "builtins.reversed",
-    "builtins.iter", "builtins.next", "itertools.chain", "copy.copy", "copy.deepcopy",
-)
-
 
 def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:
     return any(dotted == s or dotted.endswith("." + s) for s in suffixes)
 
 
 STRING_KINDS = ("str", "cfg")
+BOUND_KINDS = ("bound", "drvm")  # a method bound to an instance (a driver's is marked: its calls are driver hops)
 
 
 WILD = "\x00"  # stands for an unknown part inside a string built by % or an f-string

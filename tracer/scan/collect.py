@@ -394,6 +394,11 @@ class _Collector(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         if self.stack[-1].kind == "function":
             self.stack[-1].is_generator = True
+            # what iterating the generator gives: its yielded values are recorded with its returns
+            if isinstance(node.value, cst.From):
+                self.stack[-1].returns.append(("it", to_expr(node.value.item)))
+            elif node.value is not None:
+                self.stack[-1].returns.append(to_expr(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -401,6 +406,9 @@ class _Collector(cst.CSTVisitor):
         line, col, arg_lines = self._call_pos(node, token)
         args, kwargs = call_args(node)
         self.reads.mark_callee(func)
+        if isinstance(func, cst.Name) and func.value == "setattr" and len(args) == 3 and args[1][0] == "s":
+            # setattr(obj, 'name', value) with a literal name is the assignment obj.name = value
+            self._code_scope().assigns.append(Assign(("a", args[0], args[1][1]), args[2], line))
         self._code_scope().calls.append(CallSite(
             to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0, self.guards.current))
         self._maybe_option(func, args, kwargs, line)

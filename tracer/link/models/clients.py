@@ -1,6 +1,12 @@
-"""link: the HTTP requests a call sends, and the REST routes of the indexed trees that answer them.
+"""link model: the OpenStack client libraries (python-<service>client, keystoneauth adapters): the HTTP
+requests a call sends, and the REST routes of the indexed trees that answer them.
 
 Stage: link.  Must not import libcst or render.
+
+A site that sends a request some indexed route answers makes a ``rest`` edge to
+that route's controller method; one that no route answers is an external hop to
+``"<service>-api METHOD /path"``.  The calls into the client library at that site
+are its plumbing and are dropped.
 
 A client library ends each method in an HTTP verb call on a URL template:
 python-cinderclient's ``volumes.reserve(v)`` calls ``self._action('os-reserve', v)``,
@@ -17,11 +23,14 @@ The request is then matched against the routes learned from the trees
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import NamedTuple
 
+from tracer.link.models.base import Model
+from tracer.link.records import Edge, Route
 from tracer.link.resolve import Resolver, argument, fill_percent, last_name
-from tracer.link.routes import Route
-from tracer.link.values import WILD, templates
+from tracer.link.routes import api_service
+from tracer.link.values import BOUND_KINDS, WILD, templates
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head"})
 MAX_DEPTH = 5  # calls followed inside the client library
@@ -67,7 +76,7 @@ class Requests:
         for v in sorted(self.r.eval(site.func, scope)):
             if v[0] == "fn" and v[1] in self.p.functions:
                 out.append((v[1], 0))
-            elif v[0] in ("bound", "drvm") and v[1] in self.p.functions:
+            elif v[0] in BOUND_KINDS and v[1] in self.p.functions:
                 out.append((v[1], 1))
         return out
 
@@ -237,6 +246,60 @@ class Requests:
             return []
         best = max(_version_key(route.path, prefix) for route, prefix in fits)
         return sorted({route for route, prefix in fits if _version_key(route.path, prefix) == best})
+
+
+class Clients(Model):
+    name = "clients"
+
+    @cached_property
+    def requests(self) -> Requests:
+        return Requests(self.r, self.all_routes())
+
+    def rewrite(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
+        """A site that sends an HTTP request a route of the indexed trees answers: a ``rest`` edge to the controller.
+
+        The calls into the client library at that site are its plumbing and are dropped;
+        calls within the caller's own project stay.
+        """
+        if fn.project in self.p.client_projects:  # a client library's own plumbing is not a hop
+            return made
+        if site.line < fn.line:  # written in a decorator (flask's @rest.post('/leases')): a route, not a request
+            return made
+        clients: dict = {}
+        rest: list[Edge] = []
+        for request in self.requests.at_site(fq, site):
+            routes = self.requests.route_for(request)
+            for route in routes:
+                clients.setdefault(route, []).append(request.client)
+            if not routes:
+                rest.append(self._external(fq, fn, site, request))
+        # several client versions may send the same request: keep one edge per target
+        rest = list({e.target: e for e in sorted(rest, key=lambda e: dict(e.meta)["client"])}.values())
+        for route, via in sorted(clients.items()):
+            # several client versions (v2, v3) may send the same request: name the newest-sorting one
+            meta = (("action", route.action), ("client", max(via)), ("http", f"{route.method} {route.path}"),
+                    ("service", api_service(self.p, route.handler)))
+            rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
+        if not rest:
+            return made
+        own = [e for e in made if e.target in self.p.functions and self.p.functions[e.target].project == fn.project]
+        return own + rest
+
+    def _external(self, fq: str, fn, site, request: Request) -> Edge:
+        """A request no indexed route answers: an edge to ``"<service>-api METHOD /path"`` (not a function).
+
+        The service is the client library's project (python-neutronclient -> neutron) or the
+        service type written where the HTTP client was made (``get_sdk_adapter("placement")``).
+        """
+        project = self.p.functions[request.client].project
+        service = request.service
+        if project != fn.project:
+            service = project.removeprefix("python-").removesuffix("client") or project
+        service = f"{service}-api" if service else "external"
+        label = f"{request.method} {request.path}"
+        meta = (("action", request.action), ("client", request.client), ("external", True), ("http", label),
+                ("service", service))
+        return Edge(fq, f"{service} {label}", "rest", fn.path, site.line, "external", meta)
 
 
 def _path(text: str) -> str:

@@ -1,0 +1,64 @@
+"""The pecan model: a hook's objects on the request, and a RestController tree's routes."""
+from __future__ import annotations
+
+from tests.models.snippets import edges, link
+from tracer.link.routes import Routes
+
+FILES = {
+    "app/api/config.py": """
+        from app.api import hooks
+
+        app = {'root': 'app.api.root.RootController', 'hooks': [hooks.RPCHook()]}
+        """,
+    "app/api/hooks.py": """
+        from pecan import hooks
+        from app import compute
+
+        class RPCHook(hooks.PecanHook):
+            def before(self, state):
+                state.request.compute_api = compute.API()
+        """,
+    "app/compute.py": """
+        class API:
+            def stop(self, ident):
+                pass
+        """,
+    "app/api/root.py": """
+        import pecan
+        from pecan import rest
+
+        class ThingsController(rest.RestController):
+            _custom_actions = {'stop': ['POST']}
+
+            @pecan.expose('json')
+            def get_all(self):
+                pass
+
+            @pecan.expose('json')
+            def post(self, **body):
+                pass
+
+            @pecan.expose('json')
+            def stop(self, ident):
+                pecan.request.compute_api.stop(ident)
+
+        class V1(rest.RestController):
+            things = ThingsController()
+
+        class RootController(rest.RestController):
+            v1 = V1()
+        """,
+}
+
+
+def test_controller_tree_routes():
+    lk = link(FILES)
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "GET /v1/things": "app.api.root.ThingsController.get_all",
+        "POST /v1/things": "app.api.root.ThingsController.post",
+        "POST /v1/things/{id}/stop": "app.api.root.ThingsController.stop",
+    }
+
+
+def test_request_attribute_put_by_a_hook():
+    assert edges(link(FILES), "app.api.root.ThingsController.stop") == {("call", "app.compute.API.stop")}

@@ -1,0 +1,134 @@
+"""The python model: super(), functools.partial, built-ins that hand back their arguments."""
+from __future__ import annotations
+
+from tests.models.snippets import edges, link
+
+FILES = {
+    "app/m.py": """
+        import functools
+
+        class Base:
+            def go(self):
+                pass
+
+        class Sub(Base):
+            def go(self):
+                super().go()
+
+        def work(a, b):
+            pass
+
+        def start():
+            f = functools.partial(work, 'first')
+            f('second')
+            for g in list([work]):
+                g(1, 2)
+        """,
+}
+
+
+def test_super_call_continues_after_the_class():
+    assert edges(link(FILES), "app.m.Sub.go") == {("call", "app.m.Base.go")}
+
+
+def test_partial_and_pass_through_reach_the_function():
+    found = edges(link(FILES), "app.m.start")
+    assert ("call", "app.m.work") in found
+    # partial(work, 1) hands work on (a callback at 16); f(2) at 17 and g(1, 2) at 19 call it
+    assert {(e.line, e.confidence) for e in link(FILES).edges("app.m.start") if e.target == "app.m.work"} == {
+        (16, "callback"), (17, "exact"), (19, "exact")}
+
+
+def test_partial_binds_later_arguments_to_the_right_parameters():
+    lk = link(FILES)
+    assert lk.r.param("app.m.work", (0, 0)) == frozenset({("str", "first")})
+
+
+DISPATCH = {
+    "app/d.py": """
+        class Handler:
+            def do_create(self):
+                pass
+
+            def do_delete(self):
+                pass
+
+            def other(self):
+                pass
+
+            def run(self, action):
+                name = 'create'
+                if action:
+                    name = 'delete'
+                getattr(self, '_x_' + name, None)
+                return getattr(self, 'do_' + action)()
+
+            def by_literal(self):
+                getattr(self, 'other')()
+        """,
+}
+
+
+def test_getattr_with_a_literal_or_a_pattern_names_the_methods():
+    lk = link(DISPATCH)
+    assert edges(lk, "app.d.Handler.by_literal") == {("call", "app.d.Handler.other")}
+    # 'do_' + an unknown part: every method that fits, nothing else
+    assert {t for k, t in edges(lk, "app.d.Handler.run")} == {"app.d.Handler.do_create", "app.d.Handler.do_delete"}
+
+
+PROXY = {
+    "app/p.py": """
+        import functools
+
+        class LazyProxy:
+            def __init__(self, klass):
+                self.klass = klass
+                self.instance = None
+
+            def __getattr__(self, name):
+                return functools.partial(self.__run, name)
+
+            def __run(self, __name, *args):
+                if self.instance is None:
+                    self.instance = self.klass()
+                return getattr(self.instance, __name)(*args)
+
+        class Service:
+            def create(self):
+                pass
+
+        _api = LazyProxy(Service)
+
+        def handler():
+            _api.create()
+        """,
+}
+
+
+def test_getattr_hook_handing_on_through_a_partial():
+    assert ("call", "app.p.Service.create") in edges(link(PROXY), "app.p.handler")
+
+
+HANDED = {
+    "app/t.py": """
+        class Worker:
+            def start(self, func, *args):
+                spawn(self._with_trace, None, func, *args)
+
+            def _with_trace(self, ctx, func, *args):
+                return func(*args)
+
+        def job(action_id):
+            pass
+
+        def launch(w):
+            w = Worker()
+            w.start(job, 'a1')
+        """,
+}
+
+
+def test_a_function_handed_to_a_spawn_is_called_with_the_arguments_after_it():
+    lk = link(HANDED)
+    found = {(e.target, e.confidence) for e in lk.edges("app.t.Worker._with_trace")}
+    assert found == {("app.t.job", "callback")}

@@ -1,0 +1,144 @@
+"""The routes model (mapper.resource, @wsgi.action) and the clients model (a request answered by a route)."""
+from __future__ import annotations
+
+from tests.models.snippets import link
+from tracer.link.routes import Routes
+
+FILES = {
+    "app/api/v2/router.py": """
+        import routes
+        from app.api.v2 import things
+
+        class APIRouter:
+            def __init__(self, mapper):
+                mapper.resource('thing', 'things', controller=things.create_resource())
+        """,
+    "app/api/v2/things.py": """
+        from app.api import wsgi
+
+        class ThingController(wsgi.Controller):
+            def show(self, req, id):
+                pass
+
+            def create(self, req, body):
+                pass
+
+            @wsgi.action('os-grow')
+            def _grow(self, req, id, body):
+                pass
+
+        def create_resource():
+            return wsgi.Resource(ThingController())
+        """,
+    "app/api/wsgi.py": """
+        class Controller:
+            pass
+
+        class Resource:
+            def __init__(self, controller):
+                self.controller = controller
+
+        def action(name):
+            return lambda f: f
+        """,
+    "caller/use.py": """
+        class Client:
+            def __init__(self, http):
+                self.http = http
+
+            def post(self, url, body=None):
+                return self.http.post(url, body=body)
+
+        class API:
+            def __init__(self):
+                self.client = Client(None)
+
+            def grow(self, thing_id):
+                body = {'os-grow': {'by': 1}}
+                self.client.post('/things/%s/action' % thing_id, body=body)
+
+            def elsewhere(self):
+                self.client.post('/widgets', body={})
+        """,
+}
+
+
+def test_resource_and_action_routes():
+    lk = link(FILES)
+    labels = {r.label: r.handler for r in Routes(lk.r).routes}
+    assert labels == {
+        "GET /v2/things/{id}": "app.api.v2.things.ThingController.show",
+        "POST /v2/things": "app.api.v2.things.ThingController.create",
+        "POST /v2/things/{id}/action os-grow": "app.api.v2.things.ThingController._grow",
+    }
+
+
+def test_request_lands_on_the_route_or_is_external():
+    lk = link(FILES)
+    rest = [e for e in lk.edges("caller.use.API.grow") if e.kind == "rest"]
+    assert [(e.target, dict(e.meta)["http"]) for e in rest] == [
+        ("app.api.v2.things.ThingController._grow", "POST /v2/things/{id}/action")]
+    external = [e for e in lk.edges("caller.use.API.elsewhere") if e.kind == "rest"]
+    assert [e.target for e in external] == ["external POST /widgets"]
+
+
+DECORATED = {
+    "app/v1.py": """
+        class Rest:
+            def post(self, rule):
+                return lambda f: f
+
+        rest = Rest()
+
+        class API:
+            def create(self):
+                pass
+
+        @rest.post('/leases')
+        def leases_create():
+            API().create()
+        """,
+}
+
+
+def test_a_verb_call_in_a_decorator_declares_a_route_it_sends_nothing():
+    found = {(e.kind, e.target) for e in link(DECORATED).edges("app.v1.leases_create")}
+    assert ("call", "app.v1.API.create") in found
+    assert not [k for k, _ in found if k == "rest"]
+
+
+CONNECTED = {
+    "app/api/v1/router.py": """
+        import routes
+        from app.api.v1 import things, widgets
+
+        class API:
+            def __init__(self):
+                mapper = routes.Mapper()
+                res = things.ThingController()
+                with mapper.submapper(controller=res) as sub:
+                    sub.connect('thing_create', '/things', action='create', conditions={'method': 'POST'})
+                res = widgets.WidgetController()
+                with mapper.submapper(controller=res, path_prefix='/{project}') as sub:
+                    sub.connect('/widgets/{id}', action='show', conditions={'method': 'GET,HEAD'})
+        """,
+    "app/api/v1/things.py": """
+        class ThingController:
+            def create(self, req, body):
+                pass
+        """,
+    "app/api/v1/widgets.py": """
+        class WidgetController:
+            def show(self, req, id):
+                pass
+        """,
+}
+
+
+def test_connect_under_a_submapper_takes_its_controller_and_prefix():
+    lk = link(CONNECTED)
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "POST /v1/things": "app.api.v1.things.ThingController.create",
+        "GET /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
+        "HEAD /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
+    }

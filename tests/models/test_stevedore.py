@@ -1,0 +1,75 @@
+"""The stevedore model: a DriverManager loads the entry point of a group, by literal or by option."""
+from __future__ import annotations
+
+from tests.models.snippets import link
+
+FILES = {
+    "app/plugins.py": """
+        class Fast:
+            def pick(self):
+                pass
+        """,
+    "app/use.py": """
+        from oslo_config import cfg
+        from stevedore import driver
+
+        cfg.StrOpt('picker', default='fast')
+
+        def by_literal():
+            mgr = driver.DriverManager('app.pickers', 'fast', invoke_on_load=True)
+            mgr.driver.pick()
+
+        def by_option():
+            mgr = driver.DriverManager(namespace='app.pickers', name=cfg.CONF.picker)
+            mgr.driver.pick()
+        """,
+}
+ENTRY_POINTS = {"app.pickers": {"fast": "app.plugins:Fast"}}
+
+
+def test_plugin_by_literal_is_a_call_and_by_option_a_driver():
+    lk = link(FILES, ENTRY_POINTS)
+    assert {(e.kind, e.target) for e in lk.edges("app.use.by_literal")} >= {("call", "app.plugins.Fast.pick")}
+    by_option = [e for e in lk.edges("app.use.by_option") if e.target == "app.plugins.Fast.pick"]
+    assert [dict(e.meta).get("loaded_from") for e in by_option] == ["app.plugins.Fast"]
+
+
+def test_unknown_entry_point_gives_nothing():
+    lk = link(FILES, {})
+    assert not [e for e in lk.edges("app.use.by_literal") if e.target == "app.plugins.Fast.pick"]
+
+
+LOADED = {
+    "app/tasks.py": """
+        class Base:
+            def __init__(self, context, client, **kwargs):
+                self.client = client
+
+        class Stop(Base):
+            def __init__(self, context, client, **kwargs):
+                super().__init__(context, client, **kwargs)
+
+            def execute(self):
+                self.client.stop()
+        """,
+    "app/client.py": """
+        class Nova:
+            def stop(self):
+                pass
+        """,
+    "app/flows.py": """
+        from stevedore import named
+        from app import client
+
+        def plugins(names, **kwargs):
+            return named.NamedExtensionManager('app.tasks', names=names, invoke_on_load=True, invoke_kwds=kwargs)
+
+        def build():
+            plugins(['stop'], context=None, client=client.Nova())
+        """,
+}
+
+
+def test_invoke_on_load_builds_the_plugin_with_the_keywords_its_caller_forwards():
+    lk = link(LOADED, {"app.tasks": {"stop": "app.tasks:Stop"}})
+    assert ("call", "app.client.Nova.stop") in {(e.kind, e.target) for e in lk.edges("app.tasks.Stop.execute")}

@@ -1,0 +1,180 @@
+"""link: the interpreter's attributes: of modules, classes, instances, and what ``self.x`` holds.
+
+Stage: link.  A mixin of ``tracer.link.resolve.Resolver``; must not import libcst or render.
+
+A method comes back bound; ``self.x`` is every ``self.x = ...`` of the class and its bases (a
+base's ``__init__`` parameter read per concrete class); ``__getattr__`` delegation is followed;
+a base's ``self.m()`` that only subclasses define is theirs (mixins); a library value's attribute
+is asked of its model.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tracer.link.exprs import last_name
+from tracer.link.memo import EMPTY
+from tracer.link.program import Function
+from tracer.link.values import BOUND_KINDS, Value, Values
+
+MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
+
+
+class Attributes:
+    # -- attributes --------------------------------------------------------
+    def _attr_expr(self, expr: tuple, scope: str) -> Values:
+        base, attr = expr[1], expr[2]
+        out: set[Value] = set()
+        for v in self.eval(base, scope):
+            out |= self.attribute(v, attr)
+        if not any(v[0] in self._settled for v in out):
+            for model in self._fallbacks:  # CONF.x: what the library says an unknown attribute is
+                out |= model.fallback_attribute(attr)
+        return frozenset(out)
+
+    def attribute(self, v: Value, attr: str) -> Values:
+        return self._cached(("attrv", v, attr), lambda: self._attribute(v, attr))
+
+    def _attribute(self, v: Value, attr: str) -> Values:
+        kind = v[0]
+        if kind == "mod":
+            sub = f"{v[1]}.{attr}"
+            return frozenset({("mod", sub)}) if sub in self.p.modules else self.global_name(v[1], attr)
+        if kind == "ext":
+            model = self.models.ext_attributes.get(v[1])
+            return model.ext_attribute(v[1], attr) if model else frozenset({("ext", f"{v[1]}.{attr}")})
+        if kind == "exti":
+            return frozenset({("exti", f"{v[1]}.{attr}")})
+        if kind == "inst":
+            return self.instance_attr(v, attr)
+        if kind == "cls":
+            return self._class_attr(v[1], attr)
+        model = self.models.by_kind.get(kind)
+        return model.attribute(v, attr) if model else EMPTY
+
+    def instance_attr(self, v: Value, attr: str, bound: str = "bound") -> Values:
+        """``obj.attr`` on an instance of a program class; a method comes back as a ``bound`` value."""
+        cls = v[1]
+        method = self.p.lookup_method(cls, attr)
+        if method is not None:
+            fn = self.p.functions[method]
+            decorators = self.decorator_names(fn)
+            if "property" in decorators or "cached_property" in decorators:
+                return self.returns(method)
+            if "staticmethod" in decorators:  # no self is bound: arguments start at the first parameter
+                return frozenset({("fn", method)})
+            return frozenset({(bound, method, cls)})
+        out = set(self.instance_attr_values(cls, attr))
+        out |= self.class_level(cls, attr)
+        if not out and not attr.startswith("__"):
+            out |= self._delegated(v, attr)
+        if not out and not attr.startswith("__"):
+            out |= self._in_subclasses(cls, attr, bound)
+        return frozenset(out)
+
+    def _in_subclasses(self, cls: str, attr: str, bound: str) -> Values:
+        """A mixin or base class calling ``self.m()`` that only its subclasses define: ``self`` is one of
+        the subclasses the program builds, and ``m`` is theirs (at most ``MAX_MIXIN`` of them)."""
+        found = set()
+        for sub in self.p.all_subclasses(cls):
+            klass = self.p.classes.get(sub)
+            if klass is not None and attr in klass.methods and self.constructed(sub):
+                found.add((bound, klass.methods[attr], sub))
+        return frozenset(found) if len(found) <= MAX_MIXIN else EMPTY
+
+    def _delegated(self, v: Value, attr: str) -> Values:
+        """``__getattr__`` that returns ``getattr(self.inner, name)`` (maybe wrapped): ``inner``'s attribute."""
+        hook = self.p.lookup_method(v[1], "__getattr__")
+        fn = self.p.functions.get(hook) if hook else None
+        if fn is None or len(fn.facts.params) < 2:
+            return EMPTY
+        name = fn.facts.params[1].name
+        out: set[Value] = set()
+        # the getattr may sit in a closure the hook returns (blazar's LazyProxy builds the object first)
+        scopes = [(fn.fq, name)] + [(c, name) for c in self._closures(fn.fq)] + self._partial_runners(fn, name)
+        for scope, key in scopes:
+            for site in self.p.functions[scope].calls():
+                if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", key):
+                    for inner in self.eval(site.args[0], scope):
+                        if inner != v:
+                            out |= self.attribute(inner, attr)
+        return frozenset(out)
+
+    def _partial_runners(self, fn: Function, name: str) -> list[tuple[str, str]]:
+        """``return functools.partial(self._run, name)``: ``_run`` and its parameter that gets the name."""
+        out = []
+        for ret in fn.facts.returns:
+            if ret[0] != "c" or last_name(ret[1]) != "partial" or len(ret[2]) < 2 or ret[2][1] != ("n", name):
+                continue
+            for v in self.eval(ret[2][0], fn.fq):
+                runner = self.p.functions.get(v[1]) if v[0] in BOUND_KINDS else None
+                if runner is not None and len(runner.facts.params) > 1:
+                    out.append((runner.fq, runner.facts.params[1].name))
+        return out
+
+    def _closures(self, fq: str) -> list[str]:
+        """The functions defined directly in ``fq``'s body."""
+        fn = self.p.functions[fq]
+        prefix = fn.facts.qualname + ".<locals>."
+        return [value[1] for _, value in self._defs_by_scope(fn.module).get(prefix, ()) if value[0] == "fn"]
+
+    def _class_attr(self, cls: str, attr: str) -> Values:
+        method = self.p.lookup_method(cls, attr)
+        if method is not None:
+            fn = self.p.functions[method]
+            if self._is_classmethod(fn):
+                return frozenset({("bound", method, cls)})
+            return frozenset({("fn", method)})
+        return self.class_level(cls, attr)
+
+    def super_attr(self, cls: str, attr: str, after: str) -> Values:
+        """``super().attr`` in ``cls``: the first definition after ``after`` in ``cls``'s MRO."""
+        mro = self.p.mro(cls)
+        for k in mro[mro.index(after) + 1 if after in mro else 1:]:
+            klass = self.p.classes.get(k)
+            if klass and attr in klass.methods:
+                return frozenset({("bound", klass.methods[attr], cls)})
+        return EMPTY
+
+    def class_level(self, cls: str, attr: str) -> Values:
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            if klass and attr in klass.attrs:
+                scope = self.class_scope(k)
+                out: set[Value] = set()
+                for expr in klass.attrs[attr]:
+                    if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
+                        out.add(("fn", klass.methods[expr[1]]))
+                    else:
+                        out |= self.eval(expr, scope)
+                return frozenset(out)
+        return EMPTY
+
+    def instance_attr_values(self, cls: str, attr: str) -> Values:
+        return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))
+
+    def _iattr(self, cls: str, attr: str) -> Values:
+        out: set[Value] = set()
+        for k in self.p.mro(cls):
+            for method, expr in self.self_assigns(k).get(attr, ()):
+                position = self._param_position(expr, method) if k != cls else None
+                out |= self.eval(expr, method) if position is None else self.param_for(method, position, cls)
+            if out:
+                break
+        return frozenset(out)
+
+    def self_assigns(self, cls: str) -> dict[str, list]:
+        hit = self._inst_attrs.get(cls)
+        if hit is not None:
+            return hit
+        table: dict[str, list] = defaultdict(list)
+        klass = self.p.classes.get(cls)
+        for method in klass.methods.values() if klass else ():
+            fn = self.p.functions[method]
+            selfname = fn.facts.params[0].name if fn.facts.params else None
+            for scope in [method] + self._closures(method):  # a closure sees the method's self
+                for a in self.p.functions[scope].assigns():
+                    t = a.target
+                    if t[0] == "a" and t[1] == ("n", selfname):
+                        table[t[2]].append((scope, a.value))
+        self._inst_attrs[cls] = table
+        return table

@@ -1,0 +1,246 @@
+"""link: the interpreter's parameters and callers: what each call site passes to a function.
+
+Stage: link.  A mixin of ``tracer.link.resolve.Resolver`` (it reads the resolver's memo, index and
+models); must not import libcst or render.
+
+A parameter is the union of what the sites that resolve to its function pass (capped at
+``MAX_CALLERS`` sites).  A site is a call by name, a ``super().__init__``/``cls(...)`` from a
+subclass, a ``partial``, a spawn-like call handing the function on with arguments after it, or a
+call a library model makes itself (stevedore's ``invoke_on_load``, an RPC send).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tracer.link.exprs import _Handed, argument, last_name, site_order
+from tracer.link.memo import EMPTY
+from tracer.link.program import Function
+from tracer.link.values import BOUND_KINDS, Value, Values
+
+MAX_CALLERS = 60
+
+
+class Callers:
+    # -- parameters --------------------------------------------------------
+    def param(self, fq: str, where: tuple[int, int]) -> Values:
+        """Values of parameter ``where`` = (index of the def among same-name overloads, position)."""
+        return self._cached(("param", fq, where), lambda: self._param(fq, where))
+
+    def _param(self, fq: str, where: tuple[int, int]) -> Values:
+        fn = self.p.functions[fq]
+        index = where[1]
+        param = fn.defs[where[0]].params[index]
+        if index == 0 and fn.cls and not self._is_static(fn):
+            kind = "cls" if self._is_classmethod(fn) else "inst"
+            return frozenset({(kind, fn.cls)})
+        out: set[Value] = set()
+        if param.default is not None:
+            out |= self.eval(param.default, fn.fq)
+        if param.kind in ("*", "**"):
+            return frozenset(out)
+        for caller, site, offset in self.callers(fq):
+            arg = argument(site, param.name, index - offset)
+            if arg is not None:
+                out |= self.eval(arg, caller)
+            else:
+                out |= self.forwarded(caller, site, param.name)
+        return frozenset(out)
+
+    def passers(self, name: str, scope: str) -> dict[str, set[str]]:
+        """For a parameter ``name`` seen in ``scope`` (its own or an enclosing function's): each program
+        function a caller hands in, and the callers that hand it (a trace follows a call through the
+        parameter only below one of them)."""
+        fn: Function | None = self.p.functions.get(scope)
+        while fn is not None and not any(p.name == name for p in fn.facts.params):
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        if fn is None:
+            return {}
+        position = next(i for i, p in enumerate(fn.facts.params) if p.name == name)
+        out: dict[str, set[str]] = {}
+        for caller, site, offset in self.callers(fn.fq):
+            arg = argument(site, name, position - offset)
+            values = self.eval(arg, caller) if arg is not None else self.forwarded(caller, site, name)
+            for v in values:
+                if v[0] in ("fn", "bound") and v[1] in self.p.functions:
+                    out.setdefault(v[1], set()).add(caller)
+        return out
+
+    def forwarded(self, caller: str, site, name: str) -> Values:
+        """``f(**kwargs)`` where ``kwargs`` is the caller's own ``**`` parameter: the keyword ``name``
+        as the caller's callers give it (one level: nova and masakari forward their keywords so)."""
+        star = next((v for k, v in site.kwargs if k is None and v[0] in ("n", "d")), None)
+        fn = self.p.functions.get(caller)
+        if star is None or fn is None:
+            return EMPTY
+        if star[0] == "d" or not any(p.kind == "**" and p.name == star[1] for p in fn.facts.params):
+            # f(**{'x': a}) or kwargs = {'x': a}; f(**kwargs): the display's entry
+            tables = [(star, caller)] if star[0] == "d" else self.bound_exprs(star[1], caller)
+            out: set[Value] = set()
+            for table, where in tables:
+                for key, value in table[1] if table[0] == "d" else ():
+                    if key == ("s", name):
+                        out |= self.eval(value, where)
+            return frozenset(out)
+        return self._cached(("fwd", caller, name), lambda: self._forwarded(caller, name))
+
+    def _forwarded(self, caller: str, name: str) -> Values:
+        out: set[Value] = set()
+        for outer, site, _ in self.callers(caller):
+            for key, value in site.kwargs:
+                if key == name:
+                    out |= self.eval(value, outer)
+        return frozenset(out)
+
+    def decorator_names(self, fn: Function) -> set[str]:
+        return {last_name(d) or "" for d in fn.facts.decorators if d[0] in ("n", "a")}
+
+    def _is_static(self, fn: Function) -> bool:
+        return "staticmethod" in self.decorator_names(fn)
+
+    def _is_classmethod(self, fn: Function) -> bool:
+        return "classmethod" in self.decorator_names(fn)
+
+    def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
+        """(caller fq, call site, positional offset) of the sites that resolve to ``fq``.
+
+        A constructor is called by its class's name, and from its subclasses by ``super().__init__(...)``
+        and by ``cls(...)`` in a classmethod.
+        """
+        fn = self.p.functions[fq]
+        if fn.name == "__init__" and fn.cls:
+            candidates = list(self.sites_named(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1])[:MAX_CALLERS])
+            candidates += self._from_subclasses(fn.cls, "__init__") + self._from_subclasses(fn.cls, "cls")
+        else:
+            candidates = self.sites_named(fn.name)[:MAX_CALLERS]
+        out = []
+        for caller, site in candidates:
+            offset = self._offset_if_calls(site, caller, fq)
+            if offset is not None:
+                out.append((caller, site, offset))
+        for model in self._calling_models:  # a library that calls program code itself (stevedore's invoke_on_load)
+            out += model.calls_into(fq)
+        if fn.name != "__init__":
+            out += self._handed_on(fq)
+        return out
+
+    def _handed_on(self, fq: str) -> list:
+        """``spawn(f, a, b)``, ``tg.add_thread(self._run, ctx)``: a function handed to a call with the
+        arguments after it is called with them (the convention of every spawn, thread and looping-call API)."""
+        fn = self.p.functions[fq]
+        out = []
+        for caller, site, i in self.p.sites_passing(fn.name)[:MAX_CALLERS]:
+            if i + 1 >= len(site.args) and not site.kwargs:
+                continue  # nothing handed on with it: no parameter to bind (the callback edge is the linker's)
+            if last_name(site.func) == "partial" or any(a[0] == "*" for a in site.args[:i + 1]):
+                continue  # partial(f, a): read by _offset_if_calls
+            if not self._names_code(site.args[i], caller):
+                continue
+            for v in self.eval(site.args[i], caller):
+                if v[1:2] == (fq,) and v[0] in ("fn",) + BOUND_KINDS:
+                    later = _Handed(site.args[i + 1:], site.kwargs, site.line, site.col, site.func)
+                    out.append((caller, later, 1 if v[0] in BOUND_KINDS else 0))
+                    break
+        return out
+
+    def _names_code(self, arg: tuple, scope: str) -> bool:
+        """``f`` bound by a def or an import, ``self.m`` / ``cls.m``, or ``module.f``: how code is handed on."""
+        if arg[0] == "a":
+            if arg[1][0] != "n":
+                return False
+            fn = self.p.functions.get(scope)
+            if fn is not None and fn.cls and fn.facts.params and fn.facts.params[0].name == arg[1][1]:
+                return True
+            arg = arg[1]
+        fn = self.p.functions.get(scope)
+        while fn is not None:
+            sources = self.locals_of(fn.fq).get(arg[1])
+            if sources:
+                return any(kind in ("def", "import") for kind, _ in sources)
+            fn = self.p.functions.get(fn.parent) if fn.parent else None
+        return True  # a module-level name: a def, an import or a global
+
+    def constructed(self, cls: str) -> bool:
+        """Whether the program builds instances of ``cls`` (calls the class by its name somewhere)."""
+        hit = self._built.get(cls)
+        if hit is None:
+            short = self.p.classes[cls].facts.qualname.rsplit(".", 1)[-1]
+            hit = self._built[cls] = any(
+                ("cls", cls) in self.eval(site.func, caller) for caller, site in self.sites_named(short)[:MAX_CALLERS])
+        return hit
+
+    def _from_subclasses(self, cls: str, name: str) -> list:
+        """Sites named ``name`` in methods of ``cls`` or its subclasses (``super().__init__``, ``cls(...)``)."""
+        by_owner = self._by_owner.get(name)
+        if by_owner is None:
+            by_owner = self._by_owner[name] = defaultdict(list)
+            for caller, site in self.sites_named(name):
+                owner = self.p.functions[caller].cls
+                if owner is not None:
+                    by_owner[owner].append((caller, site))
+        out = []
+        for k in [cls] + self.p.all_subclasses(cls):
+            out += by_owner.get(k, ())
+        return sorted(out, key=site_order)[:MAX_CALLERS]
+
+    def _overridden(self, fq: str) -> set[str]:
+        """``fq`` and the base-class methods it overrides: calls to those reach ``fq`` too."""
+        hit = self._overrides.get(fq)
+        if hit is None:
+            hit = self._overrides[fq] = self._find_overridden(fq)
+        return hit
+
+    def _find_overridden(self, fq: str) -> set[str]:
+        fn = self.p.functions[fq]
+        out = {fq}
+        if fn.cls:
+            for k in self.p.mro(fn.cls)[1:]:
+                klass = self.p.classes.get(k)
+                if klass and fn.name in klass.methods:
+                    out.add(klass.methods[fn.name])
+        return out
+
+    def _offset_if_calls(self, site, caller: str, fq: str) -> int | None:
+        targets = self._overridden(fq)
+        if last_name(site.func) == "partial" and site.args:  # partial(f, a, b): a and b are f's first arguments
+            if any(v[0] == "fn" and v[1] in targets for v in self.eval(site.args[0], caller)):
+                return -1
+        for v in self.eval(site.func, caller):
+            if v[0] == "fn" and v[1] in targets:
+                return 0
+            if v[0] in BOUND_KINDS and v[1] in targets:
+                return 1
+            if v[0] == "partial" and v[1] in targets:
+                return v[2]
+            if v[0] == "cls" and self.p.lookup_method(v[1], "__init__") == fq:
+                return 1
+        return None
+
+    def sites_named(self, name: str) -> tuple:
+        return self.p.sites_named(name)
+
+    def _param_position(self, expr: tuple, fq: str) -> int | None:
+        """``self.x = name`` where ``name`` is only a parameter of ``fq``: its position."""
+        if expr[0] != "n" or not self.is_parameter(expr[1], fq):
+            return None
+        params = self.p.functions[fq].facts.params
+        return next((i for i, p in enumerate(params) if p.name == expr[1] and p.kind not in ("*", "**")), None)
+
+    def param_for(self, fq: str, position: int, cls: str) -> Values:
+        """Parameter ``position`` of a base-class method ``fq`` when ``self`` is a ``cls``: what ``cls``'s
+        own ``super().__init__(...)`` passes, not every subclass's (else every caller's)."""
+        return self._cached(("paramfor", fq, position, cls), lambda: self._param_for(fq, position, cls))
+
+    def _param_for(self, fq: str, position: int, cls: str) -> Values:
+        mro = self.p.mro(cls)
+        mine = [c for c in self.callers(fq) if self.p.functions[c[0]].cls in mro]
+        if not mine:
+            return self.param(fq, (0, position))
+        param = self.p.functions[fq].facts.params[position]
+        out: set[Value] = set(self.eval(param.default, fq)) if param.default is not None else set()
+        for caller, site, offset in mine:
+            arg = argument(site, param.name, position - offset)
+            if arg is not None:
+                out |= self.eval(arg, caller)
+            elif any(a[0] == "*" for a in site.args) or any(k is None for k, _ in site.kwargs):
+                return self.param(fq, (0, position))  # handed on by *args/**kwargs: every caller's
+        return frozenset(out)

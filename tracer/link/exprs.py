@@ -1,0 +1,79 @@
+"""link: small readers of recorded expressions and call sites, shared by the interpreter and the models.
+
+Stage: link.  Plain functions over ``tracer.facts`` tuples; must not import other link modules.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from tracer.link.values import WILD
+
+_CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
+
+
+def last_name(expr: tuple) -> str | None:
+    if expr[0] == "n":
+        return expr[1]
+    if expr[0] == "a":
+        return expr[2]
+    return None
+
+
+def site_order(item: tuple) -> tuple:
+    return item[0], item[1].line, item[1].col
+
+
+def sites_in_order(items) -> list:
+    """Call sites sorted by function, then by place in the source (what a walk over sorted functions gives)."""
+    return sorted(items, key=site_order)
+
+
+def fill_percent(text: str, right: tuple, one) -> str:
+    """``text % right``: each conversion takes ``one(arg)`` (a text, or ``WILD`` when unknown).
+
+    ``right`` is the recorded right-hand side: a tuple display, a dict display (for
+    ``%(name)s``), or one value.
+    """
+    args = list(right[1]) if right[0] == "l" else [right]
+    mapping = {k[1]: v for k, v in right[1] if k[0] == "s"} if right[0] == "d" else {}
+    pieces = iter(args)
+
+    def fill(m: re.Match) -> str:
+        if m.group(0) == "%%":
+            return "%"
+        if m.group(1):  # %(name)s takes a mapping
+            arg = mapping.get(m.group(1)[1:-1])
+            return WILD if arg is None else one(arg)
+        arg = next(pieces, None)
+        return WILD if arg is None else one(arg)
+
+    return _CONVERSION.sub(fill, text)
+
+
+class _Handed(NamedTuple):
+    """The call a spawn-like API makes of the function handed to it: the arguments after it."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple
+
+
+class _CallExpr:
+    """A recorded call expression ``("c", func, args, kwargs)`` read like a call site."""
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, expr: tuple) -> None:
+        self.args, self.kwargs = expr[2], expr[3]
+
+
+def argument(site, name: str, position: int):
+    for key, value in site.kwargs:
+        if key == name:
+            return value
+    if 0 <= position < len(site.args) and not any(a[0] == "*" for a in site.args[: position + 1]):
+        return site.args[position]
+    return None

@@ -1,0 +1,92 @@
+"""link model: oslo.utils' importutils.  A class loaded by its import path; when the path is an option's
+default, the object is the configured *driver* and calls on it are driver hops.  ``import_module`` (and
+importlib's) of a string or an option default is that module (cinder's ``import_module(CONF.db_driver)``).
+
+Stage: link.  Must not import libcst or render.
+
+    ("drv", fq)         an instance chosen by configuration (``import_object(CONF.volume_driver)``)
+    ("drvcls", fq)      a class chosen by configuration (``import_class``); calling it gives a ``drv``
+    ("drvm", fq, cls)   a method bound to a ``drv``: calling it is a ``driver`` edge to the configured
+                        class's method, and ``candidate`` edges to the other implementations
+
+Stevedore's configured plugins are ``drv`` values too (``tracer.link.models.stevedore``).
+"""
+from __future__ import annotations
+
+from tracer.link.drivers import candidates
+from tracer.link.memo import EMPTY
+from tracer.link.models.base import Model
+from tracer.link.records import Edge
+from tracer.link.values import WILD, Values, ext_matches
+
+IMPORT_OBJECT = ("import_object", "import_object_ns")
+IMPORT_CLASS = ("import_class",)
+IMPORT_MODULE = ("importutils.import_module", "importlib.import_module")  # (importlib's is the standard one)
+
+
+class OsloUtils(Model):
+    name = "oslo_utils"
+    kinds = ("drv", "drvcls", "drvm")
+    settled = ("drv", "drvm")
+    calls = IMPORT_OBJECT + IMPORT_CLASS + IMPORT_MODULE
+
+    def call(self, dotted: str, expr: tuple, scope: str) -> Values:
+        if ext_matches(dotted, IMPORT_MODULE):  # a module named by a string or an option default
+            if not expr[2]:
+                return frozenset({("exti", dotted)})
+            return frozenset(("mod", v[1]) for v in self.r.eval(expr[2][0], scope)
+                             if v[0] in ("str", "cfg") and v[1] in self.p.modules)
+        return self._import_by_name(expr, scope, "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls")
+
+    def attribute(self, v: tuple, attr: str) -> Values:
+        return self.r.instance_attr(v, attr, bound="drvm") if v[0] == "drv" else EMPTY
+
+    def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
+        if v[0] == "drvm":
+            return self.r.returns(v[1])
+        return frozenset({("drv", v[1])}) if v[0] == "drvcls" else EMPTY
+
+    def _import_by_name(self, expr: tuple, scope: str, kind: str) -> Values:
+        """``import_object(path)``: a driver when the path is a configuration default, else a plain class.
+
+        When the path cannot be read (no default: the deployment must set it), an
+        ``isinstance(x, Base)`` check in the same function names the interface.
+        """
+        args = expr[2]
+        if not args:
+            return EMPTY
+        out: set = set()
+        plain = "inst" if kind == "drv" else "cls"
+        for v in self.r.eval(args[0], scope):
+            if v[0] not in ("str", "cfg"):
+                continue
+            if WILD in v[1]:  # "pkg.v%s.client.Client" % major: every class the pattern names
+                out |= {(plain, cls) for cls in self.r.classes_matching(v[1])}
+                continue
+            cls = self.r.class_by_path(v[1])
+            if cls:
+                out.add((kind if v[0] == "cfg" else plain, cls))
+        if not out:
+            out |= {(kind, base) for base in self._isinstance_bases(scope)}
+        return frozenset(out)
+
+    def _isinstance_bases(self, scope: str) -> list[str]:
+        fn = self.p.functions.get(scope)
+        found = []
+        for site in fn.calls() if fn else ():
+            if site.func == ("n", "isinstance") and len(site.args) == 2:
+                found += [v[1] for v in self.r.eval(site.args[1], scope) if v[0] == "cls"]
+        return sorted(set(found))
+
+    def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
+        if v[0] != "drvm":
+            return []
+        method, cls = v[1], v[2]
+        name = method.rsplit(".", 1)[1]
+        others = [m for m in candidates(self.p, cls, name) if m != method]
+        if not others:  # loaded by name but with nothing to choose from: a plain call
+            return [Edge(fq, method, "call", path, site.line, "exact", (("loaded_from", cls),))]
+        meta = (("configured", cls),)
+        out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]
+        out += [Edge(fq, other, "driver", path, site.line, "candidate", meta) for other in others]
+        return out

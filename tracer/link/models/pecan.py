@@ -1,0 +1,157 @@
+"""link model: pecan.  Hooks that put objects on the request, and the routes of a controller tree.
+
+Stage: link.  Must not import libcst or render.
+
+A hook is a subclass of ``pecan.hooks.PecanHook``; ``state.request.x = value``
+in its ``before``/``on_route`` makes ``pecan.request.x`` that value everywhere.
+
+The tree starts at the root controller an app config names (``{'root':
+'pkg.controllers.root.RootController', ...}``) or ``pecan.make_app(root)`` is
+given.  A controller's class-level attribute holding another controller is a
+path segment (``v1 = v1.Controller()``; ``containers = ContainersController()``).
+A ``pecan.rest.RestController`` answers ``GET ''`` with ``get_all``, ``GET
+/{id}`` with ``get_one``/``get``, ``POST ''`` with ``post``, ``PUT``/``PATCH``/
+``DELETE /{id}`` with ``put``/``patch``/``delete``, and its ``_custom_actions =
+{'stop': ['POST']}`` with ``POST /{id}/stop``; a plain controller's
+``@expose()`` methods answer ``GET /name`` (``index`` the path itself).
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+from tracer.link.models.base import Model
+from tracer.link.records import Route
+from tracer.link.values import Values
+
+REQUEST = ("pecan.request", "pecan.core.request")
+HOOK_BASES = ("pecan.hooks.PecanHook", "pecan.PecanHook")
+HOOK_METHODS = ("before", "on_route")
+REST_BASES = ("pecan.rest.RestController", "pecan.RestController")
+MAKE_APP = ("pecan.make_app", "pecan.core.make_app", "pecan.Pecan")
+_REST = (("GET", "", "get_all"), ("GET", "/{id}", "get_one"), ("GET", "/{id}", "get"), ("POST", "", "post"),
+         ("PUT", "/{id}", "put"), ("PATCH", "/{id}", "patch"), ("DELETE", "/{id}", "delete"))
+MAX_DEPTH = 8
+
+
+class Pecan(Model):
+    name = "pecan"
+    attributes = REQUEST
+    reads_sites = ("make_app",)
+
+    # -- request hooks ---------------------------------------------------------
+    def ext_attribute(self, dotted: str, attr: str) -> Values:
+        """``pecan.request.x``: what the hooks put there, else the library name."""
+        return self._on_request.get(attr) or frozenset({("ext", f"{dotted}.{attr}")})
+
+    @cached_property
+    def _on_request(self) -> dict[str, Values]:
+        out: dict[str, set] = {}
+        for cls in sorted(self.p.classes):
+            if not self.r.is_subclass(cls, HOOK_BASES):
+                continue
+            for name in HOOK_METHODS:
+                method = self.p.classes[cls].methods.get(name)
+                fn = self.p.functions.get(method) if method else None
+                if fn is None or len(fn.facts.params) < 2:
+                    continue
+                state = ("n", fn.facts.params[1].name)
+                for a in fn.assigns():
+                    t = a.target
+                    if t[0] == "a" and t[1] == ("a", state, "request"):
+                        out.setdefault(t[2], set()).update(self.r.eval(a.value, method))
+        return {k: frozenset(v) for k, v in out.items()}
+
+    # -- routes ------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return self._routes
+
+    @cached_property
+    def _routes(self) -> list[Route]:
+        out: list[Route] = []
+        for root, where in self._roots():
+            out += self._walk(root, "", where, 0, frozenset())
+        return sorted(set(out))
+
+    def _roots(self) -> list[tuple[str, str]]:
+        """Root controllers: a config dict's 'root' path, or the first argument of make_app."""
+        found: dict[str, str] = {}
+        for module in sorted(self.p.modules):
+            body = self.p.module_body(module)
+            for a in body.assigns():
+                for key, value in a.value[1] if a.value[0] == "d" else ():
+                    if key == ("s", "root") and value[0] == "s":
+                        cls = self.r.class_by_path(value[1])
+                        if cls:
+                            found.setdefault(cls, f"{body.path}:{a.line}")
+        for fq, site in self.sites_named("make_app"):
+            if site.args and any(v[0] == "ext" and v[1] in MAKE_APP for v in self.r.eval(site.func, fq)):
+                for v in self.r.eval(site.args[0], fq):
+                    cls = v[1] if v[0] in ("inst", "cls") else self.r.class_by_path(v[1]) if v[0] == "str" else None
+                    if cls:
+                        found.setdefault(cls, f"{self.p.functions[fq].path}:{site.line}")
+        return sorted(found.items())
+
+    def _walk(self, cls: str, prefix: str, where: str, depth: int, seen: frozenset) -> list[Route]:
+        if depth > MAX_DEPTH or cls in seen:
+            return []
+        project = self.p.classes[cls].project
+        out = self._handlers(cls, prefix or "/", where, project)
+        for name, child in self._children(cls):
+            out += self._walk(child, f"{prefix}/{name}", where, depth + 1, seen | {cls})
+        return out
+
+    def _handlers(self, cls: str, path: str, where: str, project: str) -> list[Route]:
+        methods = self._methods(cls)
+        base = path.rstrip("/") if path != "/" else ""
+        out = []
+        if self.r.is_subclass(cls, REST_BASES):
+            taken: set[tuple[str, str]] = set()
+            for verb, suffix, name in _REST:
+                if name in methods and (verb, suffix) not in taken:
+                    taken.add((verb, suffix))
+                    out.append(Route(verb, base + suffix or "/", None, methods[name], project, where))
+            for action, verbs in self._custom_actions(cls):
+                if action in methods:
+                    out += [Route(v, f"{base}/{{id}}/{action}", None, methods[action], project, where) for v in verbs]
+        else:
+            for name, fq in methods.items():
+                if self._exposed(fq):
+                    out.append(Route("GET", base if name == "index" else f"{base}/{name}", None, fq, project, where))
+        return out
+
+    def _children(self, cls: str) -> list[tuple[str, str]]:
+        out = {}
+        for k in reversed(self.p.mro(cls)):
+            klass = self.p.classes.get(k)
+            for name in sorted(klass.attrs) if klass else ():
+                if name.startswith("_"):
+                    continue
+                for v in sorted(self.r.class_level(k, name)):
+                    if v[0] == "inst" and self._is_controller(v[1]):
+                        out[name] = v[1]
+        return sorted(out.items())
+
+    def _is_controller(self, cls: str) -> bool:
+        return self.r.is_subclass(cls, REST_BASES) or any(self._exposed(fq) for fq in self._methods(cls).values())
+
+    def _exposed(self, fq: str) -> bool:
+        return any(d[0] == "c" and d[1][0] in ("n", "a") and (d[1][-1] == "expose")
+                   for d in self.p.functions[fq].facts.decorators)
+
+    def _custom_actions(self, cls: str) -> list[tuple[str, list[str]]]:
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            for expr in klass.attrs.get("_custom_actions", ()) if klass else ():
+                if expr[0] == "d":
+                    return sorted((key[1], sorted(v[1].upper() for v in verbs[1] if v[0] == "s"))
+                                  for key, verbs in expr[1] if key[0] == "s" and verbs[0] == "l")
+        return []
+
+    def _methods(self, cls: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k in reversed(self.p.mro(cls)):
+            klass = self.p.classes.get(k)
+            if klass:
+                out.update(klass.methods)
+        return out
+

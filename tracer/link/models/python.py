@@ -1,0 +1,100 @@
+"""link model: Python's own callables that the core needs told apart (``super``, ``functools.partial``,
+``getattr`` with a literal or a pattern name, the built-ins that hand back their arguments).
+
+Stage: link.  Must not import libcst or render.
+
+    ("super", cls[, after])   ``super()`` inside ``cls`` (an inherited copy: the MRO of ``cls`` after ``after``)
+    ("partial", fq, n)        ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
+"""
+from __future__ import annotations
+
+import re
+
+from tracer.link.memo import EMPTY
+from tracer.link.models.base import Model
+from tracer.link.records import Edge
+from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, templates
+
+PARTIALS = ("functools.partial",)
+GETATTR = ("builtins.getattr",)
+MAX_DISPATCH = 24  # methods a getattr(obj, 'do_' + x) may name
+# built-ins that hand back (the elements of) their arguments: with smashed containers, their values
+PASS_THROUGH = (
+    "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted", "builtins.reversed",
+    "builtins.iter", "builtins.next", "itertools.chain", "copy.copy", "copy.deepcopy",
+)
+
+
+class Python(Model):
+    name = "python"
+    kinds = ("super", "partial")
+    settled = ("partial",)
+    calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR
+
+    def call(self, dotted: str, expr: tuple, scope: str) -> Values:
+        if dotted == "super" or dotted.endswith(".super"):
+            return self._super(scope)
+        if ext_matches(dotted, GETATTR):
+            return self._getattr(expr, scope) if len(expr[2]) >= 2 else frozenset({("exti", dotted)})
+        if ext_matches(dotted, PASS_THROUGH):
+            return frozenset().union(*(self.r.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
+        if expr[2]:
+            return self._partial(expr, scope)
+        return frozenset({("exti", dotted)})
+
+    def _getattr(self, expr: tuple, scope: str) -> Values:
+        """``getattr(obj, name)`` with a name written in the code, or built around a literal
+        (``'do_' + action``, ``'handle_%s' % x``): the attributes it can name."""
+        patterns = self._names(expr[2][1], scope)
+        out: set = set()
+        for v in self.r.eval(expr[2][0], scope):
+            for pattern in patterns:
+                if WILD not in pattern:
+                    out |= self.r.attribute(v, pattern)
+                elif v[0] in ("inst", "cls"):
+                    out |= self._matching(v, pattern)
+        if len(expr[2]) > 2:
+            out |= self.r.eval(expr[2][2], scope)
+        return frozenset(out)
+
+    def _names(self, expr: tuple, scope: str) -> list[str]:
+        if expr[0] == "+":
+            lefts, rights = self._names(expr[1], scope) or [WILD], self._names(expr[2], scope) or [WILD]
+            return sorted({a + b for a in lefts for b in rights if (a + b).strip(WILD)})
+        return templates(self.r.eval(expr, scope))
+
+    def _matching(self, v: tuple, pattern: str) -> Values:
+        regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+        names = sorted({n for k in self.p.mro(v[1]) if k in self.p.classes
+                        for n in self.p.classes[k].methods if regex.match(n)})
+        if len(names) > MAX_DISPATCH:
+            return EMPTY
+        return frozenset().union(*(self.r.attribute(v, n) for n in names)) if names else EMPTY
+
+    def _super(self, scope: str) -> Values:
+        fn = self.p.functions.get(scope)
+        owner = self.r.owner_class(fn)
+        if fn is not None and fn.inherited_from:  # an inherited copy: the MRO after the defining class
+            return frozenset({("super", owner, self.p.functions[fn.inherited_from].cls)})
+        return frozenset({("super", owner)}) if owner else EMPTY
+
+    def _partial(self, expr: tuple, scope: str) -> Values:
+        bound = len(expr[2]) - 1
+        out: set = set()
+        for v in self.r.eval(expr[2][0], scope):
+            if v[0] == "fn":
+                out.add(("partial", v[1], bound))
+            elif v[0] in BOUND_KINDS:
+                out.add(("partial", v[1], bound + 1))
+        return frozenset(out)
+
+    def attribute(self, v: tuple, attr: str) -> Values:
+        if v[0] == "super":
+            return self.r.super_attr(v[1], attr, v[2] if len(v) > 2 else v[1])
+        return EMPTY
+
+    def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
+        return self.r.returns(v[1]) if v[0] == "partial" else EMPTY
+
+    def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
+        return [Edge(fq, v[1], "call", path, site.line, confidence, ())] if v[0] == "partial" else []

@@ -1,0 +1,154 @@
+"""link model: stevedore.  ``DriverManager(namespace, name)`` loads the entry point ``name`` of group
+``namespace``, read from the indexed distributions' entry points.
+
+Stage: link.  Must not import libcst or render.
+
+    ("plugin", fq, kind)   a manager whose ``.driver`` is ``(kind, fq)``: a configured driver (``drv``)
+                           when the name is an option's default, else a plain instance
+    ("extmgr", group, names, kind)   an extension manager (Named/Enabled/Extension/Hook): the entry points
+                           ``names`` of ``group`` (a sorted tuple; "*" for all; ``("param", fq, i)`` when
+                           the names are what a helper's caller passes), loaded as ``kind`` ("inst" with
+                           ``invoke_on_load``, else "cls").  Iterating it, or its ``extensions``, gives
+                           its extensions; an extension's ``obj`` is the loaded object, ``plugin`` the class.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import NamedTuple
+
+from tracer.link.memo import EMPTY
+from tracer.link.models.base import Model
+from tracer.link.values import Values, ext_matches, strings
+
+PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
+EXTENSION_MANAGERS = ("NamedExtensionManager", "EnabledExtensionManager", "ExtensionManager", "HookManager",
+                      "NameDispatchExtensionManager", "DispatchExtensionManager")
+MAX_PLUGINS = 24
+
+
+class _Loaded(NamedTuple):
+    """The call a manager makes of a plugin class it loads (read like a call site)."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple = ("n", "<stevedore>")
+
+
+class Stevedore(Model):
+    name = "stevedore"
+    kinds = ("plugin", "extmgr")
+    calls = PLUGIN_LOADERS + EXTENSION_MANAGERS
+    reads_sites = EXTENSION_MANAGERS + ("DriverManager",)
+    specializes = ("extmgr",)
+
+    def call(self, dotted: str, expr: tuple, scope: str) -> Values:
+        if not dotted.startswith("stevedore"):
+            return frozenset({("exti", dotted)})
+        if not ext_matches(dotted, PLUGIN_LOADERS):
+            return self._manager(dotted, expr, scope)
+        return self._driver(expr, scope)
+
+    def _manager(self, dotted: str, expr: tuple, scope: str) -> Values:
+        args = dict(enumerate(expr[2]))
+        kw = {k: v for k, v in expr[3] if k}
+        group = kw.get("namespace", args.get(0))
+        if group is None:
+            return EMPTY
+        invoke = kw.get("invoke_on_load")
+        kind = "inst" if invoke is not None and invoke != ("n", "False") else "cls"
+        named = dotted.rpartition(".")[2] in ("NamedExtensionManager", "HookManager")
+        names_expr = kw.get("names", kw.get("name", args.get(1))) if named else None
+        if names_expr is None:
+            names: object = "*"
+        else:
+            names = self.r.parameter_ref(names_expr, scope) or tuple(strings(self.r.eval(names_expr, scope)))
+        return frozenset(("extmgr", g, names, kind) for g in strings(self.r.eval(group, scope)))
+
+    def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
+        """``invoke_on_load`` builds each plugin with ``invoke_args``/``invoke_kwds``: a call of its __init__."""
+        fn = self.p.functions[fq]
+        if fn.name != "__init__" or fn.cls is None:
+            return []
+        return self._loaders.get(fn.cls, [])
+
+    @cached_property
+    def _loaders(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for name in EXTENSION_MANAGERS + ("DriverManager",):
+            for fq, site in self.sites_named(name):
+                kw = {k: v for k, v in site.kwargs if k}
+                if "invoke_on_load" not in kw or not site.args and "namespace" not in kw:
+                    continue
+                if not any(v[0] == "ext" and v[1].startswith("stevedore") for v in self.r.eval(site.func, fq)):
+                    continue
+                args = kw.get("invoke_args")
+                call = _Loaded(args[1] if args is not None and args[0] == "l" else (),
+                               ((None, kw["invoke_kwds"]),) if "invoke_kwds" in kw else (), site.line, site.col)
+                group = kw.get("namespace", site.args[0] if site.args else None)
+                for g in strings(self.r.eval(group, fq)):
+                    for target in self.p.entry_points.get(g, {}).values():
+                        cls = self.r.class_by_path(target.replace(":", "."))
+                        if cls:
+                            out.setdefault(cls, []).append((fq, call, 1))
+        return out
+
+    def specialize(self, v: tuple, callee: tuple, expr: tuple, scope: str) -> Values:
+        ref = v[2]
+        if not isinstance(ref, tuple) or not ref or ref[0] != "param" or ref[1] != callee[1]:
+            return frozenset({v})
+        param = self.p.functions[ref[1]].facts.params[ref[2]]
+        arg = self.r.passed(callee, expr, param.name, ref[2])
+        if arg is None:
+            return EMPTY
+        outer = self.r.parameter_ref(arg, scope)
+        names = outer or tuple(strings(self.r.eval(arg, scope)))
+        return self._expanded(("extmgr", v[1], names, v[3]) + v[4:])
+
+    def _expanded(self, v: tuple) -> Values:
+        """An extension's object or class, once its names are known."""
+        if len(v) > 4 and not (isinstance(v[2], tuple) and v[2][:1] == ("param",)):
+            return frozenset(self._loaded(v[1], v[2], "cls" if v[4] == "plugin" else v[3]))
+        return frozenset({v})
+
+    def _loaded(self, group: str, names, kind: str) -> set:
+        table = self.p.entry_points.get(group, {})
+        chosen = sorted(table) if names == "*" else [n for n in names if n in table]
+        if len(chosen) > MAX_PLUGINS:
+            return set()
+        out = set()
+        for name in chosen:
+            cls = self.r.class_by_path(table[name].replace(":", "."))
+            if cls:
+                out.add((kind, cls))
+        return out
+
+    def _driver(self, expr: tuple, scope: str) -> Values:
+        """``DriverManager(namespace, name)``: the entry point ``name`` of group ``namespace``."""
+        args = dict(enumerate(expr[2]))
+        kw = {k: v for k, v in expr[3] if k}
+        namespace, name = kw.get("namespace", args.get(0)), kw.get("name", args.get(1))
+        if namespace is None or name is None:
+            return EMPTY
+        out: set = set()
+        names = self.r.eval(name, scope)
+        for group in strings(self.r.eval(namespace, scope)):
+            table = self.p.entry_points.get(group, {})
+            for v in names:
+                target = table.get(v[1]) if v[0] in ("str", "cfg") else None
+                cls = self.r.class_by_path(target.replace(":", ".")) if target else None
+                if cls:
+                    out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
+        return frozenset(out)
+
+    def attribute(self, v: tuple, attr: str) -> Values:
+        if v[0] == "plugin":
+            return frozenset({(v[2], v[1])}) if attr == "driver" else EMPTY
+        if len(v) > 4:
+            return EMPTY
+        if attr == "extensions":
+            return frozenset({v})
+        if attr in ("obj", "plugin"):
+            return self._expanded(v + (attr,))
+        return EMPTY
