@@ -136,3 +136,29 @@ def test_trace_diagram_formats(tmp_path):
     assert mermaid.stdout.splitlines()[1].startswith("flowchart")
     again = run("trace", "create_thing", "-s", str(FIXTURE), "-f", "mermaid", cache=tmp_path)
     assert mermaid.stdout == again.stdout
+
+
+def test_export_graphml_is_the_json_graph_through_networkx(tmp_path):
+    import networkx as nx
+
+    out_json, out_xml = tmp_path / "g.json", tmp_path / "g.graphml"
+    assert run("export", "-s", str(FIXTURE), "-o", str(out_json), cache=tmp_path / "c").exit_code == 0
+    result = run("export", "-s", str(FIXTURE), "-f", "graphml", "-o", str(out_xml), cache=tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    data = json.loads(out_json.read_text())
+    g = nx.read_graphml(out_xml, force_multigraph=True)
+    assert set(g.nodes) == {n["id"] for n in data["nodes"]}
+    assert g.number_of_edges() == len(data["edges"])
+    rpc = [e for e in data["edges"] if e["kind"].startswith("rpc-")][0]
+    assert any(a["kind"] == rpc["kind"] and a["topic"] == rpc["topic"]
+               for a in g.get_edge_data(rpc["source"], rpc["target"]).values())
+    again = tmp_path / "again.graphml"
+    run("export", "-s", str(FIXTURE), "-f", "graphml", "-o", str(again), cache=tmp_path / "c")
+    assert again.read_bytes() == out_xml.read_bytes()
+
+
+def test_api_graph_is_a_networkx_multidigraph(proj):
+    g = api.graph(proj)
+    assert g.is_multigraph() and g.is_directed()
+    kinds = {d["kind"] for _, _, d in g.edges(data=True)}
+    assert {"call", "rpc-cast", "flow-task", "driver", "route"} <= kinds

@@ -432,6 +432,13 @@ def export(ws: Workspace) -> dict:
         return _export(ws)
 
 
+def graph(ws: Workspace):
+    """The whole cross-service graph as a networkx ``MultiDiGraph`` (``tracer.graph.network``)."""
+    from tracer.graph.network import build
+
+    return build(export(ws))
+
+
 def _export(ws: Workspace) -> dict:
     from tracer.link.edges import Linker
 

@@ -36,6 +36,11 @@ class Format(str, Enum):
     json = "json"
 
 
+class ExportFormat(str, Enum):
+    json = "json"
+    graphml = "graphml"
+
+
 class View(str, Enum):
     skeleton = "skeleton"
     full = "full"
@@ -257,11 +262,18 @@ def _did_you_mean(name: str, known: list[str]) -> str:
 def export(
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help=SOURCE_HELP),
     output: Path = typer.Option(..., "--output", "-o"),
+    fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="json (tracer-graph/1) or graphml"),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
-    """Write the whole graph as JSON (schema tracer-graph/1)."""
+    """Write the whole graph as JSON (schema tracer-graph/1) or GraphML (through networkx)."""
     _check_output(output, debug)
-    _write(_dumps(api.export(_load(source, debug))), output, debug)
+    data = api.export(_load(source, debug))
+    if fmt is ExportFormat.graphml:
+        from tracer.graph.network import graphml
+
+        _write_data(graphml(data), output, debug)
+    else:
+        _write(_dumps(data), output, debug)
 
 
 @app.command()
