@@ -69,12 +69,14 @@ def _http(text: str, routes: list[Route]) -> list[Route]:
     parts = text.split()
     method, path, action = parts[0].upper(), parts[1], (parts[2] if len(parts) > 2 else None)
     want = _strip(path)
-    return [
+    found = [
         r for r in routes
         if r.method == method and (_norm(r.path) == _norm(path) or _strip(r.path) == want)
         and (action is None or r.action in (action, f"os-{action}"))
         and (action is not None or r.action is None)
     ]
+    exact = [r for r in found if _norm(r.path) == _norm(path)]  # the path as written beats one that only ends alike
+    return exact or found
 
 
 def _operation(op: str, routes: list[Route]) -> list[Route]:
