@@ -142,3 +142,97 @@ def test_connect_under_a_submapper_takes_its_controller_and_prefix():
         "GET /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
         "HEAD /v1/{project}/widgets/{id}": "app.api.v1.widgets.WidgetController.show",
     }
+
+
+HELPER = {
+    "app/api/v1/__init__.py": """
+        import routes
+        from app.api.v1 import stacks
+
+        class API:
+            def __init__(self, conf):
+                mapper = routes.Mapper()
+
+                def connect(controller, path_prefix, routes):
+                    urls = {}
+                    for r in routes:
+                        url = path_prefix + r['url']
+                        methods = r['method']
+                        if isinstance(methods, str):
+                            methods = [methods]
+                        methods_str = ','.join(methods)
+                        mapper.connect(r['name'], url, controller=controller, action=r['action'],
+                                       conditions={'method': methods_str})
+                        urls[url] = methods
+                    for url, methods in urls.items():
+                        mapper.connect(url, controller=controller, action='reject', conditions={'method': ['PUT']})
+
+                stacks_resource = stacks.create_resource(conf)
+                connect(controller=stacks_resource, path_prefix='/{tenant_id}',
+                        routes=[{'name': 'stack_index', 'url': '/stacks', 'action': 'index', 'method': 'GET'},
+                                {'name': 'stack_act', 'url': '/stacks/{id}/actions', 'action': 'act',
+                                 'method': ['POST', 'PATCH']}])
+        """,
+    "app/api/v1/stacks.py": """
+        class StackController:
+            def index(self, req):
+                pass
+
+            def act(self, req, id, body):
+                pass
+
+            def reject(self, req):
+                pass
+
+        def create_resource(conf):
+            return Resource(StackController())
+
+        class Resource:
+            def __init__(self, controller):
+                self.controller = controller
+        """,
+}
+
+
+def test_connect_in_a_helper_declares_one_route_per_dict_each_call_passes():
+    lk = link(HELPER)
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "GET /v1/{tenant_id}/stacks": "app.api.v1.stacks.StackController.index",
+        "POST /v1/{tenant_id}/stacks/{id}/actions": "app.api.v1.stacks.StackController.act",
+        "PATCH /v1/{tenant_id}/stacks/{id}/actions": "app.api.v1.stacks.StackController.act",
+    }
+
+
+CLIENT = {
+    "lib/base.py": """
+        class Manager:
+            def __init__(self, api):
+                self.api = api
+
+            def _list(self, url, body=None):
+                if body:
+                    return self.api.client.post(url, body=body)
+                else:
+                    return self.api.client.get(url)
+
+        class ServerManager(Manager):
+            def list(self, detailed=True):
+                detail = ""
+                if detailed:
+                    detail = "/detail"
+                return self._list("/servers%s" % detail)
+        """,
+    "app/use.py": """
+        from lib import base
+
+        def servers():
+            return base.ServerManager(None).list(detailed=True)
+        """,
+}
+
+
+def test_a_client_url_part_with_a_few_values_gives_each_path_and_a_branch_the_binding_rules_out_none():
+    lk = link(CLIENT, clients=("lib",))
+    rest = sorted(e.target for e in lk.edges("app.use.servers") if e.kind == "rest")
+    # detail is "" or "/detail" (flow-insensitive); body is not passed, so the post arm never runs
+    assert rest == ["lib-api GET /servers", "lib-api GET /servers/detail"]

@@ -28,14 +28,14 @@ from typing import NamedTuple
 
 from tracer.link.models.base import Model
 from tracer.link.records import Edge, Route
-from tracer.link.resolve import Resolver, argument, fill_percent, last_name
+from tracer.link.models.bound import Bound, Env
+from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import api_service
-from tracer.link.values import BOUND_KINDS, WILD, templates
+from tracer.link.values import BOUND_KINDS, WILD
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head"})
 MAX_DEPTH = 5  # calls followed inside the client library
 MAX_NAME_HOPS = 6
-MAX_TEXT_DEPTH = 8  # nesting of %, f-string and + met while reading one URL
 _VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
 
 
@@ -47,14 +47,12 @@ class Request(NamedTuple):
     service: str | None = None  # the service type named where the HTTP client was made ("placement")
 
 
-Env = tuple  # ((name, ((expr, scope, env), ...)), ...): a parameter bound to what one call passed
-
-
 class Requests:
     def __init__(self, resolver: Resolver, routes: list[Route]) -> None:
         self.r = resolver
         self.p = resolver.p
         self.routes = routes
+        self.bound = Bound(resolver)
         self._memo: dict[tuple, frozenset[Request]] = {}
 
     # -- requests ------------------------------------------------------------
@@ -68,7 +66,7 @@ class Requests:
         out: set[Request] = set()
         for callee, offset in self._callees(fq, site):
             if self.p.functions[callee].project != project:
-                out |= self._walk(callee, self._bind(callee, site, fq, (), offset), 1, frozenset({callee}))
+                out |= self._walk(callee, self.bound.bind(callee, site, fq, (), offset), 1, frozenset({callee}))
         return sorted(out)
 
     def _callees(self, scope: str, site) -> list[tuple[str, int]]:
@@ -87,13 +85,15 @@ class Requests:
             return hit
         out: set[Request] = set()
         for site in self.p.functions[fq].calls():
+            if env and self.bound.ruled_out(site, env):
+                continue
             found = self._verb_call(fq, site, env)
             if found:
                 out |= found
             elif depth < MAX_DEPTH:
                 for callee, offset in self._callees(fq, site):
                     if callee not in stack:
-                        out |= self._walk(callee, self._bind(callee, site, fq, env, offset), depth + 1, stack | {callee})
+                        out |= self._walk(callee, self.bound.bind(callee, site, fq, env, offset), depth + 1, stack | {callee})
         result = frozenset(out)
         self._memo[key] = result
         return result
@@ -106,25 +106,12 @@ class Requests:
         url = site.args[0] if site.args else kwargs.get("url")
         if url is None:
             return set()
-        paths = sorted({p for p in (_path(t) for t in self.texts(url, fq, env) if t.startswith("/")) if _named(p)})
+        paths = sorted({p for p in (_path(t) for t in self.bound.texts(url, fq, env) if t.startswith("/")) if _named(p)})
         if not paths:
             return set()
         body = kwargs.get("body", kwargs.get("json"))
         actions = self._action_keys(body, fq, env) if body is not None else []
         return {Request(verb.upper(), path, action, fq) for path in paths for action in actions or [None]}
-
-    def _bind(self, callee: str, site, scope: str, env: Env, offset: int) -> Env:
-        fn = self.p.functions[callee]
-        bound = []
-        for i, param in enumerate(fn.facts.params):
-            if param.kind in ("*", "**"):
-                continue
-            arg = argument(site, param.name, i - offset)
-            if arg is not None:
-                bound.append((param.name, ((arg, scope, env),)))
-            elif param.default is not None:
-                bound.append((param.name, ((param.default, callee, ()),)))
-        return tuple(bound)
 
     # -- which service a direct request goes to ---------------------------------
     def service_hint(self, fq: str, site, depth: int = 0) -> str | None:
@@ -179,52 +166,12 @@ class Requests:
                             return hint
         return None
 
-    # -- evaluation under a binding ------------------------------------------
-    def _exprs(self, expr: tuple, scope: str, env: Env, hops: int = 0) -> list[tuple]:
-        """Follow a name to the expressions it holds: this walk's arguments first, then local assignments."""
-        if expr[0] != "n" or hops > MAX_NAME_HOPS:
-            return [(expr, scope, env)]
-        name = expr[1]
-        for key, thunks in env:
-            if key == name:
-                return [t for e, s, en in thunks for t in self._exprs(e, s, en, hops + 1)]
-        if self.r.is_parameter(name, scope):
-            return []  # not passed on this walk: unknown here, never every caller's value
-        bound = self.r.bound_exprs(name, scope)
-        if not bound:
-            return [(expr, scope, env)]
-        return [t for e, where in bound for t in self._exprs(e, where, env if where == scope else (), hops + 1)]
-
-    def texts(self, expr: tuple, scope: str, env: Env, depth: int = 0) -> set[str]:
-        """The string templates ``expr`` can be; ``x = '%s/y' % x`` refers to itself, hence the depth cap."""
-        if depth > MAX_TEXT_DEPTH:
-            return set()
-        out: set[str] = set()
-        for e, where, en in self._exprs(expr, scope, env):
-            tag = e[0]
-            if tag == "s":
-                out.add(e[1])
-            elif tag == "%":
-                one = lambda a: self._one(a, where, en, depth + 1)  # noqa: E731
-                out |= {fill_percent(t, e[2], one) for t in self.texts(e[1], where, en, depth + 1)}
-            elif tag == "f":
-                out.add("".join(p[1] if p[0] == "s" else self._one(p, where, en, depth + 1) for p in e[1]))
-            elif tag == "+":
-                out |= {a + b for a in self.texts(e[1], where, en, depth + 1) for b in self.texts(e[2], where, en, depth + 1)}
-            elif tag in ("n", "a"):
-                out |= set(templates(self.r.eval(e, where)))
-        return out
-
-    def _one(self, expr: tuple, scope: str, env: Env, depth: int = 0) -> str:
-        found = self.texts(expr, scope, env, depth) if expr[0] in ("s", "n", "a", "+", "%", "f") else set()
-        return found.pop() if len(found) == 1 else WILD
-
     def _action_keys(self, expr: tuple, scope: str, env: Env) -> list[str]:
         """The key of a one-key body dict (``{'os-reserve': None}``, ``{action: info}``)."""
         out: set[str] = set()
-        for e, where, en in self._exprs(expr, scope, env):
+        for e, where, en in self.bound.exprs(expr, scope, env):
             if e[0] == "d" and len(e[1]) == 1:
-                out |= {t for t in self.texts(e[1][0][0], where, en) if WILD not in t}
+                out |= {t for t in self.bound.texts(e[1][0][0], where, en) if WILD not in t}
         return sorted(out)
 
     # -- routes ----------------------------------------------------------------

@@ -191,27 +191,28 @@ class RoutesLib(Model):
                     out.setdefault(d[2][0][1], fq)
         return sorted(out.items())
 
-    def _controllers(self, expr: tuple, scope: str, depth: int = 0) -> list[str]:
-        """Dig through ``Resource(Controller(...))`` wrappers and factory functions."""
+    def _controllers(self, expr: tuple, scope: str, depth: int = 0, wanted: frozenset = frozenset()) -> list[str]:
+        """Dig through ``Resource(Controller(...))`` wrappers and factory functions to the class that
+        answers the conventional actions, or one of the ``wanted`` ones (a connect's ``action=``)."""
         if depth > 4:
             return []
         if expr[0] == "k" or expr[0] == "n":
             values = [a.value for a in self.p.functions[scope].assigns() if a.target == expr]
-            return sorted({c for v in values for c in self._controllers(v, scope, depth + 1)})
+            return sorted({c for v in values for c in self._controllers(v, scope, depth + 1, wanted)})
         if expr[0] != "c":
             return []
         out: set[str] = set()
         for v in self.r.eval(expr[1], scope):
-            if v[0] == "cls" and self._is_controller(v[1]):
+            if v[0] == "cls" and self._is_controller(v[1], wanted):
                 out.add(v[1])
             elif v[0] == "cls" and expr[2]:
-                out.update(self._controllers(expr[2][0], scope, depth + 1))
+                out.update(self._controllers(expr[2][0], scope, depth + 1, wanted))
             elif v[0] == "fn":
                 for d in self.p.functions[v[1]].defs:
                     for ret in d.returns:
-                        out.update(self._controllers(ret, v[1], depth + 1))
+                        out.update(self._controllers(ret, v[1], depth + 1, wanted))
         return sorted(out)
 
-    def _is_controller(self, cls: str) -> bool:
+    def _is_controller(self, cls: str, wanted: frozenset = frozenset()) -> bool:
         methods = self._methods(cls)
-        return any(name in methods for _, _, name in _CONVENTIONS)
+        return any(name in methods for _, _, name in _CONVENTIONS) or any(name in methods for name in wanted)

@@ -1,4 +1,4 @@
-"""link model helper: ``routes.Mapper.connect``, alone or under a ``submapper``, for the routes model.
+"""link model helper: ``routes.Mapper.connect``, alone, under a ``submapper``, or in a helper, for the routes model.
 
 Stage: link.  Must not import libcst or render.
 
@@ -6,41 +6,105 @@ Stage: link.  Must not import libcst or render.
 conditions={'method': 'GET'})`` (the name is optional) routes that method and
 path to the controller's ``action``; ``with mapper.submapper(controller=res,
 path_prefix='/x') as sub:`` gives each ``sub.connect(...)`` its controller and
-prefix.  The URL starts with the router module's API version (``api.v1`` -> ``/v1``).
-A connect without a method condition answers every method; it is recorded as GET.
+prefix.  A connect inside a helper whose arguments come from its parameters
+(``def connect(controller, path_prefix, routes): for r in routes:
+mapper.connect(r['name'], path_prefix + r['url'], controller=controller,
+action=r['action'], ...)``) declares, for each call of the helper, one route per
+element of the list it loops over (read under that call's binding,
+``tracer.link.models.bound``).  The URL starts with the router module's API
+version (``api.v1`` -> ``/v1``).  A connect without a method condition answers
+every method; it is recorded as GET.
 """
 from __future__ import annotations
 
+from tracer.link.models.bound import Bound, Env
 from tracer.link.records import Route
-from tracer.link.values import strings
+from tracer.link.values import WILD
 
 _HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
+MAX_ROWS = 200  # route dicts one helper call may declare
 
 
 def connected_routes(model, fq: str, site, version: str) -> list[Route]:
-    """The routes one ``<mapper>.connect(...)`` call declares."""
-    r, p = model.r, model.p
+    """The routes one ``<mapper>.connect(...)`` call declares (per call of its helper, when in one)."""
+    fn = model.p.functions[fq]
     kw = {k: v for k, v in site.kwargs if k}
-    sub = _submapper(p.functions[fq], site.func[1], site.line)
+    sub = _submapper(fn, site.func[1], site.line)
     controller = kw.get("controller", sub.get("controller"))
     if controller is None or not site.args or "action" not in kw:
         return []
-    controller = _as_of(p.functions[fq], controller, site.line)
-    path_expr = site.args[1] if len(site.args) > 1 else site.args[0]
-    paths = [t for t in strings(r.eval(path_expr, fq)) if t.startswith("/")]
-    prefixes = strings(r.eval(sub["path_prefix"], fq)) if "path_prefix" in sub else [""]
-    actions = strings(r.eval(kw["action"], fq))
-    verbs = _verbs(r, kw.get("conditions"), fq)
+    bound = Bound(model.r)
+    if not _from_parameters(model.r, fq, site):
+        return _declared(model, bound, fq, site, version, ())
+    out: list[Route] = []
+    for caller, call, offset in model.r.callers(fq):
+        for env in _rows(bound, fq, bound.bind(fq, call, caller, (), offset), site.line):
+            out += _declared(model, bound, fq, site, version, env)
+    return out
+
+
+def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> list[Route]:
+    p = model.p
     fn = p.functions[fq]
+    kw = {k: v for k, v in site.kwargs if k}
+    sub = _submapper(fn, site.func[1], site.line)
+    controller = _as_of(fn, kw.get("controller", sub.get("controller")), site.line)
+    path_expr = _as_of(fn, site.args[1] if len(site.args) > 1 else site.args[0], site.line)
+    paths = sorted(t for t in bound.texts(path_expr, fq, env) if t.startswith("/") and WILD not in t)
+    prefixes = _known(bound.texts(sub["path_prefix"], fq, env)) if "path_prefix" in sub else [""]
+    actions = _known(bound.texts(kw["action"], fq, env))
+    verbs = _verbs(bound, kw.get("conditions"), fq, env)
     where = f"{fn.path}:{site.line}"
     out = []
-    for cls in model._controllers(controller, fq):
-        methods = model._methods(cls)
-        for action in actions:
-            if action in methods:
-                out += [Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where)
-                        for v in verbs for pre in prefixes for path in paths]
+    for expr, scope, _ in bound.exprs(controller, fq, env):
+        for cls in model._controllers(expr, scope, wanted=frozenset(actions)):
+            methods = model._methods(cls)
+            for action in actions:
+                if action in methods:
+                    out += [Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where)
+                            for v in verbs for pre in prefixes for path in paths]
     return out
+
+
+def _from_parameters(r, fq: str, site) -> bool:
+    """Whether the connect's controller, path or action comes from its function's parameters (a helper)."""
+    fn = r.p.functions[fq]
+    params = [p.name for p in fn.facts.params]
+    if fn.cls is not None:
+        params = params[1:]  # self
+    used = set(_names(site.args)) | set(_names(v for _, v in site.kwargs))
+    for a in fn.assigns():  # url = path_prefix + r['url'], for r in routes
+        if a.target[0] == "n" and a.target[1] in used:
+            used |= set(_names((a.value,)))
+    return bool(used & set(params))
+
+
+def _names(exprs) -> list[str]:
+    out = []
+    for e in exprs:
+        if not isinstance(e, tuple) or not e:
+            continue
+        if e[0] == "n":
+            out.append(e[1])
+        else:
+            out += _names(x for x in e[1:] if isinstance(x, tuple))
+    return out
+
+
+def _rows(bound: Bound, fq: str, env: Env, line: int) -> list[Env]:
+    """One binding per element of the list a loop of the helper walks (``for r in routes``)."""
+    fn = bound.p.functions[fq]
+    loops = [a for a in fn.assigns() if a.target[0] == "n" and a.value[0] == "it" and a.line < line]
+    for loop in sorted(loops, key=lambda a: -a.line):
+        rows = [(e, s, en) for e, s, en in bound.exprs(loop.value[1], fq, env) if e[0] == "l"]
+        if rows:
+            elements = [(x, s, en) for e, s, en in rows for x in e[1]][:MAX_ROWS]
+            return [env + ((loop.target[1], (element,)),) for element in elements]
+    return [env]
+
+
+def _known(texts: set[str]) -> list[str]:
+    return sorted(t for t in texts if WILD not in t)
 
 
 def _as_of(fn, expr: tuple, line: int) -> tuple:
@@ -59,12 +123,12 @@ def _submapper(fn, receiver: tuple, line: int) -> dict:
     return {}
 
 
-def _verbs(r, conditions: tuple | None, scope: str) -> list[str]:
+def _verbs(bound: Bound, conditions: tuple | None, scope: str, env: Env) -> list[str]:
     if conditions is None or conditions[0] != "d":
         return ["GET"]
     for key, value in conditions[1]:
         if key == ("s", "method"):
-            texts = strings(r.eval(value, scope))
+            texts = bound.texts(value, scope, env)
             verbs = sorted({v.strip().upper() for t in texts for v in t.split(",")} & _HTTP)
             return verbs or ["GET"]
     return ["GET"]
