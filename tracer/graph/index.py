@@ -36,7 +36,7 @@ class Answer(NamedTuple):
 
     edges: tuple  # tuple[Edge], as the linker made them
     guards: tuple  # the guard of each edge's call site, aligned with ``edges``
-    engine: bool  # it returns a taskflow engine (it builds and loads a flow)
+    engine: bool  # it builds a taskflow flow: returns its engine, the flow, or its tasks (the linker says)
 
 
 class QueryIndex(Protocol):
@@ -118,4 +118,4 @@ class LiveIndex:
         return found or ()
 
     def _engine(self, fq: str) -> bool:
-        return any(v[0] == "engine" for v in self.l.r.returns(fq))
+        return self.l.builds_flow(fq)
