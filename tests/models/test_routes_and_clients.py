@@ -236,3 +236,82 @@ def test_a_client_url_part_with_a_few_values_gives_each_path_and_a_branch_the_bi
     rest = sorted(e.target for e in lk.edges("app.use.servers") if e.kind == "rest")
     # detail is "" or "/detail" (flow-insensitive); body is not passed, so the post arm never runs
     assert rest == ["lib-api GET /servers", "lib-api GET /servers/detail"]
+
+
+EXTENSIONS = {
+    "app/api/openstack/__init__.py": """
+        import routes
+
+        class ProjectMapper(routes.Mapper):
+            def resource(self, member_name, collection_name, **kwargs):
+                routes.Mapper.resource(self, member_name, collection_name, **kwargs)
+
+        class Resource:
+            def __init__(self, controller):
+                self.controller = controller
+
+        class APIRouter:
+            def __init__(self, handlers):
+                mapper = ProjectMapper()
+                for handler in handlers:
+                    for resource in handler.get_resources():
+                        kargs = dict(controller=Resource(resource.controller), member=resource.member_actions)
+                        if resource.parent:
+                            kargs['parent_resource'] = resource.parent
+                        mapper.resource(resource.member_name, resource.collection, **kargs)
+
+        def app():
+            from app.api.openstack.ha import hosts, notifications
+            return APIRouter([notifications.Notifications(), hosts.Hosts()])
+        """,
+    "app/api/openstack/extensions.py": """
+        class ResourceExtension:
+            def __init__(self, collection, controller=None, parent=None, member_actions=None, member_name=None):
+                self.collection = collection
+                self.controller = controller
+                self.parent = parent
+                self.member_actions = member_actions
+                self.member_name = member_name
+        """,
+    "app/api/openstack/ha/notifications.py": """
+        from app.api.openstack import extensions
+
+        class NotificationsController:
+            def create(self, req, body):
+                pass
+
+            def show(self, req, id):
+                pass
+
+        class Notifications:
+            def get_resources(self):
+                return [extensions.ResourceExtension('notifications', NotificationsController(),
+                                                     member_name='notification')]
+        """,
+    "app/api/openstack/ha/hosts.py": """
+        from app.api.openstack import extensions
+
+        class HostsController:
+            def index(self, req, segment_id):
+                pass
+
+            def check(self, req, segment_id, id):
+                pass
+
+        class Hosts:
+            def get_resources(self):
+                parent = {'member_name': 'segment', 'collection_name': 'segments'}
+                return [extensions.ResourceExtension('hosts', HostsController(), parent=parent,
+                                                     member_actions={'check': 'GET'}, member_name='host')]
+        """,
+}
+
+
+def test_resource_objects_are_read_one_construction_at_a_time():
+    lk = link(EXTENSIONS)
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "POST /notifications": "app.api.openstack.ha.notifications.NotificationsController.create",
+        "GET /notifications/{id}": "app.api.openstack.ha.notifications.NotificationsController.show",
+        "GET /segments/{segment_id}/hosts": "app.api.openstack.ha.hosts.HostsController.index",
+        "GET /segments/{segment_id}/hosts/{id}/check": "app.api.openstack.ha.hosts.HostsController.check",
+    }

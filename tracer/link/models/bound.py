@@ -53,6 +53,8 @@ class Bound:
                     for t in (self._elements(e, s, en, hops) if e[0] == "l" else [(("it", e), s, en)])]
         if tag == "k":
             return self._entry(expr, scope, env, hops)
+        if tag == "a":
+            return self._member(expr, scope, env, hops)
         if tag != "n":
             return [(expr, scope, env)]
         name = expr[1]
@@ -65,6 +67,32 @@ class Bound:
         if not found:
             return [(expr, scope, env)]
         return [t for e, where in found for t in self.exprs(e, where, env if where == scope else (), hops + 1)]
+
+    def _member(self, expr: tuple, scope: str, env: Env, hops: int) -> list[tuple]:
+        """``obj.attr`` where ``obj`` is bound to one construction (``("@obj", init)`` under the call's
+        environment): what that ``__init__`` stores in ``self.attr``, read under the same binding."""
+        objects = [(e, s, en) for e, s, en in self.exprs(expr[1], scope, env, hops + 1) if e[0] == "@obj"]
+        if not objects:
+            return [(expr, scope, env)]
+        out = []
+        for e, _, en in objects:
+            init = self.p.functions[e[1]]
+            me = ("n", init.facts.params[0].name) if init.facts.params else None
+            for a in init.assigns():
+                if a.target == ("a", me, expr[2]):
+                    out += self.exprs(a.value, init.fq, en, hops + 1)
+        return out
+
+    def constructions(self, name: str, scope: str) -> list[Env]:
+        """One environment per construction of the program class ``name`` holds an instance of (what
+        each ``Cls(...)`` call hands ``__init__``, ``name`` bound to it): per-object reading."""
+        out = []
+        for v in sorted(self.r.eval(("n", name), scope)):
+            init = self.p.lookup_method(v[1], "__init__") if v[0] == "inst" else None
+            for caller, call, offset in self.r.callers(init) if init else ():
+                env = self.bind(init, call, caller, (), offset)
+                out.append(((name, ((("@obj", init), caller, env),)),))
+        return out
 
     def _elements(self, display: tuple, scope: str, env: Env, hops: int) -> list[tuple]:
         return [t for e in display[1] for t in self.exprs(e, scope, env, hops + 1)]

@@ -18,10 +18,12 @@ import re
 from functools import cached_property
 
 from tracer.link.models.base import Model
+from tracer.link.models.bound import Bound
 from tracer.link.models.routes_connect import connected_routes
 from tracer.link.program import MODULE_BODY
 from tracer.link.records import Route
 from tracer.link.resolve import last_name, sites_in_order
+from tracer.link.values import WILD
 
 _CONVENTIONS = (
     ("GET", "", "index"), ("POST", "", "create"),
@@ -29,6 +31,7 @@ _CONVENTIONS = (
 )
 _VERSION = re.compile(r"^v\d+(?:_\d+)?$")
 _HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
+MAX_OBJECTS = 60  # constructions of a resource-extension class read one by one
 
 
 class RoutesLib(Model):
@@ -143,6 +146,9 @@ class RoutesLib(Model):
 
     def _resource(self, fq: str, fn, site):
         kw = {k: v for k, v in site.kwargs if k}
+        if len(site.args) >= 2 and site.args[1][0] == "a" and site.args[1][1][0] == "n":
+            yield from self._resource_per_object(fq, fn, site, site.args[1][1][1])
+            return
         if len(site.args) < 2 or "controller" not in kw or site.args[1][0] != "s":
             return
         prefix = self._prefix(fn.module, site.func[1], fq)
@@ -155,6 +161,82 @@ class RoutesLib(Model):
                     yield Route(verb, base + suffix, None, methods[name], fn.project, where)
             for key, handler in self._actions(cls):
                 yield Route("POST", base + "/{id}/action", key, handler, fn.project, where)
+
+    def _resource_per_object(self, fq: str, fn, site, name: str):
+        """``mapper.resource(member, resource.collection, **kargs)`` over the resource objects a loop
+        walks (masakari's ``ResourceExtension(ALIAS, Controller(), member_actions=...)`` of each API
+        extension): each construction of the object's class is one resource, read under its arguments."""
+        bound = Bound(self.r)
+        prefix = self._prefix(fn.module, site.func[1], fq)
+        where = f"{fn.path}:{site.line}"
+        for env in bound.constructions(name, fq)[:MAX_OBJECTS]:
+            kw = self._keywords(bound, site, fq, env)
+            for collection in sorted(t for t in bound.texts(site.args[1], fq, env) if WILD not in t):
+                base = f"{prefix}{self._parent(bound, kw)}/{collection}"
+                for cls in self._bound_controllers(bound, kw.get("controller"), fq, env, 0):
+                    methods = self._methods(cls)
+                    for verb, suffix, method in _CONVENTIONS + self._bound_extras(bound, kw, fq, env):
+                        if method in methods:
+                            yield Route(verb, base + suffix, None, methods[method], fn.project, where)
+                    for key, handler in self._actions(cls):
+                        yield Route("POST", base + "/{id}/action", key, handler, fn.project, where)
+
+    def _keywords(self, bound: Bound, site, scope: str, env: tuple) -> dict:
+        """A call's keywords, ``**kargs`` included (``kargs = dict(controller=..., member=...)``)."""
+        out = {k: (v, scope, env) for k, v in site.kwargs if k}
+        for star in (v for k, v in site.kwargs if k is None):
+            for e, s, en in bound.exprs(star, scope, env):
+                pairs = e[3] if e[0] == "c" and e[1] == ("n", "dict") else (
+                    [(k[1], v) for k, v in e[1] if k[0] == "s"] if e[0] == "d" else [])
+                for k, v in pairs:
+                    if k:
+                        out.setdefault(k, (v, s, en))
+            if star[0] == "n":  # kargs['parent_resource'] = resource.parent
+                for a in self.p.functions[scope].assigns():
+                    if a.target[0] == "k" and a.target[1] == star and a.target[2][0] == "s":
+                        out.setdefault(a.target[2][1], (a.value, scope, env))
+        return out
+
+    def _parent(self, bound: Bound, kw: dict) -> str:
+        """``parent_resource={'member_name': 'segment', 'collection_name': 'segments'}``: ``/segments/{segment_id}``."""
+        if "parent_resource" not in kw:
+            return ""
+        expr, scope, env = kw["parent_resource"]
+        for e, s, en in bound.exprs(expr, scope, env):
+            if e[0] == "d":
+                member = bound.one(("k", e, ("s", "member_name")), s, en)
+                collection = bound.one(("k", e, ("s", "collection_name")), s, en)
+                if WILD not in member + collection:
+                    return f"/{collection}/{{{member}_id}}"
+        return ""
+
+    def _bound_controllers(self, bound: Bound, given, scope: str, env: tuple, depth: int) -> list[str]:
+        """The controller classes a (bound) ``controller=`` expression builds, through wrappers."""
+        if given is None or depth > 4:
+            return []
+        expr, scope, env = given
+        out: set[str] = set()
+        for e, s, en in bound.exprs(expr, scope, env):
+            if e[0] != "c":
+                continue
+            for v in self.r.eval(e[1], s):
+                if v[0] == "cls" and self._is_controller(v[1]):
+                    out.add(v[1])
+                elif v[0] == "cls" and e[2]:
+                    out.update(self._bound_controllers(bound, (e[2][0], s, en), s, en, depth + 1))
+        return sorted(out)
+
+    def _bound_extras(self, bound: Bound, kw: dict, scope: str, env: tuple) -> tuple:
+        out = []
+        for kind, suffix in (("collection", ""), ("member", "/{id}")):
+            if kind not in kw:
+                continue
+            expr, s, en = kw[kind]
+            for e, _, _ in bound.exprs(expr, s, en):
+                for key, verb in e[1] if e[0] == "d" else ():
+                    if key[0] == "s" and verb[0] == "s" and key[1] != "action":
+                        out.append((verb[1], f"{suffix}/{key[1]}", key[1]))
+        return tuple(sorted(set(out)))
 
     def _extras(self, kw: dict, scope: str) -> tuple:
         out = []

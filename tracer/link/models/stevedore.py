@@ -112,6 +112,14 @@ class Stevedore(Model):
             return frozenset(self._loaded(v[1], v[2], "cls" if v[4] == "plugin" else v[3]))
         return frozenset({v})
 
+    def any_loaded(self, values) -> frozenset:
+        """What the extension managers among ``values`` may load, whatever names their callers pass."""
+        out: set = set()
+        for v in values:
+            if v[0] == "extmgr" and len(v) > 4:
+                out |= self._loaded(v[1], "*", "cls" if v[4] == "plugin" else v[3])
+        return frozenset(out)
+
     def _loaded(self, group: str, names, kind: str) -> set:
         table = self.p.entry_points.get(group, {})
         chosen = sorted(table) if names == "*" else [n for n in names if n in table]

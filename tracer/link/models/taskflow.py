@@ -46,6 +46,7 @@ class FlowTask(NamedTuple):
 
 class Taskflow(Model):
     name = "taskflow"
+    requires = ("stevedore",)
     kinds = ("flow", "flowadd", "engine", "run")
     settled = ("flow", "engine")
     specializes = ("engine",)
@@ -166,5 +167,10 @@ class Taskflow(Model):
         return out
 
     def builds_flow(self, fq: str) -> bool:
-        """A call that hands out an engine: a flow's builder (the skeleton keeps it)."""
-        return any(v[0] == "engine" for v in self.r.returns(fq))
+        """A flow's builder (the skeleton keeps it): it hands out an engine, a flow, or the tasks a flow
+        adds (masakari's generator of the configured task plugins)."""
+        values = self.r.returns(fq)
+        if any(v[0] in ("engine", "flow") for v in values) or self._task_classes(values):
+            return True
+        loaded = self.model("stevedore").any_loaded(values)  # plugins chosen by the caller: what the group holds
+        return bool(self._task_classes(loaded))
