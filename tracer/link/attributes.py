@@ -48,7 +48,7 @@ class Attributes:
             return self.instance_attr(v, attr)
         if kind == "cls":
             return self._class_attr(v[1], attr)
-        model = self.models.by_kind.get(kind)
+        model = self.models.by_kind.get(kind) or self.models.attributes_of.get(kind)
         return model.attribute(v, attr) if model else EMPTY
 
     def instance_attr(self, v: Value, attr: str, bound: str = "bound") -> Values:
@@ -149,6 +149,17 @@ class Attributes:
                 return frozenset(out)
         return EMPTY
 
+    def item_values(self, base: tuple, attr: str, scope: str) -> Values:
+        """``obj.x[k]``: what the methods of ``obj``'s class store with ``self.x[key] = v`` (any key)."""
+        out: set[Value] = set()
+        for v in self.eval(base, scope):
+            if v[0] not in ("inst", "drv"):
+                continue
+            for k in self.p.mro(v[1]):
+                for method, expr in self.self_assigns(k).get("[]" + attr, ()):
+                    out |= self.eval(expr, method)
+        return frozenset(out)
+
     def instance_attr_values(self, cls: str, attr: str) -> Values:
         return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))
 
@@ -176,5 +187,7 @@ class Attributes:
                     t = a.target
                     if t[0] == "a" and t[1] == ("n", selfname):
                         table[t[2]].append((scope, a.value))
+                    elif t[0] == "k" and t[1][0] == "a" and t[1][1] == ("n", selfname):  # self.x[k] = v
+                        table["[]" + t[1][2]].append((scope, a.value))
         self._inst_attrs[cls] = table
         return table

@@ -121,7 +121,7 @@ class Linker:
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-many-values"))
             if made:
                 edges.extend(made)
-            elif not any(v[0] in _EXTERNAL or self._library_init(v) for v in values):
+            elif not any(v[0] in _EXTERNAL or v[0] in self.models.external or self._library_init(v) for v in values):
                 reason, detail = self._reason(site, fq, values)
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
             else:

@@ -202,9 +202,15 @@ class Resolver(Attributes, Callers):
         return frozenset(out)
 
     def _concat(self, expr: tuple, scope: str) -> Values:
+        """``a + b`` of strings; an unknown side is an unknown part (``'_do_' + action``), as with ``%``."""
         left, right = self.eval(expr[1], scope), self.eval(expr[2], scope)
         kind = "cfg" if any(v[0] == "cfg" for v in left | right) else "str"
-        return frozenset((kind, a + b) for a in templates(left) for b in templates(right))
+        lefts, rights = templates(left), templates(right)
+        if bool(lefts) != bool(rights) and "l" not in (expr[1][0], expr[2][0]):  # not a list's +
+            unknown = right if lefts else left
+            if all(v[0] in ("ext", "exti") for v in unknown):  # nothing of the program: some run-time text
+                lefts, rights = lefts or [WILD], rights or [WILD]
+        return frozenset((kind, a + b) for a in lefts for b in rights)
 
     def _subscript(self, expr: tuple, scope: str) -> Values:
         """``x[k] = v`` recorded in the same scope answers ``x[k]``; so does a dict display bound to ``x``."""
@@ -219,6 +225,8 @@ class Resolver(Attributes, Callers):
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
+        if not out and expr[1][0] == "a":  # self.image_drivers[name], filled by self.image_drivers[n] = d
+            out |= self.item_values(expr[1][1], expr[1][2], scope)
         if not out and self._subscripting:  # a library value read by key (an option's dict default)
             keys = strings(self.eval(expr[2], scope))
             for v in self.eval(expr[1], scope):

@@ -36,8 +36,10 @@ class Model:
     requires: ClassVar[tuple[str, ...]] = ()  # models whose answers this one reads
     kinds: ClassVar[tuple[str, ...]] = ()  # value tags this model makes
     settled: ClassVar[tuple[str, ...]] = ()  # of those, the ones that are a program's object (CONF.x is not read)
+    external: ClassVar[tuple[str, ...]] = ()  # of those, the ones whose call is library code (counted, no edge)
     calls: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library callables it answers
     attributes: ClassVar[tuple[str, ...]] = ()  # library names whose attributes it answers (``pecan.request``)
+    attributes_of: ClassVar[tuple[str, ...]] = ()  # core value kinds whose attributes it answers ("str": ``x.lower``)
     reads_sites: ClassVar[tuple[str, ...]] = ()  # call-site names it looks up in the program index
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
@@ -140,6 +142,7 @@ class Registry:
             self._models[cls.name] = cls(core, self)
         self.by_kind: dict[str, Model] = {}
         self.ext_attributes: dict[str, Model] = {}
+        self.attributes_of: dict[str, Model] = {}
         self._calls: dict[str, list[tuple[str, Model]]] = defaultdict(list)
         for model in self._models.values():
             for kind in model.kinds:
@@ -150,7 +153,10 @@ class Registry:
                 self._calls[suffix.rpartition(".")[2]].append((suffix, model))
             for dotted in model.attributes:
                 self.ext_attributes[dotted] = model
+            for kind in model.attributes_of:
+                self.attributes_of[kind] = model
         self.settled = frozenset(k for m in self._models.values() for k in m.settled)
+        self.external = frozenset(k for m in self._models.values() for k in m.external)
         self._routes: list[Route] | None = None
 
     def __getitem__(self, name: str) -> Model:
