@@ -132,3 +132,73 @@ def test_a_function_handed_to_a_spawn_is_called_with_the_arguments_after_it():
     lk = link(HANDED)
     found = {(e.target, e.confidence) for e in lk.edges("app.t.Worker._with_trace")}
     assert found == {("app.t.job", "callback")}
+
+
+NAMES_FROM_DATA = {
+    "app/actions.py": """
+        CLUSTER_CREATE = 'CLUSTER_CREATE'
+        CLUSTER_DELETE = 'CLUSTER_DELETE'
+
+        class Action:
+            def __init__(self, action):
+                self.action = action
+
+            def execute(self):
+                method_name = self.action.lower().replace('cluster', 'do')
+                method = getattr(self, method_name, None)
+                method()
+
+            def do_create(self):
+                pass
+
+            def do_delete(self):
+                pass
+
+            def do_other(self):
+                pass
+
+        def start():
+            Action(CLUSTER_CREATE).execute()
+            Action(CLUSTER_DELETE).execute()
+        """,
+    "app/api.py": """
+        class Controller:
+            ACTIONS = (SUSPEND, RESUME) = ('suspend', 'resume')
+
+            def action(self, req, body):
+                ac = next(iter(body.keys()))
+                if ac not in self.ACTIONS:
+                    raise ValueError(ac)
+                do_action = getattr(self, ac, None)
+                do_action(req)
+
+            def by_prefix(self, req, body):
+                name = "_do_" + list(body.keys())[0]
+                getattr(self, name)(req)
+
+            def suspend(self, req):
+                pass
+
+            def resume(self, req):
+                pass
+
+            def _do_scale(self, req):
+                pass
+
+            def delete(self, req):
+                pass
+        """,
+}
+
+
+def test_getattr_on_a_name_computed_by_string_methods_names_those_methods():
+    assert edges(link(NAMES_FROM_DATA), "app.actions.Action.execute") == {
+        ("call", "app.actions.Action.do_create"), ("call", "app.actions.Action.do_delete")}
+
+
+def test_getattr_on_a_name_tested_against_a_collection_names_its_members():
+    lk = link(NAMES_FROM_DATA)
+    assert {t for k, t in edges(lk, "app.api.Controller.action") if k == "call"} == {
+        "app.api.Controller.suspend", "app.api.Controller.resume"}
+    # '_do_' + an unknown key: the methods the pattern names
+    assert ("call", "app.api.Controller._do_scale") in edges(lk, "app.api.Controller.by_prefix")

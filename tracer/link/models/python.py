@@ -5,15 +5,18 @@ Stage: link.  Must not import libcst or render.
 
     ("super", cls[, after])   ``super()`` inside ``cls`` (an inherited copy: the MRO of ``cls`` after ``after``)
     ("partial", fq, n)        ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
+    ("strm", kind, text, name)   a method of a string written in the code (``action.lower``); calling it
+                              gives the string it computes (``'CLUSTER_CREATE'.lower().replace('cluster', 'do')``)
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
-from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, templates
+from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, strings, templates
 
 PARTIALS = ("functools.partial",)
 GETATTR = ("builtins.getattr",)
@@ -25,10 +28,21 @@ PASS_THROUGH = (
 )
 
 
+# str methods whose result is a string computed from the text and literal arguments
+STR_METHODS = {
+    "lower": str.lower, "upper": str.upper, "title": str.title, "capitalize": str.capitalize,
+    "casefold": str.casefold, "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
+    "replace": str.replace, "removeprefix": str.removeprefix, "removesuffix": str.removesuffix,
+}
+SPLITS = ("split", "rsplit")  # their elements (a list is its elements)
+
+
 class Python(Model):
     name = "python"
-    kinds = ("super", "partial")
-    settled = ("partial",)
+    kinds = ("super", "partial", "strm")
+    settled = ("partial", "strm")
+    external = ("strm",)
+    attributes_of = ("str", "cfg")
     calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
@@ -45,7 +59,7 @@ class Python(Model):
     def _getattr(self, expr: tuple, scope: str) -> Values:
         """``getattr(obj, name)`` with a name written in the code, or built around a literal
         (``'do_' + action``, ``'handle_%s' % x``): the attributes it can name."""
-        patterns = self._names(expr[2][1], scope)
+        patterns = self._names(expr[2][1], scope) or self._members_tested(expr[2][1], scope)
         out: set = set()
         for v in self.r.eval(expr[2][0], scope):
             for pattern in patterns:
@@ -62,6 +76,28 @@ class Python(Model):
             lefts, rights = self._names(expr[1], scope) or [WILD], self._names(expr[2], scope) or [WILD]
             return sorted({a + b for a in lefts for b in rights if (a + b).strip(WILD)})
         return templates(self.r.eval(expr, scope))
+
+    def _members_tested(self, expr: tuple, scope: str) -> list[str]:
+        """A name the function tests against a collection (``if ac not in self.ACTIONS: raise``): that
+        collection's strings (the guards of its call sites say the test)."""
+        fn = self.p.functions.get(scope)
+        if expr[0] != "n" or fn is None:
+            return []
+        test = re.compile(rf"\b{re.escape(expr[1])} (?:not )?in ([A-Za-z_][A-Za-z0-9_.]*)\)?$")
+        found: set[str] = set()
+        for site in fn.calls():
+            for _, text, _ in site.guard:
+                m = test.search(text)
+                if m:
+                    found.add(m.group(1))
+        out: set[str] = set()
+        for dotted in sorted(found):
+            parts = dotted.split(".")
+            collection: tuple = ("n", parts[0])
+            for part in parts[1:]:
+                collection = ("a", collection, part)
+            out |= set(strings(self.r.eval(collection, scope)))
+        return sorted(out)
 
     def _matching(self, v: tuple, pattern: str) -> Values:
         regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
@@ -91,10 +127,33 @@ class Python(Model):
     def attribute(self, v: tuple, attr: str) -> Values:
         if v[0] == "super":
             return self.r.super_attr(v[1], attr, v[2] if len(v) > 2 else v[1])
+        if v[0] in ("str", "cfg") and (attr in STR_METHODS or attr in SPLITS):
+            return frozenset({("strm", v[0], v[1], attr)})
         return EMPTY
 
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
+        if v[0] == "strm":
+            return self._string_method(v, expr, scope)
         return self.r.returns(v[1]) if v[0] == "partial" else EMPTY
+
+    def _string_method(self, v: tuple, expr: tuple, scope: str) -> Values:
+        """The strings ``text.name(*args)`` gives when its arguments are literals (or few known texts)."""
+        kind, text, name = v[1], v[2], v[3]
+        choices = [[int(a[1])] if a[0] == "i" and a[1].isdigit() else strings(self.r.eval(a, scope))
+                   for a in expr[2]]
+        if expr[3] or any(not c for c in choices) or any(a[0] == "*" for a in expr[2]):
+            return EMPTY  # keyword or unknown arguments: not computed
+        out: set = set()
+        for args in itertools.islice(itertools.product(*choices), MAX_DISPATCH):
+            try:
+                if name in SPLITS:
+                    out |= {(kind, part) for part in getattr(text, name)(*args)}
+                else:
+                    out.add((kind, STR_METHODS[name](text, *args)))
+            except (TypeError, ValueError):
+                continue
+        return frozenset(out)
 
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         return [Edge(fq, v[1], "call", path, site.line, confidence, ())] if v[0] == "partial" else []
+
