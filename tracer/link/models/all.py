@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tracer.link.models.base import Model
 from tracer.link.models.clients import Clients
+from tracer.link.models.flask import Flask
 from tracer.link.models.oslo_config import OsloConfig
 from tracer.link.models.oslo_db import OsloDb
 from tracer.link.models.oslo_messaging import OsloMessaging
@@ -18,7 +19,7 @@ from tracer.link.models.stevedore import Stevedore
 from tracer.link.models.taskflow import Taskflow
 
 MODELS: tuple[type[Model], ...] = (
-    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan, Clients,
+    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan, Flask, Clients,
 )
 
 __all__ = ["MODELS"]
