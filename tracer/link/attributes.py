@@ -14,9 +14,10 @@ from collections import defaultdict
 from tracer.link.exprs import last_name
 from tracer.link.memo import EMPTY
 from tracer.link.program import Function
-from tracer.link.values import BOUND_KINDS, Value, Values
+from tracer.link.values import BOUND_KINDS, Value, Values, strings
 
 MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
+DICT_READS = frozenset({"get", "values", "pop", "setdefault"})  # a dict's methods that hand back its items
 
 
 class Attributes:
@@ -26,6 +27,8 @@ class Attributes:
         out: set[Value] = set()
         for v in self.eval(base, scope):
             out |= self.attribute(v, attr)
+        if not out and attr in DICT_READS and base[0] in ("n", "a") and self.items(base, scope):
+            return frozenset({("ext", f"builtins.dict.{attr}")})  # plugins.get: a dict the program fills
         if not any(v[0] in self._settled for v in out):
             for model in self._fallbacks:  # CONF.x: what the library says an unknown attribute is
                 out |= model.fallback_attribute(attr)
@@ -149,16 +152,47 @@ class Attributes:
                 return frozenset(out)
         return EMPTY
 
-    def item_values(self, base: tuple, attr: str, scope: str) -> Values:
-        """``obj.x[k]``: what the methods of ``obj``'s class store with ``self.x[key] = v`` (any key)."""
+    def items(self, expr: tuple, scope: str, keys: tuple[str, ...] = ()) -> Values:
+        """What a dict holds, under any key (or under one of ``keys``): ``x[k] = v`` where ``x`` is bound
+        (``plugins[p.resource_type] = p``: a key that is the value's attribute is read per value),
+        ``self.x[k] = v`` in the class's methods, and the items of what a function that built it returns
+        (``self.plugins = self._get_plugins()``)."""
+        return self._cached(("items", expr, scope, keys), lambda: self._items(expr, scope, keys))
+
+    def _items(self, expr: tuple, scope: str, keys: tuple[str, ...]) -> Values:
         out: set[Value] = set()
-        for v in self.eval(base, scope):
-            if v[0] not in ("inst", "drv"):
-                continue
-            for k in self.p.mro(v[1]):
-                for method, expr in self.self_assigns(k).get("[]" + attr, ()):
-                    out |= self.eval(expr, method)
+        tag = expr[0]
+        if tag == "n" and scope in self.p.functions:
+            for a in self.p.functions[scope].assigns():
+                if a.target[0] == "k" and a.target[1] == expr:
+                    out |= self._item(a.target[2], a.value, scope, keys)
+            for value, where in self.bound_exprs(expr[1], scope):
+                if value[0] in ("c", "a"):
+                    out |= self.items(value, where, keys)
+        elif tag == "a":
+            for v in self.eval(expr[1], scope):
+                for k in self.p.mro(v[1]) if v[0] in ("inst", "drv") else ():
+                    table = self.self_assigns(k)
+                    for method, (key, value) in table.get("[]" + expr[2], ()):
+                        out |= self._item(key, value, method, keys)
+                    for method, value in table.get(expr[2], ()):
+                        if value[0] in ("c", "n"):
+                            out |= self.items(value, method, keys)
+        elif tag == "c":
+            for v in self.eval(expr[1], scope):
+                fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
+                for d in fn.defs if fn else ():
+                    for ret in d.returns:
+                        out |= self.items(ret, fn.fq, keys)
         return frozenset(out)
+
+    def _item(self, key: tuple, value: tuple, scope: str, keys: tuple[str, ...]) -> Values:
+        values = self.eval(value, scope)
+        if not keys:
+            return values
+        if key[0] == "a" and key[1] == value:  # d[p.kind] = p: each value under its own attribute
+            return frozenset(v for v in values if set(strings(self.attribute(v, key[2]))) & set(keys))
+        return values if set(strings(self.eval(key, scope))) & set(keys) else EMPTY
 
     def instance_attr_values(self, cls: str, attr: str) -> Values:
         return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))
@@ -188,6 +222,6 @@ class Attributes:
                     if t[0] == "a" and t[1] == ("n", selfname):
                         table[t[2]].append((scope, a.value))
                     elif t[0] == "k" and t[1][0] == "a" and t[1][1] == ("n", selfname):  # self.x[k] = v
-                        table["[]" + t[1][2]].append((scope, a.value))
+                        table["[]" + t[1][2]].append((scope, (t[2], a.value)))
         self._inst_attrs[cls] = table
         return table

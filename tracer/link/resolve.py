@@ -19,7 +19,7 @@ import builtins
 import re
 from collections import defaultdict
 
-from tracer.link.attributes import Attributes
+from tracer.link.attributes import DICT_READS, Attributes
 from tracer.link.callers import MAX_CALLERS, Callers
 from tracer.link.exprs import _CallExpr, argument, fill_percent, last_name, site_order, sites_in_order
 from tracer.link.memo import Memo
@@ -225,8 +225,8 @@ class Resolver(Attributes, Callers):
                     for k, v in table[1]:
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
-        if not out and expr[1][0] == "a":  # self.image_drivers[name], filled by self.image_drivers[n] = d
-            out |= self.item_values(expr[1][1], expr[1][2], scope)
+        if not out and expr[1][0] in ("n", "a"):  # self.image_drivers[name], filled by self.image_drivers[n] = d
+            out |= self.items(expr[1], scope)
         if not out and self._subscripting:  # a library value read by key (an option's dict default)
             keys = strings(self.eval(expr[2], scope))
             for v in self.eval(expr[1], scope):
@@ -333,6 +333,9 @@ class Resolver(Attributes, Callers):
         out: set[Value] = set()
         for v in self.eval(expr[1], scope):
             out |= self.call_value(v, expr, scope)
+        func = expr[1]
+        if func[0] == "a" and func[2] in DICT_READS and out <= {("exti", f"builtins.dict.{func[2]}")}:
+            out = set(self.items(func[1], scope)) or out  # plugins.get(kind), plugins.values(): a dict's items
         return frozenset(out)
 
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
