@@ -51,3 +51,79 @@ def test_cast_binds_to_the_manager_of_the_binary():
 def test_method_not_literal_is_unresolved_with_its_reason():
     _, unresolved = link(FILES).resolve("app.rpcapi.WorkerAPI.get")
     assert [(u.reason, dict(u.detail)["verb"]) for u in unresolved] == [("rpc-method-not-literal", ("call",))]
+
+
+WRAPPED = dict(FILES)
+WRAPPED["app/rpcapi.py"] = FILES["app/rpcapi.py"] + """
+        class Caller:
+            def go(self, ctxt):
+                WorkerAPI().get(ctxt, 'build')
+"""
+
+
+def test_a_wrappers_send_is_made_at_each_call_of_the_wrapper_not_at_its_own_site():
+    lk = link(WRAPPED)
+    assert [(e.kind, e.target) for e in lk.edges("app.rpcapi.Caller.go") if e.kind.startswith("rpc")] == [
+        ("rpc-call", "app.manager.WorkerManager.build")]
+    edges, unresolved = lk.resolve("app.rpcapi.WorkerAPI.get")
+    assert not [e for e in edges if e.kind.startswith("rpc")]
+    assert [(u.reason, dict(u.detail)["method"]) for u in unresolved] == [("rpc-sent-by-callers", ("build",))]
+
+
+DISPATCHED = {
+    "app/rpcapi.py": """
+        import oslo_messaging as messaging
+
+        class HostAPI:
+            def __init__(self):
+                self.client = messaging.RPCClient(None, messaging.Target(topic='app-manager'))
+
+            def create_host(self, ctxt):
+                return self.client.call(ctxt, 'physical:host:create_host')
+        """,
+    "app/plugins.py": """
+        class Base:
+            resource_type = 'none'
+
+        class HostPlugin(Base):
+            resource_type = 'physical:host'
+
+            def create_host(self):
+                pass
+
+        class VMPlugin(Base):
+            resource_type = 'virtual:vm'
+
+            def create_host(self):
+                pass
+        """,
+    "app/service.py": """
+        import oslo_messaging as messaging
+        from app import plugins
+
+        class ManagerService:
+            def __init__(self):
+                self.plugins = self._get_plugins()
+                target = messaging.Target(topic='app-manager')
+                self.server = messaging.get_rpc_server(None, target, [self])
+
+            def _get_plugins(self):
+                found = {}
+                for plugin_obj in (plugins.HostPlugin(), plugins.VMPlugin()):
+                    found[plugin_obj.resource_type] = plugin_obj
+                return found
+
+            def __getattr__(self, name):
+                resource_type, method = name.rsplit(':', 1)
+                return getattr(self.plugins[resource_type], method)
+
+        def main():
+            ManagerService()
+        """,
+}
+
+
+def test_a_server_whose_getattr_dispatches_by_the_method_name_binds_to_the_plugin_under_that_key():
+    lk = link(DISPATCHED, entry_points={"console_scripts": {"app-manager": "app.service:main"}})
+    assert [(e.kind, e.target) for e in lk.edges("app.rpcapi.HostAPI.create_host") if e.kind.startswith("rpc")] == [
+        ("rpc-call", "app.plugins.HostPlugin.create_host")]

@@ -73,3 +73,56 @@ LOADED = {
 def test_invoke_on_load_builds_the_plugin_with_the_keywords_its_caller_forwards():
     lk = link(LOADED, {"app.tasks": {"stop": "app.tasks:Stop"}})
     assert ("call", "app.client.Nova.stop") in {(e.kind, e.target) for e in lk.edges("app.tasks.Stop.execute")}
+
+
+ENABLED = {
+    "app/plugins.py": """
+        class Base:
+            def reserve(self):
+                pass
+
+        class Host(Base):
+            resource_type = 'host'
+
+            def reserve(self):
+                pass
+
+        class Vm(Base):
+            resource_type = 'vm'
+
+            def reserve(self):
+                pass
+        """,
+    "app/service.py": """
+        from stevedore import enabled
+
+        class Manager:
+            def __init__(self, wanted):
+                self.plugins = self._get_plugins(wanted)
+
+            def _get_plugins(self, wanted):
+                plugins = {}
+                mgr = enabled.EnabledExtensionManager(check_func=lambda ext: ext.name in wanted,
+                                                      namespace='app.plugins', invoke_on_load=False)
+                for ext in mgr.extensions:
+                    plugin_obj = ext.plugin()
+                    plugins[plugin_obj.resource_type] = plugin_obj
+                return plugins
+
+            def reserve(self, kind):
+                self.plugins[kind].reserve()
+
+            def reserve_by_get(self, kind):
+                plugin = self.plugins.get(kind)
+                plugin.reserve()
+        """,
+}
+
+
+def test_plugins_the_deployment_enables_are_drivers_chosen_by_data_each_configured():
+    lk = link(ENABLED, {"app.plugins": {"host": "app.plugins:Host", "vm": "app.plugins:Vm"}})
+    for fq in ("app.service.Manager.reserve", "app.service.Manager.reserve_by_get"):
+        got = {(e.target, e.confidence) for e in lk.edges(fq) if e.kind == "driver"}
+        # each enabled plugin is a configured driver; the interface is the only other candidate
+        assert got == {("app.plugins.Host.reserve", "configured"), ("app.plugins.Vm.reserve", "configured"),
+                       ("app.plugins.Base.reserve", "candidate")}

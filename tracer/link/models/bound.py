@@ -20,6 +20,7 @@ Env = tuple  # ((name, ((expr, scope, env), ...)), ...): a parameter bound to wh
 MAX_NAME_HOPS = 6
 MAX_TEXT_DEPTH = 8  # nesting of %, f-string and + met while reading one text
 MAX_ALTERNATIVES = 4  # texts a formatted part may have before it is unknown
+_SPLITS = ("split", "rsplit")
 _TEST = re.compile(r"^(?:if|else) \(?(not )?([A-Za-z_][A-Za-z0-9_]*)\)?$")
 
 
@@ -55,6 +56,8 @@ class Bound:
             return self._entry(expr, scope, env, hops)
         if tag == "a":
             return self._member(expr, scope, env, hops)
+        if tag == "t":
+            return self._element(expr, scope, env, hops)
         if tag != "n":
             return [(expr, scope, env)]
         name = expr[1]
@@ -67,6 +70,23 @@ class Bound:
         if not found:
             return [(expr, scope, env)]
         return [t for e, where in found for t in self.exprs(e, where, env if where == scope else (), hops + 1)]
+
+    def _element(self, expr: tuple, scope: str, env: Env, hops: int) -> list[tuple]:
+        """``a, b = x`` (element ``index`` of ``x``): of a display, or of a known text split
+        (``resource_type, method = name.rsplit(':', 1)``)."""
+        out = []
+        for e, s, en in self.exprs(expr[1], scope, env, hops + 1):
+            if e[0] == "l" and len(e[1]) > expr[2]:
+                out += self.exprs(e[1][expr[2]], s, en, hops + 1)
+            elif e[0] == "c" and e[1][0] == "a" and e[1][2] in _SPLITS and not e[3]:
+                args = [int(a[1]) if a[0] == "i" and a[1].isdigit() else self.one(a, s, en) for a in e[2]]
+                if any(a == WILD for a in args) or len(args) > 2:
+                    continue
+                for text in self.texts(e[1][1], s, en):
+                    parts = getattr(text, e[1][2])(*args)
+                    if WILD not in text and len(parts) > expr[2]:
+                        out.append((("s", parts[expr[2]]), s, en))
+        return out or [(expr, scope, env)]
 
     def _member(self, expr: tuple, scope: str, env: Env, hops: int) -> list[tuple]:
         """``obj.attr`` where ``obj`` is bound to one construction (``("@obj", init)`` under the call's

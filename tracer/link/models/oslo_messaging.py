@@ -105,6 +105,8 @@ class OsloMessaging(Model):
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         if v[0] == "verb":
+            if self._is_senders_own(fq, site):
+                return []  # the method is the wrapper's parameter: each call of the wrapper is the send
             owner = self.r.owner_class(self.p.functions[fq])
             return self._sends(fq, path, site, v, owner, self.method_literals(site, fq))
         if v[0] in ("fn", "bound"):
@@ -201,8 +203,21 @@ class OsloMessaging(Model):
         if not verbs:
             return None
         methods = self.method_literals(site, fq)
+        if self._is_senders_own(fq, site):  # not a miss: bound at each call of the wrapper
+            return "rpc-sent-by-callers", (("method", tuple(methods)), ("verb", tuple(verbs)))
         reason = "rpc-unbound" if methods else "rpc-method-not-literal"
         return reason, (("method", tuple(methods)), ("verb", tuple(verbs)))
+
+    def _is_senders_own(self, fq: str, site) -> bool:
+        """Whether ``site`` is a send whose method a wrapper's caller passes (``_cast(self, server, method)``)."""
+        expr = _method_expr(site)
+        if expr is None or expr[0] != "n" or not self.senders(fq) or not self.r.callers(fq):
+            return False
+        fn = self.p.functions[fq]
+        params = {p.name for p in fn.facts.params}
+        unpacked = {a.target[1] for a in fn.assigns() if a.target[0] == "n" and a.value[0] == "t"
+                    and a.value[1][0] == "n" and a.value[1][1] in params}
+        return (expr[1] in params and self.r.is_parameter(expr[1], fq)) or expr[1] in unpacked
 
     # -- the server method's parameters ------------------------------------------
     def calls_into(self, fq: str) -> list[tuple[str, object, int]]:

@@ -90,3 +90,11 @@ class OsloUtils(Model):
         out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]
         out += [Edge(fq, other, "driver", path, site.line, "candidate", meta) for other in others]
         return out
+
+    def rewrite(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
+        """Several configured drivers at one site (plugins enabled by configuration, chosen by data): a
+        class configured there is not also a candidate of the others."""
+        configured = {e.target for e in made if e.kind == "driver" and e.confidence == "configured"}
+        if len(configured) < 2:
+            return made
+        return [e for e in made if not (e.kind == "driver" and e.confidence == "candidate" and e.target in configured)]

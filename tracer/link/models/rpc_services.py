@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from tracer.link.program import MODULE_BODY
+from tracer.link.models.bound import Bound
 from tracer.link.models.targets import target_pairs
+from tracer.link.program import MODULE_BODY
 from tracer.link.resolve import argument, last_name, sites_in_order
-from tracer.link.values import STRING_KINDS, strings
+from tracer.link.values import BOUND_KINDS, STRING_KINDS, WILD, strings
 
 SERVER_FACTORIES = ("get_server", "get_rpc_server")  # oslo.messaging (and the projects' rpc.py wrappers)
 MAX_REACH = 4  # calls followed from a binary= site or a console script's main to a server
@@ -60,6 +61,7 @@ class RpcServices:
         self.r = model.r
         self.p = model.p
         self._reached: dict[str, frozenset[str]] = {}
+        self.bound = Bound(self.r)
         self.services = self._discover_services()
         self._index: dict[tuple, list] = defaultdict(list)
         for svc in self.services:
@@ -317,6 +319,39 @@ class RpcServices:
             if target is None:  # an endpoint whose __getattr__ hands on to another object
                 found = sorted(v[1] for v in self.r.instance_attr(("inst", cls), method) if v[0] == "bound")
                 target = found[0] if found else None
+            if target is None:  # ... or computes where from the name ('physical:host:create_computehost')
+                found = sorted(v[1] for v in self._dispatched(("inst", cls), method, 0) if v[0] in BOUND_KINDS)
+                target = found[0] if found else None
             if target is not None:
                 out.append(Binding(target, binary, cls))
         return out
+
+    def _dispatched(self, v: tuple, name: str, depth: int) -> set:
+        """The method ``getattr(obj, part)`` gives in ``v``'s ``__getattr__(self, name)`` (or a closure it
+        returns) read with ``name`` the literal sent: ``resource_type, method = name.rsplit(':', 1)``;
+        ``getattr(self.plugins[resource_type], method)`` (the plugin stored under that key)."""
+        hook = self.p.lookup_method(v[1], "__getattr__") if v[0] in ("inst", "drv") else None
+        fn = self.p.functions.get(hook) if hook else None
+        if fn is None or len(fn.facts.params) < 2 or depth > 2:
+            return set()
+        env = ((fn.facts.params[1].name, ((("s", name), fn.fq, ()),)),)
+        out: set = set()
+        for scope in [fn.fq] + self.r._closures(fn.fq):
+            for site in self.p.functions[scope].calls():
+                if site.func != ("n", "getattr") or len(site.args) < 2:
+                    continue
+                parts = sorted(t for t in self.bound.texts(site.args[1], scope, env) if WILD not in t)
+                for inner in self._objects(site.args[0], scope, env):
+                    for part in parts:
+                        found = self.r.attribute(inner, part)
+                        out |= set(found) if found else self._dispatched(inner, part, depth + 1)
+        return out
+
+    def _objects(self, expr: tuple, scope: str, env: tuple):
+        """The object a dispatching getattr reads: ``self.plugins[key]`` is the item under that key."""
+        if expr[0] == "k":
+            keys = tuple(sorted(t for t in self.bound.texts(expr[2], scope, env) if WILD not in t))
+            return sorted(self.r.items(expr[1], scope, keys)) if keys else []
+        found = sorted(v for v in self.r.eval(expr, scope) if v[0] in ("inst", "drv"))
+        # self handed in by a base class's method: the subclasses the program builds (the real endpoint)
+        return [(v[0], c) for v in found for c in (self._concrete((v[1],)) if v[0] == "inst" else (v[1],))]

@@ -8,7 +8,8 @@ Stage: link.  Must not import libcst or render.
     ("extmgr", group, names, kind)   an extension manager (Named/Enabled/Extension/Hook): the entry points
                            ``names`` of ``group`` (a sorted tuple; "*" for all; ``("param", fq, i)`` when
                            the names are what a helper's caller passes), loaded as ``kind`` ("inst" with
-                           ``invoke_on_load``, else "cls").  Iterating it, or its ``extensions``, gives
+                           ``invoke_on_load``, else "cls"; "drv"/"drvcls" when a ``check_func`` lets the
+                           deployment enable some: each is then a configured driver, chosen by data).  Iterating it, or its ``extensions``, gives
                            its extensions; an extension's ``obj`` is the loaded object, ``plugin`` the class.
 """
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Stevedore(Model):
             return EMPTY
         invoke = kw.get("invoke_on_load")
         kind = "inst" if invoke is not None and invoke != ("n", "False") else "cls"
+        if "check_func" in kw:  # the deployment enables some of them: each loaded one is a configured driver
+            kind = "drv" if kind == "inst" else "drvcls"
         named = dotted.rpartition(".")[2] in ("NamedExtensionManager", "HookManager")
         names_expr = kw.get("names", kw.get("name", args.get(1))) if named else None
         if names_expr is None:
@@ -109,7 +112,7 @@ class Stevedore(Model):
     def _expanded(self, v: tuple) -> Values:
         """An extension's object or class, once its names are known."""
         if len(v) > 4 and not (isinstance(v[2], tuple) and v[2][:1] == ("param",)):
-            return frozenset(self._loaded(v[1], v[2], "cls" if v[4] == "plugin" else v[3]))
+            return frozenset(self._loaded(v[1], v[2], _loaded_as(v[3], v[4])))
         return frozenset({v})
 
     def any_loaded(self, values) -> frozenset:
@@ -117,7 +120,7 @@ class Stevedore(Model):
         out: set = set()
         for v in values:
             if v[0] == "extmgr" and len(v) > 4:
-                out |= self._loaded(v[1], "*", "cls" if v[4] == "plugin" else v[3])
+                out |= self._loaded(v[1], "*", _loaded_as(v[3], v[4]))
         return frozenset(out)
 
     def _loaded(self, group: str, names, kind: str) -> set:
@@ -160,3 +163,10 @@ class Stevedore(Model):
         if attr in ("obj", "plugin"):
             return self._expanded(v + (attr,))
         return EMPTY
+
+
+def _loaded_as(kind: str, attr: str) -> str:
+    """An extension's ``plugin`` is the class, its ``obj`` the object (each a driver when configured)."""
+    if attr != "plugin":
+        return kind
+    return "drvcls" if kind in ("drv", "drvcls") else "cls"
