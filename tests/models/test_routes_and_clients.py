@@ -315,3 +315,43 @@ def test_resource_objects_are_read_one_construction_at_a_time():
         "GET /segments/{segment_id}/hosts": "app.api.openstack.ha.hosts.HostsController.index",
         "GET /segments/{segment_id}/hosts/{id}/check": "app.api.openstack.ha.hosts.HostsController.check",
     }
+
+
+NAMED = {
+    "neutronclient/v2_0/client.py": """
+        class Client:
+            def __init__(self, http):
+                self.http = http
+
+            def list_ports(self):
+                return self.http.get('/ports')
+        """,
+    "app/net.py": """
+        from neutronclient.v2_0 import client
+        from app import utils
+
+        def by_client():
+            client.Client(None).list_ports()
+
+        def by_adapter():
+            adapter = utils.get_sdk_adapter('network')
+            adapter.get('/ports')
+
+        def by_filter(session):
+            session.get('/volumes', endpoint_filter={'service_type': 'volumev3', 'interface': 'public'})
+        """,
+    "app/utils.py": """
+        def get_sdk_adapter(service_type):
+            return None
+        """,
+}
+
+
+def test_external_services_are_named_by_the_service_types_registry():
+    lk = link(NAMED, clients=("neutronclient",))
+    got = {fq: sorted((e.target, dict(e.meta)["service_type"]) for e in lk.edges(f"app.net.{fq}") if e.kind == "rest")
+           for fq in ("by_client", "by_adapter", "by_filter")}
+    # python-neutronclient and an adapter for 'network' are one service; an alias names its official type
+    assert got == {"by_client": [("neutron-api GET /ports", "network")],
+                   "by_adapter": [("neutron-api GET /ports", "network")],
+                   "by_filter": [("cinder-api GET /volumes", "block-storage")]}

@@ -26,6 +26,7 @@ import re
 from functools import cached_property
 from typing import NamedTuple
 
+from tracer.link.models import service_types
 from tracer.link.models.base import Model
 from tracer.link.records import Edge, Route
 from tracer.link.models.bound import Bound, Env
@@ -37,6 +38,7 @@ VERBS = frozenset({"get", "post", "put", "patch", "delete", "head"})
 MAX_DEPTH = 5  # calls followed inside the client library
 MAX_NAME_HOPS = 6
 _VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
+_SERVICE_TYPE = re.compile(r"^[a-z][a-z0-9_-]*$")  # how service types are spelled ('placement', 'block-storage')
 
 
 class Request(NamedTuple):
@@ -123,6 +125,11 @@ class Requests:
         """
         if site.func[0] != "a" or depth > 2:
             return None
+        kwargs = {k: v for k, v in site.kwargs if k}
+        for given in ("service_type", "endpoint_filter"):  # keystoneauth: the request names its service
+            hint = self._made_with(kwargs[given], fq, 0) if given in kwargs else None
+            if hint:
+                return hint
         hint = self._made_with(site.func[1], fq, 0)
         if hint:
             return hint
@@ -139,11 +146,21 @@ class Requests:
         if depth > MAX_NAME_HOPS:
             return None
         tag = expr[0]
+        if tag == "s":
+            return expr[1] if _SERVICE_TYPE.match(expr[1]) else None
+        if tag == "d":  # endpoint_filter={'service_type': 'placement', ...}
+            given = next((v for k, v in expr[1] if k == ("s", "service_type")), None)
+            return self._made_with(given, scope, depth + 1) if given is not None else None
+        if tag == "t":  # client, ks_filter = clients.placement(): that element of what it returns
+            return self._element_made_with(expr, scope, depth)
         if tag == "c":
             kwargs = dict((k, v) for k, v in expr[3] if k)
             first = kwargs.get("service_type", expr[2][0] if expr[2] else None)
-            if first is not None and first[0] == "s" and first[1].isidentifier():
+            if first is not None and first[0] == "s" and _SERVICE_TYPE.match(first[1]):
                 return first[1]
+            hint = self._star_service_type(expr, scope, depth)
+            if hint:
+                return hint
             for v in sorted(self.r.eval(expr[1], scope)):
                 fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
                 for ret in dict.fromkeys(fn.facts.returns) if fn else ():
@@ -164,6 +181,37 @@ class Requests:
                         hint = self._made_with(value, method, depth + 1)
                         if hint:
                             return hint
+        return None
+
+    def _element_made_with(self, expr: tuple, scope: str, depth: int) -> str | None:
+        value, index = expr[1], expr[2]
+        if value[0] != "c":
+            return None
+        for v in sorted(self.r.eval(value[1], scope)):
+            fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
+            for ret in dict.fromkeys(fn.facts.returns) if fn else ():
+                if ret[0] == "l" and len(ret[1]) > index:
+                    hint = self._made_with(ret[1][index], fn.fq, depth + 1)
+                    if hint:
+                        return hint
+        return None
+
+    def _star_service_type(self, expr: tuple, scope: str, depth: int) -> str | None:
+        """``Adapter(sess, **kwargs)`` after ``kwargs.setdefault('service_type', 'placement')``."""
+        star = next((v for k, v in expr[3] if k is None and v[0] == "n"), None)
+        fn = self.p.functions.get(scope)
+        if star is None or fn is None:
+            return None
+        for site in fn.calls():
+            f = site.func
+            if f[0] == "a" and f[1] == star and f[2] == "setdefault" and len(site.args) == 2 \
+                    and site.args[0] == ("s", "service_type"):
+                hint = self._made_with(site.args[1], scope, depth + 1)
+                if hint:
+                    return hint
+        for a in fn.assigns():
+            if a.target == ("k", star, ("s", "service_type")):
+                return self._made_with(a.value, scope, depth + 1)
         return None
 
     def _action_keys(self, expr: tuple, scope: str, env: Env) -> list[str]:
@@ -235,17 +283,17 @@ class Clients(Model):
     def _external(self, fq: str, fn, site, request: Request) -> Edge:
         """A request no indexed route answers: an edge to ``"<service>-api METHOD /path"`` (not a function).
 
-        The service is the client library's project (python-neutronclient -> neutron) or the
-        service type written where the HTTP client was made (``get_sdk_adapter("placement")``).
+        The service is the client library's project (python-neutronclient -> neutron) or the service
+        type written where the HTTP client was made (``get_sdk_adapter("network")`` -> neutron), both
+        named by the official service-types registry (``tracer.link.models.service_types``).
         """
         project = self.p.functions[request.client].project
-        service = request.service
-        if project != fn.project:
-            service = project.removeprefix("python-").removesuffix("client") or project
-        service = f"{service}-api" if service else "external"
+        name = service_types.by_project(project) if project != fn.project else (
+            service_types.named(request.service) if request.service else None)
+        service = f"{name.project}-api" if name else "external"
         label = f"{request.method} {request.path}"
         meta = (("action", request.action), ("client", request.client), ("external", True), ("http", label),
-                ("service", service))
+                ("service", service), ("service_type", name.service_type if name else None))
         return Edge(fq, f"{service} {label}", "rest", fn.path, site.line, "external", meta)
 
 
