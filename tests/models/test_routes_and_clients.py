@@ -355,3 +355,49 @@ def test_external_services_are_named_by_the_service_types_registry():
     assert got == {"by_client": [("neutron-api GET /ports", "network")],
                    "by_adapter": [("neutron-api GET /ports", "network")],
                    "by_filter": [("cinder-api GET /volumes", "block-storage")]}
+
+
+VERSIONED = {
+    "volclient/client.py": """
+        class Attachments:
+            def __init__(self, api):
+                self.api = api
+
+            def create(self, volume_id):
+                return self.api.post('/attachments', body={'attachment': {'volume_id': volume_id}})
+
+        class Client:
+            def __init__(self, version, session=None):
+                self.attachments = Attachments(self)
+        """,
+    "app/volume.py": """
+        from volclient import client as cinder_client
+
+        PLACEMENT_MICROVERSION = 1.29
+
+        def cinderclient(context, microversion=None):
+            version = '3.0'
+            if microversion is not None:
+                version = microversion
+            return cinder_client.Client(version)
+
+        def attach(context, volume_id):
+            cinderclient(context, '3.44').attachments.create(volume_id)
+
+        class Placement:
+            def post(self, url, data, microversion=PLACEMENT_MICROVERSION):
+                return self.client.post(url, json=data, microversion=microversion)
+
+            def create_provider(self):
+                self.post('/resource_providers', {})
+        """,
+}
+
+
+def test_a_literal_microversion_is_recorded_on_the_rest_edge():
+    lk = link(VERSIONED, clients=("volclient",))
+    got = [(e.target, dict(e.meta).get("microversion")) for e in lk.edges("app.volume.attach") if e.kind == "rest"]
+    assert got == [("vol-api POST /attachments", "3.44")]
+    got = [(e.target, dict(e.meta).get("microversion"))
+           for e in lk.edges("app.volume.Placement.create_provider") if e.kind == "rest"]
+    assert got == [("external POST /resource_providers", "1.29")]

@@ -30,6 +30,7 @@ from tracer.link.models import service_types
 from tracer.link.models.base import Model
 from tracer.link.records import Edge, Route
 from tracer.link.models.bound import Bound, Env
+from tracer.link.models.microversions import Microversions
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import api_service
 from tracer.link.values import BOUND_KINDS, WILD
@@ -250,6 +251,10 @@ class Clients(Model):
     def requests(self) -> Requests:
         return Requests(self.r, self.all_routes())
 
+    @cached_property
+    def microversions(self) -> Microversions:
+        return Microversions(self.r)
+
     def rewrite(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
         """A site that sends an HTTP request a route of the indexed trees answers: a ``rest`` edge to the controller.
 
@@ -277,8 +282,14 @@ class Clients(Model):
             rest.append(Edge(fq, route.handler, "rest", fn.path, site.line, "exact", meta))
         if not rest:
             return made
+        version = self.microversions.at_site(fq, site, self._own_callees(fq, fn, site))
+        if version is not None:  # the API microversion the request is sent with, as the code writes it
+            rest = [e._replace(meta=tuple(sorted(e.meta + (("microversion", version),)))) for e in rest]
         own = [e for e in made if e.target in self.p.functions and self.p.functions[e.target].project == fn.project]
         return own + rest
+
+    def _own_callees(self, fq: str, fn, site) -> list[tuple[str, int]]:
+        return [(c, o) for c, o in self.requests._callees(fq, site) if self.p.functions[c].project == fn.project]
 
     def _external(self, fq: str, fn, site, request: Request) -> Edge:
         """A request no indexed route answers: an edge to ``"<service>-api METHOD /path"`` (not a function).
