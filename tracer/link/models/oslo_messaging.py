@@ -105,9 +105,9 @@ class OsloMessaging(Model):
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         if v[0] == "verb":
-            if self._is_senders_own(fq, site):
-                return []  # the method is the wrapper's parameter: each call of the wrapper is the send
             owner = self.r.owner_class(self.p.functions[fq])
+            if self._is_senders_own(fq, site):  # the method is the wrapper's parameter: see _relayed
+                return self._relayed(fq, path, site, v, owner)
             return self._sends(fq, path, site, v, owner, self.method_literals(site, fq))
         if v[0] in ("fn", "bound"):
             return self._sender_call(fq, path, site, v)
@@ -127,16 +127,38 @@ class OsloMessaging(Model):
         return out
 
     def _sender_call(self, fq: str, path: str, site, v: tuple) -> list[Edge]:
-        """A call of a sender: a send of the method literal this site passes, from this site."""
+        """A call of a sender with the method literal written here (``self._cast(host, 'create')``,
+        ``self.call(ctxt, self.make_msg('create_stack'))``): the send, from this site."""
         out = []
         for index, element, verbs in self.senders(v[1]):
             param = self.p.functions[v[1]].facts.params[index]
             offset = 1 if v[0] == "bound" else 0
             arg = argument(site, param.name, index - offset)
-            methods = self._passed_names(arg, fq, element) if arg is not None else []
+            if arg is None or not _written_here(arg, element):
+                continue  # a name handed on (notify(START_ACTION)): the wrapper's own send carries it
+            methods = self._passed_names(arg, fq, element)
             owner = v[2] if v[0] == "bound" else self.r.owner_class(self.p.functions[fq])
             for verb in verbs:
                 out += self._sends(fq, path, site, verb, owner, methods)
+        return out
+
+    def _relayed(self, fq: str, path: str, site, verb: tuple, owner: str | None) -> list[Edge]:
+        """A wrapper's own send of what its callers pass as a name, not a literal written at the call
+        (senlin's ``notify(START_ACTION, ...)``): edges from here, each with the callers that pass it
+        (``passed_by``: a trace follows one only below them)."""
+        by_method: dict[str, set[str]] = {}
+        for index, element, _ in self.senders(fq):
+            name = self.p.functions[fq].facts.params[index].name
+            for caller, call, offset in self.r.callers(fq):
+                arg = argument(call, name, index - offset)
+                if arg is not None and not _written_here(arg, element):
+                    for method in self._passed_names(arg, caller, element):
+                        by_method.setdefault(method, set()).add(caller)
+        out = []
+        for method, callers in sorted(by_method.items()):
+            extra = (("passed_by", tuple(sorted(callers))), ("via", f"parameter {_method_expr(site)[1]}"))
+            out += [e._replace(meta=tuple(sorted(e.meta + extra)))
+                    for e in self._sends(fq, path, site, verb, owner, [method])]
         return out
 
     def senders(self, fq: str) -> tuple:
@@ -314,3 +336,8 @@ class _Call:
 def _method_expr(site) -> tuple | None:
     return site.args[1] if len(site.args) > 1 else dict((k, v) for k, v in site.kwargs if k).get("method")
 
+
+
+def _written_here(arg: tuple, element: int | None) -> bool:
+    """Whether a sender's caller writes the method literal in the call (or in the ``make_msg(...)`` it builds)."""
+    return arg[0] == "s" if element is None else arg[0] == "c"
