@@ -115,6 +115,10 @@ class Linker:
                 self.r.reset_active()
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
                 continue
+            for model in self._call_watchers:  # a send made through a wrapper that reached no server
+                said = model.unresolved_beside(fq, site, values, made)
+                if said:
+                    unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), *said))
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
             if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them

@@ -111,6 +111,11 @@ class Model:
         """(reason, detail) for a site whose callee holds the model's values but made no edge."""
         return None
 
+    def unresolved_beside(self, fq: str, site, values: Values, made: list[Edge]) -> tuple[str, tuple] | None:
+        """With ``sees_calls``: (reason, detail) for what a call of a program function should have made
+        but did not, beside the call edge it made (a wrapper's send whose literal no server receives)."""
+        return None
+
     def rewrite(self, fq: str, fn, site, made: list[Edge]) -> list[Edge]:
         """The site's edges once every value made its own (a REST request replaces the client plumbing)."""
         return made
