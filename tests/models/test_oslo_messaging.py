@@ -48,9 +48,9 @@ def test_cast_binds_to_the_manager_of_the_binary():
         ("app-worker", "app-worker", "app.manager.WorkerManager")]
 
 
-def test_method_not_literal_is_unresolved_with_its_reason():
+def test_a_wrapper_nothing_calls_is_unresolved_with_its_reason():
     _, unresolved = link(FILES).resolve("app.rpcapi.WorkerAPI.get")
-    assert [(u.reason, dict(u.detail)["verb"]) for u in unresolved] == [("rpc-method-not-literal", ("call",))]
+    assert [(u.reason, dict(u.detail)["verb"]) for u in unresolved] == [("rpc-wrapper-not-called", ("call",))]
 
 
 WRAPPED = dict(FILES)
@@ -58,6 +58,12 @@ WRAPPED["app/rpcapi.py"] = FILES["app/rpcapi.py"] + """
         class Caller:
             def go(self, ctxt):
                 WorkerAPI().get(ctxt, 'build')
+
+            def unknown(self, ctxt):
+                WorkerAPI().get(ctxt, self.what)
+
+            def nowhere(self, ctxt):
+                WorkerAPI().get(ctxt, 'no_such_method')
 """
 
 
@@ -67,7 +73,12 @@ def test_a_wrappers_send_is_made_at_each_call_of_the_wrapper_not_at_its_own_site
         ("rpc-call", "app.manager.WorkerManager.build")]
     edges, unresolved = lk.resolve("app.rpcapi.WorkerAPI.get")
     assert not [e for e in edges if e.kind.startswith("rpc")]
-    assert [(u.reason, dict(u.detail)["method"]) for u in unresolved] == [("rpc-sent-by-callers", ("build",))]
+    assert [(u.reason, dict(u.detail)["method"]) for u in unresolved] == [
+        ("rpc-sent-by-callers", ("build", "no_such_method"))]
+    # a call of the wrapper that sends nothing says why, beside its call edge
+    for fq, reason in (("unknown", "rpc-method-not-literal"), ("nowhere", "rpc-unbound")):
+        _, unresolved = lk.resolve(f"app.rpcapi.Caller.{fq}")
+        assert [u.reason for u in unresolved] == [reason]
 
 
 DISPATCHED = {

@@ -62,3 +62,47 @@ def test_controller_tree_routes():
 
 def test_request_attribute_put_by_a_hook():
     assert edges(link(FILES), "app.api.root.ThingsController.stop") == {("call", "app.compute.API.stop")}
+
+
+LOADED = {
+    "app/api/root.py": """
+        import pecan
+        from pecan import rest
+        from stevedore import enabled
+
+        class V2Controller(rest.RestController):
+            def __init__(self):
+                self.extension_manager = enabled.EnabledExtensionManager(
+                    check_func=lambda ext: True, namespace='app.api.v2.extensions', invoke_on_load=True)
+                for ext in self.extension_manager.extensions:
+                    setattr(self, ext.obj.name, ext.obj)
+
+        class RootController(object):
+            v2 = V2Controller()
+
+            @pecan.expose()
+            def index(self):
+                pass
+
+        def make_app():
+            config = {'app': {'modules': ['app.api'], 'root': 'app.api.root.RootController'}}
+            return pecan.load_app(config)
+        """,
+    "app/api/leases.py": """
+        from pecan import rest
+
+        class LeasesController(rest.RestController):
+            name = 'leases'
+
+            def post(self, lease):
+                pass
+        """,
+}
+
+
+def test_a_nested_app_config_and_sub_controllers_set_by_setattr_from_plugins():
+    lk = link(LOADED, {"app.api.v2.extensions": {"leases": "app.api.leases:LeasesController"}})
+    assert {r.label: r.handler for r in Routes(lk.r).routes} == {
+        "GET /": "app.api.root.RootController.index",
+        "POST /v2/leases": "app.api.leases.LeasesController.post",
+    }

@@ -4,8 +4,9 @@ receive them (the servers are found by ``tracer.link.models.rpc_services``).
 Stage: link.  Must not import libcst or render.
 
     ("target", topic, ns)     ``Target(topic=..., namespace=...)`` (``ns`` is "" when none is given)
-    ("rpc"[, targets])        an RPC client (``RPCClient``/``get_rpc_client``, or a prepared context);
-                              ``targets`` ((topic, ns), ...) when its ``Target`` is known
+    ("rpc"[, targets[, prepared]])   an RPC client (``RPCClient``/``get_rpc_client``, or a prepared context);
+                              ``targets`` ((topic, ns), ...) when its ``Target`` is known; ``prepared``
+                              when ``prepare(topic=...)`` chose them
     ("prep"[, targets])       ``client.prepare`` / ``router.client`` bound
     ("verb", "cast"|"call"[, targets])   an RPC send method
 
@@ -41,6 +42,7 @@ class OsloMessaging(Model):
     requires = ("oslo_config",)
     kinds = ("rpc", "prep", "verb", "target")
     settled = ("rpc", "target")
+    external = ("prep",)  # client.prepare(...): the library's, no edge
     calls = RPC_CLIENT_FACTORIES + TARGETS
     reads_sites = ("get_server", "get_rpc_server", "cast", "call")
     reads_keywords = ("binary",)
@@ -82,7 +84,14 @@ class OsloMessaging(Model):
         return frozenset({("prep",) + v[1:]}) if attr in ("prepare", "client") else EMPTY
 
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
-        return frozenset({("rpc",) + v[1:]}) if v[0] == "prep" else EMPTY
+        if v[0] != "prep":
+            return EMPTY
+        topic = dict((k, x) for k, x in expr[3] if k).get("topic")
+        topics = strings(self.r.eval(topic, scope)) if topic is not None else []
+        if topics:  # client.prepare(topic=...): this context sends there, whatever the client's target says
+            namespaces = sorted({n for _, n in v[1]}) if len(v) > 1 else [""]
+            return frozenset({("rpc", tuple((t, n) for t in topics for n in namespaces), True)})
+        return frozenset({("rpc",) + v[1:]})
 
     # -- servers -------------------------------------------------------------
     @cached_property
@@ -115,7 +124,8 @@ class OsloMessaging(Model):
 
     def _sends(self, fq: str, path: str, site, verb: tuple, owner: str | None, methods: list[str]) -> list[Edge]:
         """The server methods a send of ``methods`` reaches: the sending class's targets, else the client's."""
-        targets = self.client_targets(owner) if owner else ()
+        prepared = len(verb) > 3 and verb[3]  # a topic given to prepare() wins over the class's target
+        targets = self.client_targets(owner) if owner and not prepared else ()
         if not targets and len(verb) > 2:
             targets = tuple((t, n or None) for t, n in verb[2])
         out = []
@@ -227,13 +237,34 @@ class OsloMessaging(Model):
         methods = self.method_literals(site, fq)
         if self._is_senders_own(fq, site):  # not a miss: bound at each call of the wrapper
             return "rpc-sent-by-callers", (("method", tuple(methods)), ("verb", tuple(verbs)))
+        if self._is_senders_own(fq, site, called=False):  # a wrapper the program never calls
+            return "rpc-wrapper-not-called", (("method", ()), ("verb", tuple(verbs)))
         reason = "rpc-unbound" if methods else "rpc-method-not-literal"
         return reason, (("method", tuple(methods)), ("verb", tuple(verbs)))
 
-    def _is_senders_own(self, fq: str, site) -> bool:
-        """Whether ``site`` is a send whose method a wrapper's caller passes (``_cast(self, server, method)``)."""
+    def unresolved_beside(self, fq: str, site, values: Values, made: list[Edge]) -> tuple[str, tuple] | None:
+        """A call of a sender that sent nothing: the literal it writes reaches no server, or it hands the
+        wrapper no literal at all (zun's ``self._cast('echo', message=message)``)."""
+        if any(e.kind.startswith("rpc-") for e in made):
+            return None
+        for v in sorted(values):
+            if v[0] not in ("fn", "bound") or v[1] not in self.p.functions or not self.senders(v[1]):
+                continue
+            for index, element, verbs in self.senders(v[1]):
+                name = self.p.functions[v[1]].facts.params[index].name
+                arg = argument(site, name, index - (1 if v[0] == "bound" else 0))
+                methods = self._passed_names(arg, fq, element) if arg is not None else []
+                if methods and not _written_here(arg, element):
+                    continue  # a name handed on (self.listener.SEND): the wrapper's own send makes it
+                detail = (("method", tuple(methods)), ("verb", tuple(sorted({x[1] for x in verbs}))))
+                return ("rpc-unbound" if methods else "rpc-method-not-literal"), detail
+        return None
+
+    def _is_senders_own(self, fq: str, site, called: bool = True) -> bool:
+        """Whether ``site`` is a send whose method a wrapper's caller passes (``_cast(self, server, method)``);
+        with ``called=False``, of a wrapper nothing calls."""
         expr = _method_expr(site)
-        if expr is None or expr[0] != "n" or not self.senders(fq) or not self.r.callers(fq):
+        if expr is None or expr[0] != "n" or not self.senders(fq) or bool(self.r.callers(fq)) != called:
             return False
         fn = self.p.functions[fq]
         params = {p.name for p in fn.facts.params}

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from tracer.link.models.base import Model
 from tracer.link.records import Route
-from tracer.link.values import Values
+from tracer.link.values import Values, strings
 
 REQUEST = ("pecan.request", "pecan.core.request")
 HOOK_BASES = ("pecan.hooks.PecanHook", "pecan.PecanHook")
@@ -75,14 +75,12 @@ class Pecan(Model):
     def _roots(self) -> list[tuple[str, str]]:
         """Root controllers: a config dict's 'root' path, or the first argument of make_app."""
         found: dict[str, str] = {}
-        for module in sorted(self.p.modules):
-            body = self.p.module_body(module)
-            for a in body.assigns():
-                for key, value in a.value[1] if a.value[0] == "d" else ():
-                    if key == ("s", "root") and value[0] == "s":
-                        cls = self.r.class_by_path(value[1])
-                        if cls:
-                            found.setdefault(cls, f"{body.path}:{a.line}")
+        for fq, fn in sorted(self.p.functions.items()):  # a module's config, or one built in make_app()
+            for a in fn.assigns():
+                for value in _root_entries(a.value) if a.value[0] == "d" else ():
+                    cls = self.r.class_by_path(value)
+                    if cls:
+                        found.setdefault(cls, f"{fn.path}:{a.line}")
         for fq, site in self.sites_named("make_app"):
             if site.args and any(v[0] == "ext" and v[1] in MAKE_APP for v in self.r.eval(site.func, fq)):
                 for v in self.r.eval(site.args[0], fq):
@@ -116,7 +114,7 @@ class Pecan(Model):
         else:
             for name, fq in methods.items():
                 if self._exposed(fq):
-                    out.append(Route("GET", base if name == "index" else f"{base}/{name}", None, fq, project, where))
+                    out.append(Route("GET", (base or "/") if name == "index" else f"{base}/{name}", None, fq, project, where))
         return out
 
     def _children(self, cls: str) -> list[tuple[str, str]]:
@@ -129,7 +127,26 @@ class Pecan(Model):
                 for v in sorted(self.r.class_level(k, name)):
                     if v[0] == "inst" and self._is_controller(v[1]):
                         out[name] = v[1]
+        out.update(self._set_children(cls))
         return sorted(out.items())
+
+    def _set_children(self, cls: str) -> dict[str, str]:
+        """``setattr(self, ext.obj.name, ext.obj)`` in the controller's ``__init__`` (blazar's v2 API loads
+        its sub-controllers as plugins): each object under the name its own attribute gives."""
+        init = self.p.lookup_method(cls, "__init__")
+        fn = self.p.functions.get(init) if init else None
+        out: dict[str, str] = {}
+        for site in fn.calls() if fn else ():
+            if site.func != ("n", "setattr") or len(site.args) != 3:
+                continue
+            name, value = site.args[1], site.args[2]
+            for v in sorted(self.r.eval(value, fn.fq)):
+                if v[0] not in ("inst", "drv") or not self._is_controller(v[1]):
+                    continue
+                names = self.r.attribute(v, name[2]) if name[0] == "a" and name[1] == value else self.r.eval(name, fn.fq)
+                for text in strings(names):
+                    out[text] = v[1]
+        return out
 
     def _is_controller(self, cls: str) -> bool:
         return self.r.is_subclass(cls, REST_BASES) or any(self._exposed(fq) for fq in self._methods(cls).values())
@@ -155,3 +172,14 @@ class Pecan(Model):
                 out.update(klass.methods)
         return out
 
+
+
+def _root_entries(display: tuple, depth: int = 0) -> list[str]:
+    """The ``'root': 'pkg.Class'`` strings of a config dict display, nested ones included (``{'app': {...}}``)."""
+    out = []
+    for key, value in display[1]:
+        if key == ("s", "root") and value[0] == "s":
+            out.append(value[1])
+        elif value[0] == "d" and depth < 3:
+            out += _root_entries(value, depth + 1)
+    return out
