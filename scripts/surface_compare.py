@@ -58,6 +58,10 @@ def _why_not(ws, site: str, q: str) -> str:
     missing = [u for u in unresolved if u.line == int(line)]
     if missing:
         return "; ".join(f"{u.reason} {u.expr}" for u in missing)
+    for e in here:  # a wrapper that sends what this call hands it: the send is at the wrapper's own site
+        relayed = [r for r in ws.linker.edges(e.target) if r.kind.startswith("rpc") and fq in dict(r.meta).get("passed_by", ())]
+        if relayed:
+            return f"sent at the wrapper's own site {relayed[0].site} ({relayed[0].kind} {dict(relayed[0].meta)['method']}, passed_by this caller)"
     if here:
         return "not an RPC send: " + ", ".join(sorted({f"{e.kind} {e.target}" for e in here}))[:200]
     return "no edge, nothing unresolved (a library call)"
