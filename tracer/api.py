@@ -279,10 +279,11 @@ def _file_key(project: str, rel: str, path: Path) -> str:
 
 
 def _tool_digest() -> str:
-    """The tool's own code: a changed linker must not read answers an older one saved."""
+    """The tool's own code and data (the vendored service-types registry): a changed linker must not read
+    answers an older one saved."""
     digest = hashlib.sha256()
     root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
