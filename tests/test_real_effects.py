@@ -146,3 +146,63 @@ def test_tracer_diff_compares_effects(stein, newest):
     assert any(t == "table-newly-written" for t, _ in types)
     assert diff_json(d)["effects"] and "effects (" in diff_text(d)
     assert "effects" not in diff_json(compare.diff(stein, newest, "create_volume"))
+
+
+# -- what the first reading against the code found missing ------------------------------------
+def test_reboot_carries_what_its_decorators_wrappers_do(stein, newest):
+    """nova's @wrap_instance_event enters an EventReporter around the call (instance_actions_events written);
+    @wrap_instance_fault records the fault and @reverts_task_state saves the instance, both in their except
+    handlers: only with --errors, and conditional."""
+    manager = "nova.compute.manager.ComputeManager.reboot_instance"
+    t = api.trace(stein, REBOOT, TraceOptions(drivers=("libvirt",)), effects=True)
+    events = [(h, e) for h, e in _has(t, "database", "instance_actions_events", "write", "nova-compute")
+              if h and h.callee == manager]
+    assert events and events[0][1].via[:2] == ("@wrap_instance_event", "EventReporter.__enter__")
+    assert not [e for h, e in _all(t) if e.name == "instance_faults"]
+    errors = api.trace(stein, REBOOT, TraceOptions(drivers=("libvirt",), errors=True), effects=True)
+    [fault] = [e for h, e in _has(errors, "database", "instance_faults", "write", "nova-compute") if h and h.callee == manager]
+    assert fault.via[0] == "@wrap_instance_fault" and fault.get("conditional") is True
+    assert "except Exception" in fault.get("guard")
+    # the hop's own instance.save() writes instances plainly (one effect per meaning); the wrapper does it too
+    summaries = stein._effects
+    [revert] = [s for s in summaries.summary(manager).sites if s.how == "decorator" and s.short == "@reverts_task_state"]
+    writes = {(e.name, e.action) for e in summaries.view(errors=True).effects(revert.target) if e.get("conditional")}
+    assert ("instances", "write") in writes
+    newest_events = _has(api.trace(newest, REBOOT, TraceOptions(drivers=("libvirt",)), effects=True),
+                         "database", "instance_actions_events", "write", "nova-compute")
+    assert any(h and h.callee == manager for h, _ in newest_events)
+
+
+def test_qos_specs_read_through_the_volume_types_relationship(stein):
+    """``volume_type_qos_specs_get`` queries VolumeType with ``joinedload('qos_specs')``: the backref of
+    ``QualityOfServiceSpecs.vol_types`` reads quality_of_service_specs."""
+    t = api.trace(stein, "POST /v3/{project_id}/volumes/{volume_id}/action os-initialize_connection",
+                  TraceOptions(drivers=("rbd",)), effects=True)
+    [(_, e), *_] = _has(t, "database", "quality_of_service_specs", "read", "cinder-volume")
+    assert e.get("api") == "sqlalchemy.api.volume_type_qos_specs_get" and e.get("model") == "QualityOfServiceSpecs"
+
+
+def test_tooz_locks_carry_the_coordinator_prefix(create_volume, newest):
+    """cinder's Coordinator.get_lock puts ``self.prefix`` (``COORDINATOR = Coordinator(prefix='cinder-')``) in
+    front of every name: the lock delete_volume takes is cinder-{volume.id}-{f_name} (the newest writes the
+    function name into the template itself)."""
+    names = {e.name for _, e in _all(create_volume) if e.kind == "lock" and e.action == "tooz"}
+    assert "cinder-{volume.id}-{f_name}" in names and all(n.startswith("cinder-") for n in names)
+    newest_names = {e.name for _, e in _all(api.trace(newest, "create_volume", effects=True)) if e.kind == "lock"}
+    assert "cinder-{volume.id}-delete_volume" in newest_names
+
+
+def test_effects_through_a_guarded_call_say_their_branch(create_volume):
+    """The image cache's hit and miss notifications are the two arms of ``if cache_entry``."""
+    hit = _has(create_volume, "notification", "image_volume_cache.hit")[0][1]
+    miss = _has(create_volume, "notification", "image_volume_cache.miss")[0][1]
+    assert hit.get("guard")[-1] == "if cache_entry" and miss.get("guard")[-1] == "else (not cache_entry)"
+    assert not hit.get("conditional") and not miss.get("conditional")
+
+
+def test_the_driver_option_says_which_driver_the_trace_follows(stein):
+    t = api.trace(stein, "create_volume", TraceOptions(drivers=("rbd",)), effects=True)
+    [(hop, e)] = _has(t, "config", "backend_defaults.volume_driver", "driver", "cinder-volume")
+    assert e.get("default") == "cinder.volume.drivers.lvm.LVMVolumeDriver"
+    assert e.get("follows") == "cinder.volume.drivers.rbd.RBDDriver"
+    assert "(default LVMVolumeDriver; traced: RBDDriver)" in report.headline(report.summary([e]))[1]

@@ -338,10 +338,16 @@ def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None, 
         ws._effects = Summaries(lambda: ws.linker, ws._cache.store if ws._cache else None, ws._key,
                                 known.__contains__)
     with _quiet_gc():
-        result = annotate(ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts)), t,
-                          shown)
+        composer = ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts),
+                                    lambda cls: _driver_class(ws, cls, opts))
+        result = annotate(composer, t, shown)
     ws._effects.save()
     return result
+
+
+def _driver_class(ws: Workspace, configured: str, opts: TraceOptions) -> str:
+    """The driver class the trace follows where ``configured`` is the default: the one ``--driver`` names."""
+    return next((cls for needle in opts.drivers if (cls := ws.index.named_driver(configured, needle))), configured)
 
 
 def _driver_method(ws: Workspace, configured: str, target: str, opts: TraceOptions) -> str:

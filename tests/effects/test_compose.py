@@ -100,3 +100,38 @@ def test_a_tampered_segment_is_rejected_and_recomputed(ws, tmp_path):
     again = Summaries(lambda: ws.linker, store, "k", ws.program.functions.__contains__)
     assert store.rejected == 1
     assert again.view().effects("proj.api.create") == expected
+
+
+BRANCHY = '''
+import oslo_messaging as messaging
+
+NOTIFIER = messaging.Notifier(None)
+
+
+def notify(context, suffix):
+    NOTIFIER.info(context, 'volume.%s' % suffix, {})
+
+
+def delete(context, volume, unmanage_only=False):
+    if unmanage_only:
+        notify(context, 'unmanage.start')
+    else:
+        notify(context, 'delete.start')
+    if volume.size > 10:
+        NOTIFIER.info(context, 'volume.big', {})
+        notify(context, 'usage')
+    notify(context, 'usage')
+'''
+
+
+def test_effects_reached_through_a_guarded_call_carry_its_branch(snippet):
+    """Alternatives are qualified by the branch each runs under; an ``if`` with no ``else`` makes the effect
+    conditional; an effect also made plainly is plain."""
+    s = snippet({"proj/api.py": BRANCHY})
+    found = {e.name: e for e in s.effects("proj.api.delete")}
+    assert found["volume.unmanage.start"].get("guard") == ("if unmanage_only",)
+    assert found["volume.delete.start"].get("guard") == ("else (not unmanage_only)",)
+    assert not found["volume.delete.start"].get("conditional")  # one arm of if/else runs: not optional
+    big = found["volume.big"]  # the hop's own call, under an if with no else
+    assert big.get("guard") == ("if volume.size > 10",) and big.get("conditional") is True
+    assert found["volume.usage"].get("guard") is None  # also sent unconditionally

@@ -133,3 +133,39 @@ def test_the_proxy_handed_as_a_keyword_parameter_of_init(snippet):
     """The newest cinder's BaseVD.__init__(self, execute, configuration, ...)."""
     s = snippet({"proj/manager.py": BACKEND, "proj/drivers/lvm.py": LVM_KEYWORD})
     assert s.names("proj.drivers.lvm.LVMDriver.create_volume", "config") == {("<backend>.volume_group", "read")}
+
+
+LVM_INTERFACE = LVM.replace("""        self.configuration = kwargs.get('configuration', None)
+""", """        self.configuration = kwargs.get('configuration', None)
+
+    def create_volume(self, volume):
+        raise NotImplementedError()
+""")
+RBD = '''
+from proj.drivers.lvm import BaseDriver
+
+
+class RBDDriver(BaseDriver):
+    def create_volume(self, volume):
+        return self.configuration.safe_get('rbd_pool')
+'''
+
+
+def test_the_driver_option_says_which_class_the_trace_follows(snippet):
+    """Under ``--driver rbd`` the option still has its default (LVM): the effect says the trace follows RBD."""
+    from tracer import api
+    from tracer.effects import report
+    from tracer.graph.records import TraceOptions
+
+    s = snippet({"proj/manager.py": BACKEND, "proj/drivers/lvm.py": LVM_INTERFACE, "proj/drivers/rbd.py": RBD})
+    for drivers, follows in (((), "proj.drivers.lvm.LVMDriver"), (("rbd",), "proj.drivers.rbd.RBDDriver")):
+        t = api.trace(s.ws, "proj.manager.Manager.create_volume", TraceOptions(drivers=drivers), effects=True)
+        [e] = [e for h in t.hops for e in h.effects if e.action == "driver"]
+        assert (e.name, e.get("default"), e.get("follows")) == (
+            "backend_defaults.volume_driver", "proj.drivers.lvm.LVMDriver", follows)
+    rows = [e for _, e in report.operation(t)]
+    assert report.summary(rows)["config"]["drivers"] == [{"option": "backend_defaults.volume_driver",
+                                                          "default": "proj.drivers.lvm.LVMDriver",
+                                                          "follows": "proj.drivers.rbd.RBDDriver"}]
+    assert "backend_defaults.volume_driver (default LVMDriver; traced: RBDDriver)" in report.headline(report.summary(rows))[1]
+    assert "the trace follows proj.drivers.rbd.RBDDriver" in "\n".join(report.text_lines(t))

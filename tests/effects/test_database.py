@@ -168,3 +168,73 @@ def test_versioned_objects_registered_in_their_namespace_and_typed_by_parameter_
     by_name = s.one("proj.volume.manager.finish", "database", "volumes")
     assert dict(by_name.detail)["confidence"] == "by-name"  # ``volume`` came in untyped: named after Volume
     assert by_name.via[:2] == ("Volume.save", "proj.db.volume_update")
+
+
+RELATED_MODELS = '''
+from sqlalchemy.orm import backref, relationship
+
+
+class BASE(object):
+    pass
+
+
+class VolumeType(BASE):
+    __tablename__ = 'volume_types'
+
+
+class VolumeTypeExtraSpecs(BASE):
+    __tablename__ = 'volume_type_extra_specs'
+    volume_type = relationship(VolumeType, backref="extra_specs")
+
+
+class QualityOfServiceSpecs(BASE):
+    __tablename__ = 'quality_of_service_specs'
+    vol_types = relationship(VolumeType, backref=backref('qos_specs'))
+
+
+class Volume(BASE):
+    __tablename__ = 'volumes'
+    volume_type = relationship('VolumeType', backref=backref('volumes', uselist=False))
+'''
+
+RELATED_API = '''
+from sqlalchemy.orm import joinedload, joinedload_all
+from proj.db.sqlalchemy import models
+
+
+def model_query(context, model):
+    return context.session.query(model)
+
+
+def volume_type_qos_specs_get(context, type_id):
+    return model_query(context, models.VolumeType).options(joinedload('qos_specs')).filter_by(id=type_id).first()
+
+
+def volume_get(context, volume_id):
+    result = model_query(context, models.Volume)
+    result = result.options(joinedload('volume_type.extra_specs'))
+    return result.filter_by(id=volume_id).first()
+
+
+def volume_type_get(context, type_id):
+    return model_query(context, models.VolumeType).options(joinedload(models.VolumeType.volumes)).first()
+
+
+def volume_type_plain(context, type_id):
+    return model_query(context, models.VolumeType).filter_by(id=type_id).first()
+'''
+
+
+def test_relationships_a_query_loads_are_read(snippet):
+    """``joinedload('qos_specs')`` reads the table its model's relationship (here a backref) leads to; a dotted
+    path reads every table on it; the attribute form names the relationship on its class."""
+    s = snippet({"proj/db/sqlalchemy/models.py": RELATED_MODELS, "proj/db/sqlalchemy/api.py": RELATED_API})
+    api = "proj.db.sqlalchemy.api"
+    assert s.names(f"{api}.volume_type_qos_specs_get", "database") == {
+        ("volume_types", "read"), ("quality_of_service_specs", "read")}
+    qos = s.one(f"{api}.volume_type_qos_specs_get", "database", "quality_of_service_specs")
+    assert qos.get("model") == "QualityOfServiceSpecs"
+    assert s.names(f"{api}.volume_get", "database") == {
+        ("volumes", "read"), ("volume_types", "read"), ("volume_type_extra_specs", "read")}
+    assert s.names(f"{api}.volume_type_get", "database") == {("volume_types", "read"), ("volumes", "read")}
+    assert s.names(f"{api}.volume_type_plain", "database") == {("volume_types", "read")}

@@ -71,7 +71,9 @@ def test_prefixed_lockutils_decorator_on_a_closure(snippet):
 def test_a_program_wrapper_over_tooz_and_an_external_lock(snippet):
     s = snippet(TREE)
     locks = s.names("proj.manager.Manager.delete_volume", "lock")
-    assert ("{volume.id}-{f_name}", "tooz") in locks  # cinder's coordination.synchronized: its template as written
+    # cinder's coordination.synchronized: its template, behind the prefix Coordinator.get_lock puts in front
+    # (self.prefix, which COORDINATOR was made with)
+    assert ("proj-{volume.id}-{f_name}", "tooz") in locks and ("{volume.id}-{f_name}", "tooz") not in locks
     external = s.one("proj.manager.Manager.delete_volume", "lock", "refresh_cache-{volume.id}")
     assert external.action == "lockutils" and external.get("external") is True
 
@@ -94,4 +96,20 @@ COORDINATION_NEWEST = COORDINATION.replace('''def synchronized(lock_name, blocki
 def test_a_wrapper_taking_several_names(snippet):
     """The newest cinder's coordination.synchronized(*lock_names): the names reach get_lock through locals."""
     s = snippet({"proj/utils.py": UTILS, "proj/coordination.py": COORDINATION_NEWEST, "proj/manager.py": MANAGER})
-    assert ("{volume.id}-{f_name}", "tooz") in s.names("proj.manager.Manager.delete_volume", "lock")
+    assert ("proj-{volume.id}-{f_name}", "tooz") in s.names("proj.manager.Manager.delete_volume", "lock")
+
+
+def test_a_direct_get_lock_gets_the_coordinator_prefix_and_no_prefix_is_made_up(snippet):
+    """``COORDINATOR.get_lock(name)`` called plainly takes the prefix too; a coordinator made without one
+    (``prefix=None``) puts nothing in front."""
+    direct = MANAGER + '''
+
+    def extend_volume(self, context, volume):
+        with coordination.COORDINATOR.get_lock('extend-%s' % volume.id):
+            pass
+'''
+    s = snippet({"proj/utils.py": UTILS, "proj/coordination.py": COORDINATION, "proj/manager.py": direct})
+    assert s.names("proj.manager.Manager.extend_volume", "lock") == {("proj-extend-{volume.id}", "tooz")}
+    bare = COORDINATION.replace("Coordinator(prefix='proj-')", "Coordinator()")
+    s = snippet({"proj/utils.py": UTILS, "proj/coordination.py": bare, "proj/manager.py": direct})
+    assert s.names("proj.manager.Manager.extend_volume", "lock") == {("extend-{volume.id}", "tooz")}

@@ -18,9 +18,11 @@ from tracer.effects.database import Database
 from tracer.effects.locks import Locks
 from tracer.effects.notify import Notifications
 from tracer.effects.objects import Objects
+from tracer.effects.records import branches, guarded
 from tracer.effects.summary import EMPTY, Built, Site, Summary, Template, expand, is_unknown, literal
-from tracer.effects.texts import Env, Texts, arguments
+from tracer.effects.texts import Env, Texts, arguments, render
 from tracer.effects.view import LinkView
+from tracer.effects.wrappers import Wrappers
 from tracer.link.edges import Linker
 
 FOLLOWED = ("call", "driver")
@@ -38,6 +40,7 @@ class Analysis:
         self.notify = Notifications(self.v, self.texts, self.objects)
         self.commands = Commands(self.v, self.texts)
         self.locks = Locks(self.v, self.texts)
+        self.wrappers = Wrappers(self.v)
         self._flows: frozenset[str] | None = None
 
     # -- one function ----------------------------------------------------------------
@@ -46,14 +49,26 @@ class Analysis:
         if fn is None:
             return EMPTY
         own = self._own(fq, fn)
-        sites: list[Site] = []
+        sites = self._decorated(fq, fn)
+        wrapped = self.wrappers.called(fq)
         for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
+            if wrapped is not None and site.func == ("n", wrapped):
+                continue  # a decorator's wrapper calling the function it wraps: that function's hop has it
             found = self._effects_at(fq, fn, site)
             if found is not None:
                 own += found
             else:
                 sites += self._sites(fq, site)
         return Summary(tuple(own), tuple(dict.fromkeys(sites)), self.db.is_api(fq), self._built(fq, fn))
+
+    def _decorated(self, fq: str, fn) -> list[Site]:
+        """The wrappers of the function's decorators (a decorator that takes a lock is read as the lock)."""
+        scope = self.v.decorator_scope(fn)
+        out = []
+        for func, wrapper in self.wrappers.of(fn):
+            if self.locks.primitive(func, scope)[0] is None:
+                out.append(Site(fn.line, wrapper, f"@{render(func)}", "decorator", False, False, ()))
+        return out
 
     def _own(self, fq: str, fn) -> list[Template]:
         out = []
@@ -80,6 +95,8 @@ class Analysis:
         found = found or self._lock(site.func, site.args, site.kwargs, fq, where)
         if not found:
             return None
+        way = branches(site.guard)
+        found = [t._replace(detail=guarded(t.detail, way)) for t in found]
         return [t._replace(detail=tuple(sorted(t.detail + (("on_error", True),)))) if site.on_error else t for t in found]
 
     def _library_call(self, fq: str, site, where: str) -> list[Template] | None:
@@ -118,14 +135,17 @@ class Analysis:
 
     def _sites(self, fq: str, site) -> list[Site]:
         out = []
+        way = branches(site.guard)
         for target, how, configured in self._targets(fq, site):
             args = self._args(target, site, fq, None)
             out.append(Site(site.line, target, self.db.short(target), how, _on_self(site.func, self.v.function(fq)),
-                            site.on_error, args, configured))
+                            site.on_error, args, configured, way))
+        for target in self.wrappers.entered(fq, site):
+            out.append(Site(site.line, target, self.db.short(target), "with", False, site.on_error, (), "", way))
         for e in self.v.targets(fq, site.line, None):
             if e.kind.startswith("rpc") and site.func[0] == "a" and site.func[2] in ("cast", "call"):
                 out.append(Site(site.line, e.target, self.db.short(e.target), "rpc", False, site.on_error,
-                                self._rpc_args(e.target, site, fq)))
+                                self._rpc_args(e.target, site, fq), "", way))
         return out
 
     def _targets(self, fq: str, site) -> list[tuple[str, str, str]]:
@@ -142,6 +162,9 @@ class Analysis:
         proxied = self.db.proxy_target(recv, method, fq)
         if proxied:
             return [(proxied, "linked", "")]
+        on_instance = self._wrapper_self(fq, recv, method)
+        if on_instance:
+            return on_instance
         if method not in self.objects.method_names:
             return []
         out = set()
@@ -151,6 +174,16 @@ class Analysis:
                 if target:
                     out.add((target, "by-name" if v[0] == "objn" else "typed", ""))
         return sorted(out) if len(out) <= MAX_TARGETS else []
+
+    def _wrapper_self(self, fq: str, recv: tuple, method: str) -> list[tuple[str, str, str]]:
+        """``self.m()`` in a decorator's wrapper: ``m`` of the classes whose methods the decorator decorates."""
+        fn = self.v.function(fq)
+        owner = self.wrappers.owner(fq) if fn and fn.facts.params and recv == ("n", fn.facts.params[0].name) else None
+        if owner is None:
+            return []
+        found = {(m, "typed", "") for cls in self.wrappers.decorated_classes(owner[0])
+                 if (m := self.p.lookup_method(cls, method))}
+        return sorted(found) if len(found) <= MAX_TARGETS else []
 
     def _args(self, target: str, site, fq: str, offset: int | None) -> tuple:
         out = []
@@ -219,7 +252,7 @@ class Analysis:
         out = []
         for decl in self.config.by_default.get(configured, ()):
             # a group named at run time (``group=backend`` in a loop over the backends) is no name to give
-            groups = sorted(g for g in self.config.groups.get((decl.module, decl.name), ()) - {DEFAULT}
+            groups = sorted(g for g in self.config.groups.get((decl.module, decl.name), set()) - {DEFAULT}
                             if not g.startswith("{"))
             group = groups[0] if len(groups) == 1 else DEFAULT
             name = decl.name if group == DEFAULT else f"{group}.{decl.name}"

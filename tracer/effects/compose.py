@@ -4,7 +4,8 @@ Stage: effects.  Reads summaries (``tracer.effects.summary``) and trace records 
 composes its effects with neither the facts nor the linker.
 
 A hop carries the effects of its callee in the hop's service: the callee's own, and those of the
-helpers it calls, ``MAX_FOLLOW`` calls deep, each saying through which functions (``via``); a call
+helpers it calls, ``MAX_FOLLOW`` calls deep, each saying through which functions (``via``) and under
+which branches of those calls (``guard``); the wrappers of its decorators count at its own depth; a call
 the trace shows as a hop below it is not followed, that hop carries its effects.  A call into a DB API
 function contributes its tables and stops there.  A repeated hop (its callee was expanded earlier, so
 nothing is shown below it) carries all of its callee's, with its own arguments
@@ -17,14 +18,15 @@ Holes fill along the way: the callee of a call or driver hop gets the texts of t
 site passes (themselves filled by the hops above), an RPC server method the keyword arguments of the
 cast or call, a flow's task the attributes its construction in the flow builder gave the object (its
 ``self.event_suffix``), kept while the task calls methods on its own ``self``.  A driver hop whose
-configured class is some option's default also says that option chose it (once per class).
+configured class is some option's default also says that option chose it (once per class), and which class
+the trace follows there (``follows``: the default, or the one ``--driver`` named).
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
 
-from tracer.effects.records import Effect, dedupe
+from tracer.effects.records import Effect, dedupe, guarded
 from tracer.effects.summary import NO_BINDING, Binding, Site, Summary, Template, expand
 from tracer.graph.records import Hop, Trace
 
@@ -32,14 +34,17 @@ MAX_FOLLOW = 3
 
 
 class Composer:
-    """``pick(configured class, method)``: the method a driver call runs (the ``--driver`` asked for)."""
+    """``pick(configured class, method)``: the method a driver call runs (the ``--driver`` asked for);
+    ``chosen(configured class)``: the class the trace follows there."""
 
     def __init__(self, summary: Callable[[str], Summary], driver_option: Callable[[str], tuple],
-                 errors: bool = False, pick: Callable[[str, str], str] | None = None) -> None:
+                 errors: bool = False, pick: Callable[[str, str], str] | None = None,
+                 chosen: Callable[[str], str] | None = None) -> None:
         self.summary = summary
         self.driver_option = driver_option
         self.errors = errors
         self.pick = pick or (lambda configured, target: target)
+        self.chosen = chosen or (lambda configured: configured)
         self._memo: dict[tuple, tuple[Effect, ...]] = {}
 
     def effects(self, fq: str, binding: Binding = NO_BINDING, skip: frozenset = frozenset(),
@@ -67,6 +72,8 @@ class Composer:
                 if not s.db_api:  # a DB API function's helpers are in its own tables already
                     child = bind(site, binding)
                     out += [_through(e, site) for t in callee.own if t.kind == "database" for e in instantiate(t, child)]
+            elif site.how == "decorator":  # the wrapper runs around the function: no call deeper
+                out += [_through(e, site) for e in self.effects(site.target, NO_BINDING, frozenset(), depth)]
             elif depth > 0:
                 out += [_through(e, site) for e in self.effects(site.target, bind(site, binding), frozenset(), depth - 1)]
         return out
@@ -100,7 +107,7 @@ def _placeholder(text: str) -> bool:
 
 
 def _through(e: Effect, site: Site) -> Effect:
-    detail = e.detail
+    detail = guarded(e.detail, site.guard)
     if site.how == "by-name" and ("confidence", "by-name") not in detail:
         detail = tuple(sorted(detail + (("confidence", "by-name"),)))
     return e._replace(via=(site.short,) + e.via, detail=detail)
@@ -133,7 +140,9 @@ def _effects_by_hop(composer: Composer, trace: Trace) -> tuple[list[list[Effect]
         configured = dict(h.meta).get("configured") if h.kind == "driver" else None
         if configured and configured not in drivers:
             drivers.add(configured)
-            found += [e._replace(site=h.site) for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
+            follows = (("follows", composer.chosen(str(configured))),)
+            found += [e._replace(site=h.site, detail=tuple(sorted(e.detail + follows)))
+                      for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
         out.append(found)
     return out, list(composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset())))
 

@@ -54,11 +54,12 @@ class Config:
 
     # -- declarations and registrations -------------------------------------------
     def decls(self, name: str, group: str | None = None) -> list[Decl]:
-        """Declarations of option ``name``; those registered in ``group`` when any is."""
+        """Declarations of option ``name``: those registered in ``group`` when any is, else those registered
+        nowhere the trees say (a declaration registered in another group is another option)."""
         found = [self._decl(m, o) for m, o in self.p.options.get(name, ())]
         if group and group != BACKEND:
             exact = [d for d in found if group in self.groups.get((d.module, d.name), ())]
-            found = exact or found
+            found = exact or [d for d in found if not self.groups.get((d.module, d.name))]
         return sorted(set(found), key=lambda d: (d.module, d.site))
 
     def _decl(self, module: str, o) -> Decl:

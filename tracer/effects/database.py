@@ -10,7 +10,10 @@ receiver of a method chain that started from one (``query = _volume_get_query(..
 ``query.filter_by(...).update(values)``).  The access is a write when the chain ends in a method that
 changes rows (``update``, ``delete``, ``soft_delete``, ``save``, ``session.add``/``merge``...) or builds
 a model instance, else a read.  The helpers of its own module that the function calls count as its
-own (``volume_create`` reads through ``_volume_get``).  The enginefacade transaction a function opens
+own (``volume_create`` reads through ``_volume_get``).  A relationship a query loads with it
+(``.options(joinedload('qos_specs'))``, ``joinedload_all('security_groups.rules')``, ``joinedload(models.X.y)``)
+reads the table of the model it leads to: the model's ``relationship(Target, backref=...)`` declarations
+(their backrefs on the target too) say which.  The enginefacade transaction a function opens
 (``@main_context_manager.writer``, ``@pick_context_manager_reader``, ``with ...writer.using(ctx)``) is
 recorded beside.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import NamedTuple
 
+from tracer.effects.relations import Relations
 from tracer.effects.view import LinkView
 from tracer.link.program import MODULE_BODY
 
@@ -31,6 +35,7 @@ WRITES = frozenset({
     "bulk_update_mappings", "bulk_save_objects", "update_on_match", "update_returning_pk", "insert",
 })
 TRANSACTIONS = ("writer", "reader")  # writer first: a function that opens both writes
+
 MAX_HELPERS = 4  # helper levels inside the DB layer
 MAX_CHAIN = 6
 
@@ -62,6 +67,7 @@ class Database:
         self._proxies: dict[tuple[str, str], tuple[str, ...]] = {}
         self._active: set[str] = set()
         self._memo: dict[tuple, frozenset[str]] = {}
+        self.relations = Relations(view, self.table)
 
     # -- models ------------------------------------------------------------------
     def table(self, cls: str) -> str | None:
@@ -130,7 +136,12 @@ class Database:
         if built:
             models |= built
             mode = "write"
-        return [Access(self.table(m), mode, m, path, site.line, ()) for m in sorted(models)]
+        out = [Access(self.table(m), mode, m, path, site.line, ()) for m in sorted(models)]
+        if func[0] == "a":
+            loaded = self._loaded_along(("c", func, site.args, site.kwargs), fq, 0)
+            out += [Access(self.table(m), "read", m, path, site.line, ()) for m in sorted(loaded)
+                    if mode != "read" or m not in models]
+        return out
 
     def _helpers(self, fq: str, site) -> list[str]:
         if site.func[0] not in ("n", "a"):
@@ -215,6 +226,33 @@ class Database:
             return out or self._models_in(expr, scope, 0)
         if tag in ("a", "k"):
             return self._models_in(expr, scope, 0) or self._chain(expr[1], scope, depth + 1)
+        return set()
+
+    # -- relationships loaded with a query ----------------------------------------------------
+    def _loaded_along(self, expr: tuple, scope: str, depth: int) -> frozenset[str]:
+        """The related models the ``.options(<loader>(...))`` calls of a query chain load."""
+        key = ("l", expr, scope)
+        hit = self._memo.get(key)
+        if hit is None:
+            self._memo[key] = frozenset()
+            hit = self._memo[key] = frozenset(self._loaded_in(expr, scope, depth)) if depth <= MAX_CHAIN else frozenset()
+        return hit
+
+    def _loaded_in(self, expr: tuple, scope: str, depth: int) -> set[str]:
+        tag = expr[0]
+        if tag == "c" and expr[1][0] == "a":
+            out = set(self._loaded_along(expr[1][1], scope, depth + 1))
+            if expr[1][2] == "options":
+                base = self._chain(expr[1][1], scope, depth + 1)
+                for arg in expr[2]:
+                    out |= self.relations.loader(arg, base, scope)
+            return out
+        if tag == "n" and not self.v.is_parameter(expr[1], scope):
+            out = set()
+            for value, where in self.v.bound(expr[1], scope)[:6]:
+                if where == scope:
+                    out |= self._loaded_along(value, where, depth + 1)
+            return out
         return set()
 
     def _rooted_at_parameter(self, expr: tuple, scope: str) -> bool:

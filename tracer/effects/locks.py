@@ -8,12 +8,14 @@ or ``lock_with_prefix(p)`` returns (nova's and cinder's ``utils.synchronized``: 
 front), a tooz coordinator's ``get_lock``, or a function of the program that calls one of those with
 its own first argument somewhere below it (cinder's ``coordination.synchronized(name)``, whose wrapper
 asks ``COORDINATOR.get_lock(name.format(...))``).  The lock's name is that first argument as a template
-(``nova-{instance.uuid}``, ``{volume.id}-{f_name}``).
+(``nova-{instance.uuid}``, ``{volume.id}-{f_name}``), behind what each wrapper on the way puts in front of
+the name it is given (``Coordinator.get_lock``'s ``self.prefix + name``, ``self.prefix`` being the
+``prefix='cinder-'`` its instance was made with): ``cinder-{volume.id}-{f_name}``.
 """
 from __future__ import annotations
 
 from tracer.effects.summary import literal
-from tracer.effects.texts import Texts, _product
+from tracer.effects.texts import Env, Texts, _product, arguments
 from tracer.effects.view import LinkView
 from tracer.link.program import MODULE_BODY
 
@@ -22,6 +24,8 @@ LOCK_CALLS = frozenset({"lock", "synchronized", "external_lock", "internal_lock"
 PREFIXED = frozenset({"synchronized_with_prefix", "lock_with_prefix"})
 TOOZ = "tooz."
 MAX_DEPTH = 3
+MAX_CONSTRUCTIONS = 12
+STR_METHODS = frozenset({"encode", "format", "lower", "upper", "strip"})  # leave the name's front as it is
 
 
 class Locks:
@@ -30,6 +34,7 @@ class Locks:
         self.p = view.p
         self.t = texts
         self._wrappers: dict[str, str | None] = {}
+        self._prefixes: dict[str, str] = {}
 
     def lock(self, func: tuple, args: tuple, kwargs: tuple, scope: str, holes: bool = True) -> tuple[tuple, str, tuple] | None:
         """(the lock name's Text, primitive, detail) when calling ``func(*args, **kwargs)`` takes a lock."""
@@ -60,7 +65,7 @@ class Locks:
             if kind in ("ext", "exti") and dotted.startswith(TOOZ) and dotted.endswith(".get_lock"):
                 return "tooz", ""
             if kind in ("fn", "bound") and self.wraps_lock(v[1], 0):
-                return self._wrappers[v[1]], ""
+                return self._wrappers[v[1]], self._prefixes.get(v[1], "")
         return None, ""
 
     def _prefix(self, func: tuple, scope: str) -> str:
@@ -97,12 +102,43 @@ class Locks:
             return None
         first = params[1] if self.v.method_offset(fn) and len(params) > 1 else params[0]
         for scope in [fq] + self.v.closures(fq):
-            for site in self.p.functions[scope].calls():
+            for site in sorted(self.p.functions[scope].calls(), key=lambda s: (s.line, s.col)):
                 if site.args and self._built_from(site.args[0], first, scope):
-                    primitive, _ = self.primitive(site.func, scope) if site.func[0] in ("n", "a") else (None, "")
+                    primitive, inner = self.primitive(site.func, scope) if site.func[0] in ("n", "a") else (None, "")
                     if primitive is not None:
+                        self._prefixes[fq] = inner + self._put_before(site.args[0], first, scope)
                         return primitive
         return None
+
+    def _put_before(self, expr: tuple, name: str, scope: str, depth: int = 0) -> str:
+        """The literal a wrapper puts in front of the name it was given: ``(self.prefix + name).encode()``,
+        also through a local (``lock_name = ...; get_lock(lock_name)``)."""
+        while expr[0] == "c" and expr[1][0] == "a" and expr[1][2] in STR_METHODS:
+            expr = expr[1][1]
+        if expr[0] == "+" and _mentions(expr[2], name) and not _mentions(expr[1], name):
+            texts = self._constructed(expr[1], scope) or self.t.strings(expr[1], scope)
+            return texts[0] if len(texts) == 1 and "{" not in texts[0] else ""
+        if expr[0] == "n" and expr[1] != name and depth < MAX_DEPTH and not self.v.is_parameter(expr[1], scope):
+            local = [e for e, w in self.v.bound(expr[1], scope) if w == scope]
+            found = {self._put_before(e, name, scope, depth + 1) for e in local[:4]}
+            return found.pop() if len(found) == 1 else ""
+        return ""
+
+    def _constructed(self, expr: tuple, scope: str) -> tuple[str, ...]:
+        """``self.prefix`` in a method: the strings the constructions of its class give it (the parameter's
+        default counts only where a construction leaves it out)."""
+        fn = self.p.functions.get(scope)
+        if expr[0] != "a" or fn is None or fn.cls is None or not fn.facts.params or expr[1] != ("n", fn.facts.params[0].name):
+            return ()
+        init = self.p.lookup_method(fn.cls, "__init__")
+        if init is None or init not in self.p.functions:
+            return ()
+        found: set[str] = set()
+        for caller, site in self.v.sites_named(fn.cls.rsplit(".", 1)[-1])[:MAX_CONSTRUCTIONS]:
+            if site.func[0] in ("n", "a") and ("cls", fn.cls) in self.v.eval(site.func, caller):
+                text = self.t.attribute(expr[2], Env(init, tuple(arguments(self.v, init, site)), caller, None), (caller, False))
+                found |= {alt[0] for alt in text or () if len(alt) == 1 and isinstance(alt[0], str) and alt[0] != "None"}
+        return tuple(sorted(found))
 
     def _built_from(self, expr: tuple, name: str, scope: str, depth: int = 0) -> bool:
         """The value is made from parameter ``name``, directly or through locals (``names = sorted(n.format()

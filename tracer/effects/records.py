@@ -19,13 +19,17 @@ A part of a name the code computes at run time is written ``{expression}``.  ``s
 effect happens (``path:line``); ``via`` names the functions between the hop's own function and that
 site, outermost first (empty when the hop's function does it itself); ``detail`` holds sorted
 ``(key, value)`` pairs: the DB API function and model, an option's type, default, help and
-declaration, a command's arguments, a lock's primitive.
+declaration, a command's arguments, a lock's primitive, and ``guard``: the branches (``if``, ``elif``,
+``else``, ``except``) the calls on the way and the site itself run under, outermost first, with
+``conditional`` when one of them may not run at all (an ``if`` with no ``else``, an ``except``).
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 KINDS = ("database", "config", "notification", "command", "lock")
+BRANCHES = ("if", "elif", "else", "except")
+MAX_GUARDS = 4
 
 
 class Effect(NamedTuple):
@@ -55,8 +59,31 @@ def sort_key(e: Effect) -> tuple:
 
 
 def dedupe(effects) -> tuple[Effect, ...]:
-    """One effect per meaning and service, at its first site in sorted order; sorted."""
+    """One effect per meaning and service, sorted: where it is least conditional, then at its first site."""
     seen: dict[tuple, Effect] = {}
-    for e in sorted(effects, key=sort_key):
+    for e in sorted(effects, key=lambda e: (conditionality(e), sort_key(e))):
         seen.setdefault((e.key, e.service), e)
     return tuple(sorted(seen.values(), key=sort_key))
+
+
+def conditionality(e: Effect) -> tuple[bool, int]:
+    """(it may not happen at all, how many branches stand before it): the least first."""
+    return bool(e.get("conditional")), len(e.get("guard") or ())
+
+
+def branches(guard: tuple) -> tuple[tuple[str, bool], ...]:
+    """A call site's ``guard`` (innermost first, ``tracer.facts.model.Guard`` tuples) as the branches it runs
+    under, outermost first: ``(text, optional)``."""
+    return tuple((g[1], bool(g[2])) for g in reversed(guard) if g[0] in BRANCHES)
+
+
+def guarded(detail: tuple, way: tuple[tuple[str, bool], ...]) -> tuple:
+    """``detail`` with the branches ``way`` (outermost first) put before the ones it already has."""
+    if not way:
+        return detail
+    d = dict(detail)
+    texts = tuple(t for t, _ in way) + tuple(d.get("guard") or ())
+    d["guard"] = texts if len(texts) <= MAX_GUARDS else ("...",) + texts[1 - MAX_GUARDS:]  # the innermost kept
+    if d.get("conditional") or any(optional for _, optional in way):
+        d["conditional"] = True
+    return tuple(sorted(d.items()))

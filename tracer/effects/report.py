@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from tracer.effects.records import KINDS, Effect, sort_key
+from tracer.effects.records import KINDS, Effect, conditionality, sort_key
 from tracer.graph.records import Trace
 
 EFFECTS_SCHEMA = "tracer-effects/1"
@@ -20,11 +20,14 @@ TITLES = {"database": "Database", "config": "Configuration", "notification": "No
 
 
 def operation(t: Trace) -> list[tuple[int, Effect]]:
-    """(step of the first hop that has it, 0 for the entry; effect), one per meaning and service."""
+    """(step of the first hop that has it, 0 for the entry; effect), one per meaning and service: where it
+    is least conditional (an effect one branch has and another hop has plainly is plain)."""
     seen: dict[tuple, tuple[int, Effect]] = {}
     for step, effects in [(0, t.entry_effects)] + [(h.step, h.effects) for h in t.hops]:
         for e in effects:
-            seen.setdefault((e.key, e.service), (step, e))
+            key = (e.key, e.service)
+            if key not in seen or conditionality(e) < conditionality(seen[key][1]):
+                seen[key] = (step, e)
     return sorted(seen.values(), key=lambda item: (sort_key(item[1]), item[1].service, item[0]))
 
 
@@ -37,11 +40,18 @@ def summary(effects: list[Effect]) -> dict:
     return {
         "database": {"write": sorted(by_kind["database"]["write"]), "read": sorted(by_kind["database"]["read"])},
         "config": {"options": len(names), "change_the_path": len(options["path"]),
-                   "choose_a_driver": sorted(options["driver"])},
+                   "choose_a_driver": sorted(options["driver"]), "drivers": _drivers(effects)},
         "notification": {a: sorted(v) for a, v in sorted(by_kind["notification"].items())},
         "command": {a: sorted(v) for a, v in sorted(by_kind["command"].items())},
         "lock": sorted(set().union(*by_kind["lock"].values())) if by_kind["lock"] else [],
     }
+
+
+def _drivers(effects: list[Effect]) -> list[dict]:
+    """The options that name a driver: their default class and the class the trace follows there."""
+    found = {e.name: {"option": e.name, "default": e.get("default"), "follows": e.get("follows") or e.get("default")}
+             for e in sorted(effects, key=sort_key) if e.kind == "config" and e.action == "driver"}
+    return [found[k] for k in sorted(found)]
 
 
 def headline(s: dict) -> list[str]:
@@ -49,7 +59,8 @@ def headline(s: dict) -> list[str]:
     lines = [f"tables written: {', '.join(db['write']) or '-'}; read: {', '.join(db['read']) or '-'}"]
     extra = [f"{cfg['change_the_path']} change the path"]
     if cfg["choose_a_driver"]:
-        extra.append(f"{len(cfg['choose_a_driver'])} choose a driver: {', '.join(cfg['choose_a_driver'])}")
+        extra.append(f"{len(cfg['choose_a_driver'])} choose a driver: "
+                     + ", ".join(_driver_text(d) for d in cfg.get("drivers") or [{"option": n} for n in cfg["choose_a_driver"]]))
     lines.append(f"options: {cfg['options']} ({'; '.join(extra)})")
     notes = [f"{', '.join(v)} ({k})" for k, v in s["notification"].items()]
     lines.append(f"notifications: {'; '.join(notes) or '-'}")
@@ -165,17 +176,45 @@ def _groups(rows: list[tuple[int, Effect]]):
 
 def _line(e: Effect) -> str:
     d = dict(e.detail)
-    where = f"{e.site}" + (f"  via {_via(e.via)}" if e.via else "")
+    where = f"{e.site}" + (f"  via {_via(e.via)}" if e.via else "") + _branch(e)
     if e.kind == "database":
         return f"{e.action:<6} {e.name}  ({d.get('api')})  {where}"
     if e.kind == "config":
-        return f"{e.action:<6} {e.name} = {d.get('default')!s}  [{d.get('type', '?')}] {d.get('help', '')}  {where}"
+        return (f"{e.action:<6} {e.name} = {d.get('default')!s}{_follows(e)}  [{d.get('type', '?')}] "
+                f"{d.get('help', '')}  {where}")
     if e.kind == "command":
         extra = d.get("argv") or d.get("context") or d.get("protocol") or ""
         return f"{e.action:<8} {e.name}  {extra}  {where}"
     if e.kind == "notification":
         return f"{e.action:<9} {e.name}  ({d.get('priority') or d.get('class')})  {where}"
     return f"{e.action:<9} {e.name}  {where}"
+
+
+def _driver_text(d: dict) -> str:
+    """``volume_driver``, or ``volume_driver (default LVMVolumeDriver; traced: RBDDriver)`` under ``--driver``."""
+    default, follows = d.get("default"), d.get("follows")
+    if not follows or follows == default:
+        return d["option"]
+    return f"{d['option']} (default {_short_class(default)}; traced: {_short_class(follows)})"
+
+
+def _short_class(dotted: object) -> str:
+    return str(dotted).rsplit(".", 1)[-1]
+
+
+def _follows(e: Effect) -> str:
+    """What a driver option's line adds when the trace follows another class than its default."""
+    follows = e.get("follows")
+    return f"; the trace follows {follows}" if follows and follows != e.get("default") else ""
+
+
+def _branch(e: Effect) -> str:
+    """``  [under if unmanage_only]``: the branches it runs under on the way from the hop; ``may not run``
+    when one of them is an ``if`` with no ``else`` or an ``except``."""
+    guard = e.get("guard")
+    if not guard:
+        return ""
+    return f"  [{'may not run: ' if e.get('conditional') else 'under '}{' > '.join(guard)}]"
 
 
 def _via(via: tuple) -> str:
@@ -216,11 +255,11 @@ def _by_service(e: Effect) -> tuple:
 
 def _cells(e: Effect) -> tuple:
     d = dict(e.detail)
-    where = e.site + (f" (via {' > '.join(e.via)})" if e.via else "")
+    where = e.site + (f" (via {' > '.join(e.via)})" if e.via else "") + (f" [{' > '.join(d['guard'])}]" if d.get("guard") else "")
     if e.kind == "database":
         return (e.service, e.name, e.action, d.get("api", ""), where)
     if e.kind == "config":
-        return (e.service, e.name, e.action, d.get("type", ""), d.get("default", ""), d.get("help", ""),
+        return (e.service, e.name, e.action, d.get("type", ""), f"{d.get('default', '')}{_follows(e)}", d.get("help", ""),
                 d.get("declared", ""))
     if e.kind == "notification":
         return (e.service, e.name, e.action, d.get("priority") or d.get("class", ""), where)

@@ -36,11 +36,12 @@ class Site(NamedTuple):
     line: int
     target: str
     short: str  # how the ``via`` chain names the callee
-    how: str  # linked | typed | by-name | rpc
+    how: str  # linked | typed | by-name | rpc | decorator (its wrapper runs around the function) | with
     on_self: bool  # a call on the caller's own ``self`` (``self.m()``, ``super().m()``)
     on_error: bool  # made in an ``except`` handler
     args: tuple  # ((parameter, Text), ...)
     configured: str = ""  # a driver call: the configured class (``--driver`` may run another's method)
+    guard: tuple = ()  # the branches the call runs under in the caller (``tracer.effects.records.branches``)
 
 
 class Built(NamedTuple):
