@@ -5,9 +5,13 @@
 helper moved module, ``check_widget`` became a version-gated cast, ``ping`` a call, ``notify`` was dropped,
 the flow lost one task, gained one and swapped two, the driver default changed, an error path appeared,
 and the REST service the old side indexes (``xproj/svc``) is not part of the new side: its hop is external.
+The worker's ``Planner`` layer is gone (as nova's FilterScheduler went into the scheduler manager): its
+``_schedule`` is ``WorkerManager._select_hosts`` now, told by its body's shape, and the ``notify`` cast its
+``_claim`` made is one removal met in two places.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -23,6 +27,7 @@ from tracer.diff.flow import diff_traces
 from tracer.graph.records import Hop, Trace, TraceOptions
 from tracer.render.diff import DIFF_FORMATS, render_diff
 from tracer.render.diff_graph import union_model
+from tracer.render.diff_text import diff_text
 
 HERE = Path(__file__).parent
 DIFF = HERE / "fixtures" / "diff"
@@ -38,6 +43,10 @@ EXPECTED = {  # (type, key) of every change on the synthetic pair, with --errors
     ("hop-added", "rpc:dproj-conductor/create_widget"),
     ("hop-moved", "call:ConductorManager._validate"),
     ("hop-moved", "call:stamping.stamp"),
+    ("hop-moved", "call:WorkerManager._select_hosts"),  # Planner._schedule renamed, the same body
+    ("hop-moved", "call:WorkerManager._claim"),
+    ("hop-removed", "call:Planner.plan"),  # the layer itself: removed, and added in its place
+    ("hop-added", "call:WorkerManager._choose"),
     ("rpc-call-to-cast", "rpc:dproj-worker/check_widget"),
     ("rpc-cast-to-call", "rpc:dproj-worker/ping"),
     ("driver-default-changed", "driver:make"),
@@ -74,8 +83,36 @@ def test_every_change_type_on_its_hop(d):
 def test_moves_are_not_removed_and_added(d):
     moved = {(c.old.callee, c.new.callee) for c in d.changes if c.type == "hop-moved"}
     assert moved == {("dproj.compute.api.API._validate", "dproj.conductor.manager.ConductorManager._validate"),
-                     ("dproj.worker.utils.stamp", "dproj.common.stamping.stamp")}
+                     ("dproj.worker.utils.stamp", "dproj.common.stamping.stamp"),
+                     ("dproj.worker.planner.Planner._schedule", "dproj.worker.manager.WorkerManager._select_hosts"),
+                     ("dproj.worker.planner.Planner._claim", "dproj.worker.manager.WorkerManager._claim")}
     assert not [c for c in d.changes if c.type in ("hop-added", "hop-removed") and "stamp" in c.side.callee]
+
+
+def test_moves_inside_a_removed_and_an_added_layer_by_body_shape(d):
+    """Planner.plan is gone and WorkerManager._choose new (a removed and an added subtree); inside them
+    Planner._schedule is WorkerManager._select_hosts: another name, no skeleton callee in common with a like
+    name, but the same sequence of calls.  Without the sides' graphs to say the shapes, it is removed + added."""
+    removed = next(c for c in d.changes if c.type == "hop-removed" and c.side.key == "call:Planner.plan")
+    assert "a level on the way to hops both sides make" in removed.detail and not removed.below
+    blind = diff_traces(d.old_trace, d.new_trace)
+    assert ("hop-removed", "call:Planner._schedule") in found(blind)
+    assert ("hop-added", "call:WorkerManager._select_hosts") in found(blind)
+
+
+def test_a_change_met_in_several_places_is_listed_once(d):
+    """The notify cast is sent from the API and from the planner: one removal, listed where the trace first
+    meets it, with both places; the driver's check, called from two functions, changed its default once."""
+    [notify] = [c for c in d.changes if c.side.key == "rpc:dproj-worker/notify"]
+    assert notify.type == "hop-removed" and notify.service == "dproj-worker" and notify.old.sender == "dproj-api"
+    assert [(svc, sender) for svc, sender, _ in notify.places] == [("dproj-worker", "dproj-api"), ("dproj-worker", "dproj-worker")]
+    assert notify.detail.endswith("met in 2 places (sent from dproj-api, dproj-worker)")
+    [check] = [c for c in d.changes if c.side.key == "driver:check"]
+    assert {via for _, _, via in check.places} == {"WorkerManager.check_widget", "WorkerManager._claim"}
+    data = json.loads(render_diff(d, "json"))
+    [row] = [c for c in data["changes"] if c["new"] is None and c["old"]["key"] == "rpc:dproj-worker/notify"]
+    assert row["places"] == [{"service": "dproj-worker", "sender": "dproj-api", "via": "API.create_widget"},
+                             {"service": "dproj-worker", "sender": "dproj-worker", "via": "Planner._claim"}]
 
 
 def test_version_gated_cast_names_the_version(d):
@@ -105,7 +142,22 @@ def test_error_paths_only_with_errors(sides):
 
 def test_self_diff_is_empty(sides):
     old, _ = sides
-    assert compare.diff(old, old, "create_widget", TraceOptions(errors=True)).changes == ()
+    same = compare.diff(old, old, "create_widget", TraceOptions(errors=True))
+    assert same.changes == () and same.effects == ()
+
+
+def test_effects_are_compared_by_default_counted_first(sides, d):
+    """The diff compares what the operation touches unless told not to; the text gives their counts with the
+    hop counts, before any detail."""
+    [c] = d.effects
+    assert (c.type, c.name) == ("driver-option-changed", "widget_driver")
+    lines = diff_text(d).splitlines()
+    counts = next(i for i, line in enumerate(lines) if line.startswith("1 effect change: 1 driver-option-changed"))
+    first_service = next(i for i, line in enumerate(lines) if line.startswith("▶ "))
+    assert counts < first_service
+    plain = compare.diff(*sides, "create_widget", TraceOptions(errors=True), effects=False)
+    assert plain.effects == () and "effects" not in json.loads(render_diff(plain, "json"))
+    assert "effect change" not in diff_text(plain) and found(plain) == found(d)
 
 
 def test_swapping_the_sides_swaps_added_and_removed(sides, d):
@@ -122,7 +174,9 @@ def _old_key(d, type_id: str, key: str) -> str:
 def test_json_schema(d):
     data = json.loads(render_diff(d, "json"))
     assert data["schema"] == "tracer-diff/1" and data["mode"] == "entry"
-    assert set(data) == {"schema", "mode", "request", "old", "new", "options", "summary", "types", "changes", "sites"}
+    assert set(data) == {"schema", "mode", "request", "old", "new", "options", "summary", "types", "changes", "sites",
+                         "effects"}
+    assert data["options"]["effects"] is True and data["summary"]["effects"]["total"] == len(data["effects"])
     assert data["old"]["entry"]["id"] == "dproj.api.widgets.WidgetController.create"
     assert data["summary"]["total"] == len(EXPECTED) == len(data["changes"])
     assert sum(data["summary"]["by_type"].values()) == len(EXPECTED)
@@ -188,6 +242,27 @@ def test_rest_path_change_on_records():
     assert same.changes == ()  # placeholder names and the project segment make no other path
 
 
+def _stated(t: Trace, version) -> Trace:
+    """The trace with its REST hops stating ``version`` as their microversion (the linker's meta key)."""
+    hops = tuple(dataclasses.replace(h, meta=tuple(sorted(h.meta + (("microversion", version),))))
+                 if h.kind == "rest" else h for h in t.hops)
+    return dataclasses.replace(t, hops=hops)
+
+
+def test_a_matched_rest_hop_sent_with_another_microversion(d):
+    """The same REST hop (POST /things) stating 2.1 on one side and 2.7 on the other; a side whose code states
+    none literally (no meta key) is not compared; swapped, it is the same type the other way."""
+    changed = diff_traces(_stated(d.old_trace, "2.1"), _stated(d.new_trace, "2.7"))
+    [c] = [c for c in changed.changes if c.type == "rest-microversion-changed"]
+    assert c.side.key == "rest:POST /things" and c.detail == "POST /things: microversion 2.1 -> 2.7"
+    assert (c.old.get("microversion"), c.new.get("microversion")) == ("2.1", "2.7") and c.level == "major"
+    back = diff_traces(_stated(d.new_trace, "2.7"), _stated(d.old_trace, "2.1"))
+    assert [c.detail for c in back.changes if c.type == "rest-microversion-changed"] == ["POST /things: microversion 2.7 -> 2.1"]
+    for old, new in ((_stated(d.old_trace, "2.7"), _stated(d.new_trace, "2.7")), (d.old_trace, _stated(d.new_trace, "2.7"))):
+        assert not [c for c in diff_traces(old, new).changes if c.type == "rest-microversion-changed"]
+    assert "rest-microversion-changed" in TYPES and swapped("rest-microversion-changed") == "rest-microversion-changed"
+
+
 def run(*args: str, cache) -> object:
     return runner.invoke(app, list(args), env={"TRACER_CACHE_DIR": str(cache)})
 
@@ -203,6 +278,8 @@ def test_cli_exit_code(tmp_path):
     same = run("diff", "create_widget", *sides_args(OLD, OLD), "--exit-code", cache=tmp_path)
     assert same.exit_code == 0 and "no differences" in same.output
     assert run("diff", "create_widget", *sides_args(OLD, NEW), cache=tmp_path).exit_code == 0
+    quiet = run("diff", "create_widget", *sides_args(OLD, NEW), "--no-effects", cache=tmp_path)
+    assert quiet.exit_code == 0 and "effect change" not in quiet.output and "effect change" in changed.output
 
 
 def test_cli_writes_each_format(tmp_path):

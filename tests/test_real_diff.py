@@ -203,3 +203,39 @@ def test_a_series_range_fetches_each_side_at_its_newest_point_release(real_cache
     assert versions == {"old": ["14.3.1"], "new": ["29.0.0"]}
     removed = {c["old"]["callee"] for c in data["changes"] if c["type"] == "hop-removed" and c.get("old")}
     assert "cinder.db.sqlalchemy.api.volume_type_get" in removed
+
+
+@pytest.mark.parametrize("entry,errors", [("POST /servers", False), (RESCHEDULE, True)])
+def test_the_scheduler_driver_layer_gone_its_insides_moved_into_the_manager(diffs, entry, errors):
+    """Inside the removed FilterScheduler.select_destinations and the added SchedulerManager._select_destinations,
+    FilterScheduler._schedule is SchedulerManager._schedule (nova 34 ``nova/scheduler/manager.py``: the same
+    sequence of calls, one more): moved with its class's other functions, not removed + added."""
+    d = diffs(entry, errors)
+    grouped = [c for c in changes(d, "hop-moved")
+               if c.detail.startswith("nova.scheduler.filter_scheduler.FilterScheduler -> nova.scheduler.manager.SchedulerManager:")]
+    assert grouped and "_schedule" in grouped[0].detail and "_legacy_find_hosts" in grouped[0].detail
+    lone = {c.side.callee for c in d.changes if c.type.startswith(("hop-", "error-path-")) and c.type != "hop-moved"}
+    assert not lone & {"nova.scheduler.filter_scheduler.FilterScheduler._schedule",
+                       "nova.scheduler.manager.SchedulerManager._schedule"}
+    layer = [c for c in d.changes if c.side.key == "driver:select_destinations" and not c.new]
+    assert layer and "a level on the way to hops both sides make" in layer[0].detail
+
+
+def test_a_removal_met_in_two_services_is_listed_once(diffs):
+    """cinder 14's db.api.volume_type_qos_specs_get goes to IMPL (cinder.db.sqlalchemy.api), called in cinder-api
+    (the volume API's type checks) and cinder-volume: one removal, under the service the trace meets it in first."""
+    d = diffs(ATTACH)
+    [gone] = [c for c in changes(d, "hop-removed") if c.old.callee == "cinder.db.sqlalchemy.api.volume_type_qos_specs_get"]
+    assert gone.service == "cinder-api" and {svc for svc, _, _ in gone.places} == {"cinder-api", "cinder-volume"}
+    assert gone.detail.endswith("met in 2 places (cinder-api, cinder-volume)")
+
+
+def test_the_diff_compares_effects_by_default(diffs):
+    """What create_volume touches, compared without asking (glance_num_retries: 0 in Stein, 3 in the newest),
+    the counts with the hop counts."""
+    from tracer.render.diff_text import diff_text
+
+    d = diffs("create_volume")
+    assert ("option-default-changed", "glance_num_retries") in {(c.type, c.name) for c in d.effects}
+    head = diff_text(d).split("\n▶ ", 1)[0]
+    assert f"{len(d.effects)} effect changes: " in head

@@ -360,7 +360,7 @@ def diff(
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow error paths; their changes are typed error-path-*"),
     sites: bool = typer.Option(False, "--sites", help="also list hops whose call site only moved (not differences)"),
-    effects: bool = typer.Option(False, "--effects", help="also compare what the operation touches: tables, options, notifications, commands, locks"),
+    effects: bool = typer.Option(True, "--effects/--no-effects", help="also compare what the operation touches: tables, options, notifications, commands, locks (default on)"),
     exit_code: bool = typer.Option(False, "--exit-code", help="exit 1 when there are differences, 0 when none"),
     ascii: bool = typer.Option(False, "--ascii", help="plain characters for the service lines"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),

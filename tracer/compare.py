@@ -46,15 +46,17 @@ def diff_sides(series: str | None, projects: list[str] | None, old: list[str] | 
 
 
 def diff(old: api.Workspace, new: api.Workspace, entry_text: str, opts: TraceOptions | None = None,
-         sites: bool = False, effects: bool = False) -> FlowDiff:
+         sites: bool = False, effects: bool = True) -> FlowDiff:
     """One entry traced on each side (resolved on each side: a route moved to ``/v3/``, a handler renamed)
     and diffed hop by hop; a hop one trace lacks is looked up in that side's whole graph first.
-    ``effects``: what the operation touches is compared too (``tracer.effects.compare``)."""
+    ``effects``: what the operation touches is compared too (``tracer.effects.compare``): a table newly
+    written, an option added to the path (issue 13's diff; it costs a warm diff about a tenth)."""
     opts = opts or TraceOptions()
     ta, tb = (_trace(ws, e, opts, effects) for ws, e in zip((old, new), _entry_pair(old, new, entry_text)))
-    options = (("drivers", list(opts.drivers)), ("errors", opts.errors), ("view", ta.view))
+    options = (("drivers", list(opts.drivers)), ("effects", effects), ("errors", opts.errors), ("view", ta.view))
     d = diff_traces(ta, tb, entry_text, sites=sites, options=options,
-                    reach_old=_reach(old, opts.errors), reach_new=_reach(new, opts.errors))
+                    reach_old=_reach(old, opts.errors), reach_new=_reach(new, opts.errors),
+                    shape_old=_shape(old), shape_new=_shape(new))
     for ws in (old, new):
         ws.remember()  # what the look-ups resolved serves the next run from the cache
     if effects:
@@ -138,6 +140,19 @@ def _reach(ws: api.Workspace, errors: bool):
                 return None
         return here
     return reach
+
+
+def _shape(ws: api.Workspace):
+    """A function's body shape: the names of the functions its resolved call sites call, in source order
+    (leading underscores dropped: ``_schedule`` is ``schedule`` moved and made private)."""
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def shape(fq: str) -> tuple[str, ...]:
+        if fq not in memo:
+            edges = [e for e in ws.index.answer(fq).edges if e.confidence != "candidate"] if " " not in fq else []
+            memo[fq] = tuple(_plain(e.target) for e in sorted(edges, key=lambda e: (e.line, e.target)))
+        return memo[fq]
+    return shape
 
 
 def _same_hop(e, key: str, name: str) -> bool:

@@ -29,6 +29,7 @@ def test_default_changed_moved_and_gone():
     new = _trace(_e("config", "retries", "read", default="5"), _e("lock", "x", "lockutils", "nova-compute"))
     changes = {(c.type, c.name): c for c in compare(old, new)}
     assert changes[("option-default-changed", "retries")].detail == "retries default '3' -> '5'"
-    assert changes[("effect-moved", "x")].detail == "lock lockutils x: nova-api -> nova-compute"
+    assert changes[("effect-moved", "x")].detail == "lockutils x: nova-api -> nova-compute"
+    assert changes[("effect-removed", "volume.create.start")].detail == "legacy volume.create.start (svc)"
     assert changes[("effect-removed", "volume.create.start")].new is None
     assert compare(new, new) == []

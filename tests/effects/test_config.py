@@ -169,3 +169,11 @@ def test_the_driver_option_says_which_class_the_trace_follows(snippet):
                                                           "follows": "proj.drivers.rbd.RBDDriver"}]
     assert "backend_defaults.volume_driver (default LVMDriver; traced: RBDDriver)" in report.headline(report.summary(rows))[1]
     assert "the trace follows proj.drivers.rbd.RBDDriver" in "\n".join(report.text_lines(t))
+
+
+def test_a_class_an_option_loads_with_nothing_else_to_pick_still_has_its_option(snippet):
+    """With one implementation the call is a plain call (no driver hop): the option chose the class all the same
+    (Stein cinder had NestedDbQuotaDriver beside DbQuotaDriver, the newest not; quota_driver picks it in both)."""
+    s = snippet({"proj/manager.py": BACKEND, "proj/drivers/lvm.py": LVM})
+    e = s.one("proj.manager.Manager.create_volume", "config", "backend_defaults.volume_driver")
+    assert (e.action, e.site, e.get("follows")) == ("driver", "proj/manager.py:25", "proj.drivers.lvm.LVMDriver")

@@ -29,6 +29,7 @@ TYPES: dict[str, tuple[int, str, str]] = {
     "task-added": (5, "a task joined a flow", "task-removed"),
     "task-reordered": (5, "a task runs at another place in its flow", "task-reordered"),
     "rest-path-changed": (6, "a REST hop goes to another path (API version, route)", "rest-path-changed"),
+    "rest-microversion-changed": (6, "a REST hop is sent with another API microversion", "rest-microversion-changed"),
     "hop-moved": (7, "the same hop, its function moved to another module or class, or renamed", "hop-moved"),
     "error-path-removed": (8, "a hop only made on an error path (--errors) is gone", "error-path-added"),
     "error-path-added": (8, "a hop only made on an error path (--errors) is new", "error-path-removed"),
@@ -78,6 +79,7 @@ class Change:
     via: str = ""  # the matched hop it is reached through (``ComputeManager.reboot_instance``)
     path: tuple[str, ...] = ()  # keys of the matched hops from the entry down to ``via``
     below: int = 0  # plain calls under a removed or added hop, not listed on their own
+    places: tuple[tuple[str, str, str], ...] = ()  # (service, sender, via) of every place it is met, when several
 
     @property
     def rank(self) -> int:
@@ -107,6 +109,8 @@ class Change:
                "old": self.old.as_dict() if self.old else None, "new": self.new.as_dict() if self.new else None}
         if self.below:
             out["below"] = self.below
+        if self.places:
+            out["places"] = [{"service": svc, "sender": sender, "via": via} for svc, sender, via in self.places]
         return out
 
 

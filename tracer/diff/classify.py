@@ -6,6 +6,7 @@ libcst, networkx, the linker, render or ``tracer.api``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tracer.diff.changes import SITE, Change, HopView
 from tracer.diff.match import Lone, Matching, Pair
@@ -14,6 +15,9 @@ from tracer.graph.records import short_name
 
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 LONE_TYPES = {"hop-added", "hop-removed", "task-added", "task-removed", "error-path-added", "error-path-removed"}
+MICROVERSION = "microversion"  # a REST edge's meta key: the microversion the request states, where the code gives it
+PLACELESS = {"rest-external", "rest-internal", "rest-path-changed", "rest-microversion-changed", "rpc-call-to-cast",
+             "rpc-cast-to-call", "driver-default-changed"}
 _PROJECT = re.compile(r"^(/v\d+(?:\.\d+)?)?/\{\}(?=/|$)")
 
 
@@ -57,18 +61,41 @@ def _moves_by_owner(changes: list[Change]) -> list[Change]:
 
 
 def _unique(changes: list[Change]) -> list[Change]:
-    """One change per what changed: a shared body met in two places reports once."""
-    out: dict[tuple, Change] = {}
+    """One change per what changed: a shared body met in several places (two services call the same DB
+    function; one REST request sent from three callers) is listed once, where the trace first meets it (a
+    place the skeleton shows before one only the graph knows), with every place it is met."""
+    groups: dict[tuple, list[Change]] = {}
     for c in sorted(changes, key=Change.order):
-        o, n = c.old, c.new
-        ident = (c.type, o and (o.callee, o.service, o.sender), n and (n.callee, n.service, n.sender), c.detail)
-        if c.type == "hop-moved":  # a function moved once, wherever it is met
-            ident = (c.type, o.callee, n.callee)  # type: ignore[union-attr]
-        elif c.type in LONE_TYPES:  # one step met in two places (a shared body) is one change
-            ident = (c.type, o and (o.callee, o.service, o.sender), n and (n.callee, n.service, n.sender))
-        if ident not in out or _ghost(out[ident]) and not _ghost(c):
-            out[ident] = c
-    return sorted(out.values(), key=Change.order)
+        groups.setdefault(_ident(c), []).append(c)
+    return sorted((_merged(group) for group in groups.values()), key=Change.order)
+
+
+def _ident(c: Change) -> tuple:
+    o, n = c.old, c.new
+    if c.type == "hop-moved":  # a function moved once, wherever it is met
+        return (c.type, o.callee, n.callee)  # type: ignore[union-attr]
+    hops = (o and (o.key, o.callee), n and (n.key, n.callee))
+    if c.type in LONE_TYPES or c.type in PLACELESS:  # what changed says nothing of where it is met
+        return (c.type, c.kind) + hops
+    return (c.type, c.kind, c.detail) + hops  # service-changed, task-reordered: the detail is the change
+
+
+def _merged(group: list[Change]) -> Change:
+    best = min(group, key=lambda c: (_ghost(c), c.side.step, Change.order(c)))
+    places = sorted({(c.service, c.side.sender, c.via) for c in group})
+    if len(places) < 2:
+        return best
+    return replace(best, detail=f"{best.detail}; met in {len(places)} places{_where(places)}", places=tuple(places))
+
+
+def _where(places: list[tuple[str, str, str]]) -> str:
+    """`` (cinder-api, cinder-volume)``, `` (sent from nova-compute, nova-conductor)``; nothing when only the
+    callers differ (``places`` in the JSON names them)."""
+    for index, prefix in ((0, ""), (1, "sent from ")):
+        values = sorted({p[index] for p in places if p[index]})
+        if len(values) > 1:
+            return f" ({prefix}{', '.join(values)})"
+    return ""
 
 
 def _ghost(c: Change) -> bool:
@@ -96,7 +123,8 @@ def _extra(s: Step) -> tuple:
     if s.kind == "driver":
         return (("configured", meta.get("configured")),)
     if s.kind == "rest":
-        return (("external", _rest_level(s) == 2), ("http", meta.get("http")))
+        extra = (("external", _rest_level(s) == 2), ("http", meta.get("http")))
+        return extra + ((MICROVERSION, meta[MICROVERSION]),) if MICROVERSION in meta else extra
     if s.kind == "rpc":
         out = [("method", meta.get("method")), ("namespace", meta.get("namespace")), ("topic", meta.get("topic"))]
         if s.gates():
@@ -159,6 +187,8 @@ def _pair_changes(m: Matching, i: int) -> list[Change]:
         out.append(_change(m, i, "driver-default-changed", f"{_configured(a)} -> {_configured(b)}"))
     if a.kind == "rest" and _http(a) and _http(b) and _norm_http(a) != _norm_http(b):
         out.append(_change(m, i, "rest-path-changed", f"{_http(a)} -> {_http(b)}"))
+    if a.kind == "rest" and MICROVERSION in a.meta and MICROVERSION in b.meta and _version(a) != _version(b):
+        out.append(_change(m, i, "rest-microversion-changed", f"microversion {_version(a)} -> {_version(b)}"))
     return out
 
 
@@ -174,6 +204,12 @@ def _service_changes(m: Matching, i: int, external: bool) -> list[Change]:
     if b.kind in ("rpc", "rest") and p.from_a != p.from_b:
         parts.append(f"sent from {p.from_b} (was {p.from_a})")
     return [_change(m, i, "service-changed", "; ".join(parts))] if parts else []
+
+
+def _version(s: Step) -> str:
+    """The microversion a REST hop is sent with, as the code writes it (``none`` for an explicit None)."""
+    value = s.meta.get(MICROVERSION)
+    return "none" if value is None else str(value)
 
 
 def _configured(s: Step) -> str:

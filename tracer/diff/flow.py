@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tracer.diff.changes import TYPES, Change
 from tracer.diff.classify import classify
-from tracer.diff.match import Reach, match
+from tracer.diff.match import Reach, Shape, match
 from tracer.diff.steps import build_side
 from tracer.diff.surface import flow_changes, route_changes, rpc_changes
 from tracer.graph.records import Trace
@@ -75,13 +75,15 @@ class FlowDiff:
 
 
 def diff_traces(old: Trace, new: Trace, request: str = "", *, sites: bool = False, options: tuple = (),
-                reach_old: Reach | None = None, reach_new: Reach | None = None) -> FlowDiff:
+                reach_old: Reach | None = None, reach_new: Reach | None = None,
+                shape_old: Shape | None = None, shape_new: Shape | None = None) -> FlowDiff:
     """The hop-by-hop diff of one entry traced on two sides.
 
     ``reach_old``/``reach_new`` look a call up in that side's whole graph (``tracer.api`` makes them from the
-    linker): a hop one trace lacks is only reported when that side's graph lacks it too.
+    linker): a hop one trace lacks is only reported when that side's graph lacks it too; ``shape_old``/
+    ``shape_new`` give a function's body shape there (what it calls, in order), to tell a moved function by.
     """
-    m = match(build_side(old), build_side(new), reach_old, reach_new)
+    m = match(build_side(old), build_side(new), reach_old, reach_new, shape_old, shape_new)
     changes, moved = classify(m, sites)
     mapping = {(m.old.steps[p.a].callee, m.new.steps[p.b].callee) for p in m.pairs}
     mapping |= {(m.old.steps[p.a].stub.callee, m.new.steps[p.b].stub.callee) for p in m.pairs  # type: ignore

@@ -8,7 +8,10 @@ the path of its ancestors:
 
 1. children with the same key pair up in order (same function first);
 2. the rest pair as *moved/renamed* when they play the same role: the same function name, the same callees,
-   or the same place between matched siblings with a like name;
+   the same body shape (the sequence of what the function calls, from each side's graph), or the same place
+   between matched siblings with a like name; the insides of a removed and an added subtree under one pair
+   are candidates too (``FilterScheduler._schedule`` -> ``SchedulerManager._schedule``, the driver layer
+   around it gone);
 3. a child left over may be found a few levels down on the other side (``reboot_instance`` now reaches the
    driver through ``do_reboot_instance`` and ``_reboot_instance``): the levels between are added or removed,
    the hop itself is the same;
@@ -31,6 +34,11 @@ MOVABLE = ("call",)  # the kind whose key is a Python name, so a move or rename 
 # names (the other side's hops, in order: (callee, key) pairs), or None.  A step one trace lacks may still be
 # made, only left out of that side's skeleton (it no longer leads to an RPC, REST, task or driver hop).
 Reach = Callable[[str, tuple], Optional[str]]
+# Shape(fq): the names of what a function calls, in the order its call sites are written (its body's shape)
+Shape = Callable[[str], tuple]
+SHAPE_LIKE = 0.5  # body likeness that, with the same name, makes a move
+SHAPE_SAME = 0.8  # body likeness that makes a rename (with a callee in common or the same place)
+SHAPE_MIN = 3  # call sites a body needs to be told by its shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,8 @@ class Matching:
     lones: list[Lone] = field(default_factory=list)
     reach_old: Reach | None = None  # asks the old side's graph
     reach_new: Reach | None = None
+    shape_old: Shape | None = None
+    shape_new: Shape | None = None
     # steps one skeleton lacks that the other side's graph makes under another name: (lone, the fq there)
     elsewhere: list[tuple[Lone, str]] = field(default_factory=list)
     present: list[tuple[str, int, str]] = field(default_factory=list)  # (side, step, fq there): not lone at all
@@ -85,8 +95,9 @@ class _Spot:
     up: tuple[int, ...]  # region ancestors, nearest first
 
 
-def match(old: Side, new: Side, reach_old: Reach | None = None, reach_new: Reach | None = None) -> Matching:
-    m = Matching(old, new, reach_old=reach_old, reach_new=reach_new)
+def match(old: Side, new: Side, reach_old: Reach | None = None, reach_new: Reach | None = None,
+          shape_old: Shape | None = None, shape_new: Shape | None = None) -> Matching:
+    m = Matching(old, new, reach_old=reach_old, reach_new=reach_new, shape_old=shape_old, shape_new=shape_new)
     entry_a, entry_b = old.steps[0].service, new.steps[0].service
     m.pairs.append(Pair(0, 0, entry_a, entry_b, entry_a, entry_b, "entry", -1, False))
     seen: set[tuple] = set()
@@ -105,6 +116,11 @@ def match(old: Side, new: Side, reach_old: Reach | None = None, reach_new: Reach
     paired |= {("new", new.expanded.get(new.steps[p.b].callee)) for p in m.pairs}
     # below a lone step, a step both sides make through another caller (a shared body) is compared there
     m.lones = [lone for lone in m.lones if lone.top or lone.leads or (lone.side, lone.step) not in paired]
+    # a step met lone under two pairs (a region reaches through an RPC another pair compares on its own) is
+    # said as the pair nearest to it found it: the latest one, whose comparison saw what lies below it
+    place = lambda lone: (lone.side, lone.step, lone.service, lone.sender)  # noqa: E731
+    nearest = {place(lone): lone for lone in sorted(m.lones, key=lambda x: x.parent)}
+    m.lones = [lone for lone in m.lones if nearest[place(lone)] is lone]
     return m
 
 
@@ -253,7 +269,7 @@ def _moves(m: Matching, i: int, xs: list[_Spot], ys: list[_Spot], slots: dict) -
     candidates = []
     for x in xs:
         for y in ys:
-            score = move_score(m.old, x.step, m.new, y.step, (x.step, y.step) in slots)
+            score = move_score(m.old, x.step, m.new, y.step, (x.step, y.step) in slots, lambda: _shape_likeness(m, x, y))
             if 0 < score < 1.5 and _both_names_live(m, i, x.step, y.step):
                 score = 0.0  # a rename guessed from the place alone, but the old name is still called
             if score > 0:
@@ -277,8 +293,10 @@ def _both_names_live(m: Matching, i: int, x: int, y: int) -> bool:
     return bool(in_new not in (None, "?") or in_old not in (None, "?"))
 
 
-def move_score(old: Side, i: int, new: Side, j: int, same_place: bool) -> float:
-    """How surely old step ``i`` and new step ``j`` are one function that moved or was renamed (0: not)."""
+def move_score(old: Side, i: int, new: Side, j: int, same_place: bool,
+               shape: Callable[[], float] = lambda: 0.0) -> float:
+    """How surely old step ``i`` and new step ``j`` are one function that moved or was renamed (0: not);
+    ``shape()``: how alike the two bodies are (asked only when the names and callees leave it open)."""
     a, b = old.steps[i], new.steps[j]
     if a.kind != b.kind:
         return 0.0
@@ -288,7 +306,7 @@ def move_score(old: Side, i: int, new: Side, j: int, same_place: bool) -> float:
     callees = _jaccard(_callee_names(old, i), _callee_names(new, j))
     same = a.callee.rsplit(".", 1)[-1] == b.callee.rsplit(".", 1)[-1]
     if na == nb and (callees >= (0.3 if same else 0.5) or same_place and same or not (old.body(i) or new.body(j))
-                     or _owner(a.callee) == _owner(b.callee)):
+                     or _owner(a.callee) == _owner(b.callee) or shape() >= SHAPE_LIKE):
         return 3.0 + callees
     common = len(_callee_names(old, i) & _callee_names(new, j))
     if _owner(a.callee) == _owner(b.callee) and callees >= 0.5 and common >= 2:
@@ -299,7 +317,20 @@ def move_score(old: Side, i: int, new: Side, j: int, same_place: bool) -> float:
     words = _jaccard(wa, wb)
     if same_place and wa - wb and wb - wa and words >= 0.3:  # a word replaced, not a name narrowed or widened
         return 1.0 + words
+    if (common or same_place) and shape() >= SHAPE_SAME:  # renamed, the body kept (checked as a guess is)
+        return 1.0 + 0.4 * shape()
     return 0.0
+
+
+def _shape_likeness(m: Matching, x: _Spot, y: _Spot) -> float:
+    """How alike the call-site sequences of two functions are (0 when a side's graph cannot say)."""
+    if m.shape_old is None or m.shape_new is None:
+        return 0.0
+    a, b = m.shape_old(m.old.steps[x.step].callee), m.shape_new(m.new.steps[y.step].callee)
+    if min(len(a), len(b)) < SHAPE_MIN:
+        return 0.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return round(matcher.ratio(), 6) if matcher.real_quick_ratio() >= SHAPE_LIKE else 0.0
 
 
 def _name(fq: str) -> str:

@@ -59,7 +59,15 @@ class Analysis:
                 own += found
             else:
                 sites += self._sites(fq, site)
+                own += self._loaded_driver(fq, fn, site)
         return Summary(tuple(own), tuple(dict.fromkeys(sites)), self.db.is_api(fq), self._built(fq, fn))
+
+    def _loaded_driver(self, fq: str, fn, site) -> list[Template]:
+        """A call of the one class an option's default loads (no other implementation to pick from, so no
+        driver hop): that option still chooses the driver, here."""
+        loaded = {str(dict(e.meta).get("loaded_from")) for e in self.v.targets(fq, site.line, None)
+                  if e.kind == "call" and dict(e.meta).get("loaded_from")}
+        return [t._replace(site=f"{fn.path}:{site.line}") for cls in sorted(loaded) for t in self.driver_option(cls)]
 
     def _decorated(self, fq: str, fn) -> list[Site]:
         """The wrappers of the function's decorators (a decorator that takes a lock is read as the lock)."""

@@ -33,6 +33,7 @@ class EffectChange(NamedTuple):
     old: Effect | None
     new: Effect | None
     detail: str  # one line, for people
+    services: tuple = ()  # where the side that has it does it (an effect added or removed)
 
     def as_dict(self) -> dict:
         return {"type": self.type, "kind": self.kind, "name": self.name, "detail": self.detail,
@@ -50,11 +51,38 @@ def compare(old: Trace, new: Trace) -> list[EffectChange]:
         if a and b:
             out += _both(a, b)
         elif b:
-            out.append(_one_side(b[0], "added"))
+            out.append(_one_side(b, "added"))
         else:
-            out.append(_one_side(a[0], "removed"))
+            out.append(_one_side(a, "removed"))
     out += _moved_on_or_off_path(before, after)
     return sorted(out, key=lambda c: (RANK[c.type], c.kind, c.name, c.type))
+
+
+def counts(changes) -> dict[str, int]:
+    """Changes per type, most telling first."""
+    found: dict[str, int] = {}
+    for c in changes:
+        found[c.type] = found.get(c.type, 0) + 1
+    return {t: found[t] for t in sorted(found, key=lambda t: (RANK[t], t))}
+
+
+def grouped(changes) -> list[tuple[str, str, str]]:
+    """``(type, kind, text)`` lines for people: the effects added or removed one line per type, kind, action
+    and services (``read in cinder-volume: a, b, c``), every other change a line of its own; in order."""
+    rows: list[tuple[str, str, object]] = []
+    index: dict[tuple, list[str]] = {}
+    for c in changes:
+        e = c.new or c.old
+        if c.type not in ("effect-added", "effect-removed"):
+            rows.append((c.type, c.kind, c.detail))
+            continue
+        key = (c.type, c.kind, e.action, ", ".join(c.services))
+        if key not in index:
+            index[key] = []
+            rows.append((c.type, c.kind, key))
+        index[key].append(c.name)
+    return [(t, kind, text if isinstance(text, str) else f"{text[2]} in {text[3]}: {', '.join(index[text])}")
+            for t, kind, text in rows]
 
 
 def _by_meaning(t: Trace) -> dict[tuple, list[Effect]]:
@@ -64,16 +92,18 @@ def _by_meaning(t: Trace) -> dict[tuple, list[Effect]]:
     return {k: sorted(v, key=lambda e: (e.service,) + sort_key(e)) for k, v in found.items()}
 
 
-def _one_side(e: Effect, side: str) -> EffectChange:
+def _one_side(effects: list[Effect], side: str) -> EffectChange:
+    e = effects[0]
     if e.kind == "database" and e.action == "write":
         kind = "table-newly-written" if side == "added" else "table-no-longer-written"
         return EffectChange(kind, e.kind, e.name, None if side == "added" else e, e if side == "added" else None,
-                            f"{e.name} is {'now' if side == 'added' else 'no longer'} written ({e.service})")
+                            f"{e.name} is {'now' if side == 'added' else 'no longer'} written ({_services(effects)})")
     if e.kind == "config" and e.action == "driver":
         return EffectChange("driver-option-changed", e.kind, e.name, None if side == "added" else e,
                             e if side == "added" else None, f"{e.name} {side} as the option naming a driver")
     old, new = (None, e) if side == "added" else (e, None)
-    return EffectChange(f"effect-{side}", e.kind, e.name, old, new, f"{e.kind} {e.action} {e.name} {side} ({e.service})")
+    return EffectChange(f"effect-{side}", e.kind, e.name, old, new, f"{e.action} {e.name} ({_services(effects)})",
+                        tuple(sorted({x.service for x in effects})))
 
 
 def _both(a: list[Effect], b: list[Effect]) -> list[EffectChange]:
@@ -81,7 +111,7 @@ def _both(a: list[Effect], b: list[Effect]) -> list[EffectChange]:
     x, y = a[0], b[0]
     if {e.service for e in a} != {e.service for e in b}:
         out.append(EffectChange("effect-moved", x.kind, x.name, x, y,
-                                f"{x.kind} {x.action} {x.name}: {_services(a)} -> {_services(b)}"))
+                                f"{x.action} {x.name}: {_services(a)} -> {_services(b)}"))
     if x.kind == "config" and x.get("default") != y.get("default"):
         kind = "driver-option-changed" if x.action == "driver" else "option-default-changed"
         out.append(EffectChange(kind, x.kind, x.name, x, y, f"{x.name} default {x.get('default')!r} -> {y.get('default')!r}"))

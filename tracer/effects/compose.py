@@ -58,7 +58,7 @@ class Composer:
 
     def _compose(self, fq: str, binding: Binding, skip: frozenset, depth: int) -> list[Effect]:
         s = self.summary(fq)
-        out = [e for t in s.own if self._kept(t) for e in instantiate(t, binding)]
+        out = [self._followed(e) for t in s.own if self._kept(t) for e in instantiate(t, binding)]
         shown = {line for line, _ in skip}
         for site in s.sites:
             if site.how == "rpc" or (site.on_error and not self.errors) or (site.line, site.target) in skip:
@@ -77,6 +77,12 @@ class Composer:
             elif depth > 0:
                 out += [_through(e, site) for e in self.effects(site.target, bind(site, binding), frozenset(), depth - 1)]
         return out
+
+    def _followed(self, e: Effect) -> Effect:
+        """An option naming a driver says which class the trace follows there (its default, or ``--driver``'s)."""
+        if e.action != "driver" or e.get("follows") or not e.get("default"):
+            return e
+        return e._replace(detail=tuple(sorted(e.detail + (("follows", self.chosen(str(e.get("default")))),))))
 
     def _kept(self, t: Template) -> bool:
         return self.errors or ("on_error", True) not in t.detail

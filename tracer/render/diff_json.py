@@ -24,6 +24,9 @@ def diff_json(d: FlowDiff) -> dict:
         "changes": [c.as_dict() for c in d.changes],
         "sites": [c.as_dict() for c in d.sites],
     }
-    if d.effects:  # with --effects: what changed in what the operation touches
+    if dict(d.options).get("effects"):  # what changed in what the operation touches (--no-effects: left out)
+        from tracer.effects.compare import counts
+
         data["effects"] = [c.as_dict() for c in d.effects]
+        data["summary"]["effects"] = {"total": len(d.effects), "by_type": counts(d.effects)}
     return data

@@ -49,6 +49,12 @@ def to_markdown(d: FlowDiff) -> str:
         lines += [f"| {code(t)} | {n} | {TYPES[t][1]} |" for t, n in d.by_type().items()]
         lines += ["", "| service | changes |", "|---|---:|"]
         lines += [f"| {s} | {n} |" for s, n in d.by_service().items()]
+    if d.effects:
+        from tracer.effects.compare import counts
+
+        lines += ["", f"**{len(d.effects)} effect changes** (tables, options, notifications, commands, locks).", "",
+                  "| effect change | count |", "|---|---:|"]
+        lines += [f"| {code(t)} | {n} |" for t, n in counts(d.effects).items()]
     for service in d.services():
         mine = [c for c in d.changes if c.service == service]
         lines += ["", f"### {service}", ""]
@@ -61,6 +67,14 @@ def to_markdown(d: FlowDiff) -> str:
         lines += ["", f"<details><summary>{len(d.sites)} call sites that only moved</summary>", ""]
         lines += [_item(c) for c in d.sites] + ["", "</details>"]
     if d.effects:
+        from tracer.effects.compare import grouped
+
+        rows = grouped(d.effects)
+        plain = [r for r in rows if r[0] in ("effect-added", "effect-removed")]
         lines += ["", f"### Effects ({len(d.effects)} changed)", ""]
-        lines += [f"- **{c.type}** {c.kind}: {code(c.detail)}" for c in d.effects]
+        lines += [f"- **{t}** {kind}: {code(text)}" for t, kind, text in rows if (t, kind, text) not in plain]
+        if plain:
+            lines += ["", f"<details><summary>{sum(len(r[2].split(', ')) for r in plain)} effects added or removed"
+                      "</summary>", ""]
+            lines += [f"- **{t}** {kind}: {code(text)}" for t, kind, text in plain] + ["", "</details>"]
     return "\n".join(lines) + "\n"

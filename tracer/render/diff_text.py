@@ -61,14 +61,24 @@ def _side_line(name: str, side: SideInfo) -> Text:
 
 
 def summary(d: FlowDiff) -> list[Text]:
-    if not d.changes:
+    """The counts first: hop changes per type and per service, then the effect changes per type."""
+    if not d.changes and not d.effects:
         return [Text("no differences", style="bold green")]
-    major = sum(1 for c in d.changes if c.level == "major")
-    head = Text(f"{len(d.changes)} difference{'s' if len(d.changes) != 1 else ''} ({major} major): ", style="bold")
-    head.append(", ".join(f"{n} {t}" for t, n in d.by_type().items()), style="")
-    services = Text("  by service: ", style="dim")
-    services.append(", ".join(f"{s} {n}" for s, n in d.by_service().items()))
-    return [head, services]
+    lines = [Text("no hop differences", style="bold green")] if not d.changes else []
+    if d.changes:
+        major = sum(1 for c in d.changes if c.level == "major")
+        head = Text(f"{len(d.changes)} difference{'s' if len(d.changes) != 1 else ''} ({major} major): ", style="bold")
+        head.append(", ".join(f"{n} {t}" for t, n in d.by_type().items()), style="")
+        services = Text("  by service: ", style="dim")
+        services.append(", ".join(f"{s} {n}" for s, n in d.by_service().items()))
+        lines += [head, services]
+    if d.effects:
+        from tracer.effects.compare import counts
+
+        effects = Text(f"{len(d.effects)} effect change{'s' if len(d.effects) != 1 else ''}: ", style="bold")
+        effects.append(", ".join(f"{n} {t}" for t, n in counts(d.effects).items()))
+        lines.append(effects)
+    return lines
 
 
 def change_row(c: Change) -> tuple[Text, str]:
@@ -92,18 +102,21 @@ def diff_lines(d: FlowDiff, glyphs: Glyphs = UNICODE, width: int | None = None) 
         lines += [Text(""), Text(f"call sites that only moved ({len(d.sites)}, not differences)", style="bold")]
         lines += align_sites([change_row(c) for c in d.sites], width)
     if d.effects:
+        from tracer.effects.compare import grouped
+
         lines += [Text(""), Text(f"effects ({len(d.effects)} changed)", style="bold")]
-        lines += [_effect_row(c) for c in d.effects]
+        lines += [_effect_row(*row) for row in grouped(d.effects)]
     return lines
 
 
-def _effect_row(c) -> Text:
+def _effect_row(type_id: str, kind: str, text: str) -> Text:
     """``  + table-newly-written  database  volume_attachment is now written (cinder-volume)``."""
-    mark, colour = MARK["added" if c.new and not c.old else "removed" if c.old and not c.new else "changed"]
+    mark, colour = MARK["added" if type_id.endswith(("-added", "-newly-written", "-on-path"))
+                        else "removed" if type_id.endswith(("-removed", "-no-longer-written", "-off-path")) else "changed"]
     line = Text(f"  {mark} ", style=colour)
-    line.append(f"{c.type:<24}", style=colour)
-    line.append(f" {c.kind:<12} ")
-    line.append(c.detail)
+    line.append(f"{type_id:<24}", style=colour)
+    line.append(f" {kind:<12} ")
+    line.append(text)
     return line
 
 
