@@ -102,3 +102,23 @@ def test_os_brick_connector_call_with_its_protocol(snippet):
     s = snippet(TREE)
     e = s.one("proj.virt.ISCSIVolumeDriver.connect_volume", "command", "connect_volume")
     assert e.action == "os-brick" and e.get("protocol") == "ISCSI"
+
+
+UNSURE = '''
+import bz2
+
+from os_brick.initiator import connector
+
+
+def connect(flag, info):
+    conn = connector.InitiatorConnector.factory('ISCSI', 'sudo') if flag else bz2
+    conn.connect_volume(info)
+    sure = connector.InitiatorConnector.factory('RBD', 'sudo')
+    return sure.disconnect_volume(info)
+'''
+
+
+def test_a_callee_that_may_be_another_librarys_is_no_os_brick_call(snippet):
+    """``conn`` may be the connector or the bz2 module: nothing says the call is os-brick's."""
+    s = snippet({"proj/unsure.py": UNSURE})
+    assert s.names("proj.unsure.connect", "command") == {("disconnect_volume", "os-brick")}

@@ -159,10 +159,14 @@ class Commands:
 
     # -- os-brick ---------------------------------------------------------------------
     def brick(self, site, scope: str) -> str | None:
-        """The os-brick call a site makes (``connect_volume``), or None."""
+        """The os-brick call a site makes (``connect_volume``), or None; a callee that may as well be another
+        library's (a value set the resolver could not narrow: ``bz2.clone``, ``os_brick...clone``) is not one."""
         if site.func[0] not in ("n", "a"):
             return None
-        for v in sorted(self.v.eval(site.func, scope)):
+        values = self.v.eval(site.func, scope)
+        if any(v[0] in ("ext", "exti") and not v[1].startswith((BRICK, "builtins.")) for v in values):
+            return None
+        for v in sorted(values):
             if v[0] in ("ext", "exti") and v[1].startswith(BRICK) and BRICK_EXCEPTIONS not in v[1] \
                     and not v[1].endswith(BRICK_FACTORY):
                 name = v[1].rsplit(".", 1)[-1]

@@ -136,6 +136,7 @@ def _effects_by_hop(composer: Composer, trace: Trace) -> tuple[list[list[Effect]
     bindings: dict[int, Binding] = {}
     parents: list[int] = []  # step of the last hop seen at each depth
     out: list[list[Effect]] = []
+    at_driver: list[set[str]] = []
     drivers: set[str] = set()
     for h in trace.hops:
         del parents[h.depth - 1:]
@@ -144,13 +145,40 @@ def _effects_by_hop(composer: Composer, trace: Trace) -> tuple[list[list[Effect]
         parents.append(h.step)
         found = list(composer.effects(h.callee, binding, below.get(h.step, frozenset())))
         configured = dict(h.meta).get("configured") if h.kind == "driver" else None
+        chosen: set[str] = set()
         if configured and configured not in drivers:
             drivers.add(configured)
             follows = (("follows", composer.chosen(str(configured))),)
-            found += [e._replace(site=h.site, detail=tuple(sorted(e.detail + follows)))
-                      for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
+            added = [e._replace(site=h.site, detail=tuple(sorted(e.detail + follows)))
+                     for t in composer.driver_option(configured) for e in instantiate(t, NO_BINDING)]
+            found += added
+            chosen = {e.name for e in added}
         out.append(found)
-    return out, list(composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset())))
+        at_driver.append(chosen)
+    entry = list(composer.effects(trace.entry, NO_BINDING, below.get(0, frozenset())))
+    return _once(trace, out, entry, at_driver)
+
+
+def _once(trace: Trace, hops: list[list[Effect]], entry: list[Effect],
+          at_driver: list[set[str]]) -> tuple[list[list[Effect]], list[Effect]]:
+    """An option that names a driver is said once per service: at the driver hop it chose (``at_driver``:
+    the options each hop was given as one), else where the trace first calls the class it loads (a plain
+    call: the only implementation)."""
+    places = [(trace.entry_service, entry, set())] + [(h.service, found, mine)
+                                                      for h, found, mine in zip(trace.hops, hops, at_driver)]
+    driven = {(name, service) for service, _, mine in places for name in mine}
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for service, found, mine in places:
+        out = []
+        for e in found:
+            key = (e.name, service)
+            if e.action == "driver" and (key in seen or key in driven and e.name not in mine):
+                continue
+            seen.update([key] if e.action == "driver" else [])
+            out.append(e)
+        kept.append(out)
+    return kept[1:], kept[0]
 
 
 def _rolled_up(trace: Trace, effects: list[list[Effect]], entry: list[Effect], shown: Trace) -> Trace:
