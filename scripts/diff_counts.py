@@ -37,7 +37,7 @@ def main() -> None:
     rows = []
     for chain in json.loads(Path(opts.reference).read_text())["chains"]:
         options = TraceOptions(drivers=("libvirt", "rbd"), errors=chain["id"] in ERROR_PATHS)
-        d = compare.diff(old, new, entry_of(chain), options, effects=True)
+        d = compare.diff(old, new, entry_of(chain), options)
         rows.append((chain["id"], d, Counter(c.type for c in d.changes), Counter(c.type for c in d.effects)))
     (_markdown if opts.markdown else _plain)(rows)
 

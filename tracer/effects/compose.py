@@ -46,6 +46,7 @@ class Composer:
         self.pick = pick or (lambda configured, target: target)
         self.chosen = chosen or (lambda configured: configured)
         self._memo: dict[tuple, tuple[Effect, ...]] = {}
+        self._details: dict[tuple, tuple] = {}  # (detail, branches, by name) -> the detail reached so
 
     def effects(self, fq: str, binding: Binding = NO_BINDING, skip: frozenset = frozenset(),
                 depth: int = MAX_FOLLOW) -> tuple[Effect, ...]:
@@ -71,11 +72,11 @@ class Composer:
             if callee.db_api:
                 if not s.db_api:  # a DB API function's helpers are in its own tables already
                     child = bind(site, binding)
-                    out += [_through(e, site) for t in callee.own if t.kind == "database" for e in instantiate(t, child)]
+                    out += [self._through(e, site) for t in callee.own if t.kind == "database" for e in instantiate(t, child)]
             elif site.how == "decorator":  # the wrapper runs around the function: no call deeper
-                out += [_through(e, site) for e in self.effects(site.target, NO_BINDING, frozenset(), depth)]
+                out += [self._through(e, site) for e in self.effects(site.target, NO_BINDING, frozenset(), depth)]
             elif depth > 0:
-                out += [_through(e, site) for e in self.effects(site.target, bind(site, binding), frozenset(), depth - 1)]
+                out += [self._through(e, site) for e in self.effects(site.target, bind(site, binding), frozenset(), depth - 1)]
         return out
 
     def _followed(self, e: Effect) -> Effect:
@@ -86,6 +87,17 @@ class Composer:
 
     def _kept(self, t: Template) -> bool:
         return self.errors or ("on_error", True) not in t.detail
+
+    def _through(self, e: Effect, site: Site) -> Effect:
+        """``e`` reached through the call ``site``: its callee named first in ``via``, its branches first."""
+        key = (e.detail, site.guard, site.how == "by-name")
+        detail = self._details.get(key)
+        if detail is None:
+            detail = guarded(e.detail, site.guard)
+            if key[2] and ("confidence", "by-name") not in detail:
+                detail = tuple(sorted(detail + (("confidence", "by-name"),)))
+            self._details[key] = detail
+        return Effect(e.kind, e.name, e.action, e.site, e.service, (site.short,) + e.via, detail)
 
 
 def instantiate(t: Template, binding: Binding) -> list[Effect]:
@@ -112,11 +124,7 @@ def _placeholder(text: str) -> bool:
     return text.startswith("{") and text.endswith("}") and text.count("{") == 1
 
 
-def _through(e: Effect, site: Site) -> Effect:
-    detail = guarded(e.detail, site.guard)
-    if site.how == "by-name" and ("confidence", "by-name") not in detail:
-        detail = tuple(sorted(detail + (("confidence", "by-name"),)))
-    return e._replace(via=(site.short,) + e.via, detail=detail)
+
 
 
 # -- a whole trace ----------------------------------------------------------------
@@ -205,7 +213,7 @@ def _same(a: Hop, b: Hop) -> bool:
 
 
 def _in(effects, service: str) -> tuple[Effect, ...]:
-    return dedupe(e._replace(service=service) for e in effects)
+    return dedupe(Effect(e.kind, e.name, e.action, e.site, service, e.via, e.detail) for e in effects)
 
 
 def _children(trace: Trace) -> dict[int, frozenset]:

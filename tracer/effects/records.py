@@ -47,7 +47,10 @@ class Effect(NamedTuple):
         return (self.kind, self.name, self.action)
 
     def get(self, key: str, default: object = None) -> object:
-        return dict(self.detail).get(key, default)
+        for k, v in self.detail:
+            if k == key:
+                return v
+        return default
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "name": self.name, "action": self.action, "site": self.site,
@@ -60,10 +63,13 @@ def sort_key(e: Effect) -> tuple:
 
 def dedupe(effects) -> tuple[Effect, ...]:
     """One effect per meaning and service, sorted: where it is least conditional, then at its first site."""
-    seen: dict[tuple, Effect] = {}
-    for e in sorted(effects, key=lambda e: (conditionality(e), sort_key(e))):
-        seen.setdefault((e.key, e.service), e)
-    return tuple(sorted(seen.values(), key=sort_key))
+    best: dict[tuple, Effect] = {}
+    for e in effects:
+        key = (e.kind, e.name, e.action, e.service)
+        held = best.get(key)
+        if held is None or (conditionality(e), sort_key(e)) < (conditionality(held), sort_key(held)):
+            best[key] = e
+    return tuple(sorted(best.values(), key=sort_key))
 
 
 def conditionality(e: Effect) -> tuple[bool, int]:

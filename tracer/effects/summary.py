@@ -93,6 +93,8 @@ def is_unknown(text: tuple) -> bool:
 
 def expand(text: tuple, binding: Binding = NO_BINDING) -> tuple[str, ...]:
     """The strings a text makes with the holes filled (sorted, at most ``MAX_TEXTS``)."""
+    if len(text) == 1 and len(text[0]) == 1 and isinstance(text[0][0], str):  # a literal: most names
+        return text[0]
     out: set[str] = set()
     for alt in text:
         choices = [_choices(part, binding) for part in alt]
