@@ -238,3 +238,24 @@ def test_relationships_a_query_loads_are_read(snippet):
         ("volumes", "read"), ("volume_types", "read"), ("volume_type_extra_specs", "read")}
     assert s.names(f"{api}.volume_type_get", "database") == {("volume_types", "read"), ("volumes", "read")}
     assert s.names(f"{api}.volume_type_plain", "database") == {("volume_types", "read")}
+
+
+GUARDED_API = RELATED_API + '''
+
+def volume_touch(context, volume_id, values):
+    if values:
+        _volume_write(context, volume_id, values)
+    return volume_type_plain(context, volume_id)
+
+
+def _volume_write(context, volume_id, values):
+    model_query(context, models.Volume).filter_by(id=volume_id).update(values)
+'''
+
+
+def test_a_db_helper_called_under_a_branch_gives_its_tables_with_it(snippet):
+    s = snippet({"proj/db/sqlalchemy/models.py": RELATED_MODELS, "proj/db/sqlalchemy/api.py": GUARDED_API})
+    api = "proj.db.sqlalchemy.api.volume_touch"
+    write = next(e for e in s.effects(api) if (e.name, e.action) == ("volumes", "write"))
+    assert write.get("guard") == ("if values",) and write.get("conditional") is True
+    assert s.one(api, "database", "volume_types").get("guard") is None

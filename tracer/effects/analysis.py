@@ -281,7 +281,8 @@ class Analysis:
             detail = [("api", self.db.short(api)), ("model", a.model.rsplit(".", 1)[-1])]
             if transaction:
                 detail.append(("transaction", transaction))
-            out.append(Template("database", a.mode, f"{a.path}:{a.line}", literal(a.table), tuple(sorted(detail)), a.via))
+            out.append(Template("database", a.mode, f"{a.path}:{a.line}", literal(a.table),
+                                guarded(tuple(sorted(detail)), a.guard), a.via))
         return out
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import NamedTuple
 
+from tracer.effects.records import branches
 from tracer.effects.relations import Relations
 from tracer.effects.view import LinkView
 from tracer.link.program import MODULE_BODY
@@ -47,6 +48,7 @@ class Access(NamedTuple):
     path: str
     line: int
     via: tuple  # helper functions between the DB API function and the access
+    guard: tuple = ()  # the branches the calls on the way and the access run under (``records.branches``)
 
 
 def short(fq: str, is_method: bool = True) -> str:
@@ -115,9 +117,11 @@ class Database:
         try:
             out: list[Access] = []
             for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
-                out += self._site(fq, fn.path, site)
+                way = branches(site.guard)
+                out += [a._replace(guard=way) for a in self._site(fq, fn.path, site)]
                 for helper in self._helpers(fq, site):
-                    out += [a._replace(via=(self.short(helper),) + a.via) for a in self.accesses(helper)]
+                    out += [a._replace(via=(self.short(helper),) + a.via, guard=way + a.guard)
+                            for a in self.accesses(helper)]
         finally:
             self._active.discard(fq)
         result = tuple(dict.fromkeys(out))
