@@ -219,6 +219,10 @@ def test_the_scheduler_driver_layer_gone_its_insides_moved_into_the_manager(diff
                        "nova.scheduler.manager.SchedulerManager._schedule"}
     layer = [c for c in d.changes if c.side.key == "driver:select_destinations" and not c.new]
     assert layer and "a level on the way to hops both sides make" in layer[0].detail
+    from tracer.render.diff_graph import union_model
+
+    status = {n.id: n.status for n in union_model(d, context_from=10_000).nodes}
+    assert status["nova.scheduler.manager.SchedulerManager._schedule"] == "changed"  # moved with its class: amber
 
 
 def test_a_removal_met_in_two_services_is_listed_once(diffs):

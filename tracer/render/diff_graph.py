@@ -34,6 +34,7 @@ def union_model(d: FlowDiff, where_old: Mapping[str, str] | None = None,
     for a, b in d.mapping:
         forward.setdefault(a, b)
     changed_new = {c.new.callee for c in d.changes if c.new and status(c) in ("changed", "moved")}
+    changed_new |= {b for a, b in d.mapping if a != b}  # moved or renamed (also those listed with their class)
     reached = set(forward.values())
     nodes = [replace(n, status="changed" if n.id in changed_new or n.role == "entry" and _entry_changed(d)
                      else "same" if n.id in reached else "added") for n in new.nodes]
