@@ -163,13 +163,17 @@ class Database:
             out |= self._models_in(arg[1] if arg[0] == "*" else arg, scope, 0)
         return out
 
-    def _models_in(self, expr: tuple, scope: str, depth: int, classes_only: bool = False) -> frozenset[str]:
-        key = ("m", expr, scope, classes_only)
+    def _memoised(self, key: tuple, compute) -> frozenset[str]:
+        """``compute()`` once per key; a cycle back into it (``query = query.filter(...)``) finds nothing more."""
         hit = self._memo.get(key)
         if hit is None:
-            self._memo[key] = frozenset()  # a cycle (``query = query.filter(...)``): nothing more
-            hit = self._memo[key] = frozenset(self._names_models(expr, scope, depth, classes_only))
+            self._memo[key] = frozenset()
+            hit = self._memo[key] = frozenset(compute())
         return hit
+
+    def _models_in(self, expr: tuple, scope: str, depth: int, classes_only: bool = False) -> frozenset[str]:
+        return self._memoised(("m", expr, scope, classes_only),
+                              lambda: self._names_models(expr, scope, depth, classes_only))
 
     def _names_models(self, expr: tuple, scope: str, depth: int, classes_only: bool) -> set[str]:
         """Models an expression names, as the function writes them: ``models.Volume``, a column
@@ -200,12 +204,7 @@ class Database:
 
     def _chain(self, expr: tuple, scope: str, depth: int) -> frozenset[str]:
         """The models a query expression was built from (the receiver of ``.filter_by(...).update()``)."""
-        key = ("c", expr, scope)
-        hit = self._memo.get(key)
-        if hit is None:
-            self._memo[key] = frozenset()
-            hit = self._memo[key] = frozenset(self._chain_models(expr, scope, depth)) if depth <= MAX_CHAIN else frozenset()
-        return hit
+        return self._memoised(("c", expr, scope), lambda: self._chain_models(expr, scope, depth) if depth <= MAX_CHAIN else ())
 
     def _chain_models(self, expr: tuple, scope: str, depth: int) -> set[str]:
         tag = expr[0]
@@ -223,11 +222,7 @@ class Database:
                         out |= self.returned(v[1])
             return out
         if tag == "n" and not self.v.is_parameter(expr[1], scope):
-            out = set()
-            for value, where in self.v.bound(expr[1], scope)[:6]:
-                if where == scope:
-                    out |= self._chain(value, where, depth + 1)
-            return out or self._models_in(expr, scope, 0)
+            return self._locals(expr[1], scope, self._chain, depth) or self._models_in(expr, scope, 0)
         if tag in ("a", "k"):
             return self._models_in(expr, scope, 0) or self._chain(expr[1], scope, depth + 1)
         return set()
@@ -235,12 +230,7 @@ class Database:
     # -- relationships loaded with a query ----------------------------------------------------
     def _loaded_along(self, expr: tuple, scope: str, depth: int) -> frozenset[str]:
         """The related models the ``.options(<loader>(...))`` calls of a query chain load."""
-        key = ("l", expr, scope)
-        hit = self._memo.get(key)
-        if hit is None:
-            self._memo[key] = frozenset()
-            hit = self._memo[key] = frozenset(self._loaded_in(expr, scope, depth)) if depth <= MAX_CHAIN else frozenset()
-        return hit
+        return self._memoised(("l", expr, scope), lambda: self._loaded_in(expr, scope, depth) if depth <= MAX_CHAIN else ())
 
     def _loaded_in(self, expr: tuple, scope: str, depth: int) -> set[str]:
         tag = expr[0]
@@ -252,12 +242,16 @@ class Database:
                     out |= self.relations.loader(arg, base, scope)
             return out
         if tag == "n" and not self.v.is_parameter(expr[1], scope):
-            out = set()
-            for value, where in self.v.bound(expr[1], scope)[:6]:
-                if where == scope:
-                    out |= self._loaded_along(value, where, depth + 1)
-            return out
+            return self._locals(expr[1], scope, self._loaded_along, depth)
         return set()
+
+    def _locals(self, name: str, scope: str, follow, depth: int) -> set[str]:
+        """``follow`` over what the function itself assigns to local ``name`` (``query = query.options(...)``)."""
+        out: set[str] = set()
+        for value, where in self.v.bound(name, scope)[:6]:
+            if where == scope:
+                out |= follow(value, where, depth + 1)
+        return out
 
     def _rooted_at_parameter(self, expr: tuple, scope: str) -> bool:
         while expr[0] == "a":
