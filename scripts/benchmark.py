@@ -11,12 +11,12 @@ Reports, on the same non-test files (the trees and the client libraries they req
   facts-only trace the same with the linked-program cache off (TRACER_LINKED_CACHE=0): facts read, linked
   first trace      facts cached, linked-program cache empty: the first run after a cold scan
   effects          `tracer trace ENTRY --effects` warm (its effect summaries saved by one earlier run),
-                   as a ratio to the warm trace without effects; and that first run
+                   as a ratio to the warm trace without effects, the two run in turn; and that first run
   warm split       imports / load / trace / render of a warm trace, inside one process
   peak RSS         of the cold index and of the warm trace (children included)
   warm diff        `tracer diff ENTRY --from SOURCES --to DIFF_TO` with both sides' caches filled (median),
                    as a ratio to the warm trace of the same entry (the target is <= 2.5x); it compares the
-                   effects too (the default), and is timed again with --no-effects
+                   effects too (the default), and is timed again with --no-effects; the three run in turn
 Whole-process figures are medians; ratios are against the import floor or the raw parse, since these
 machines are noisy.
 """
@@ -69,6 +69,19 @@ def timed(args: list[str], env: dict) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def alternate(commands: list[list[str]], env: dict, runs: int) -> list[tuple[float, float]]:
+    """Each command's median and peak RSS, the commands run in turn ``runs`` times: a ratio between them is
+    measured under the same load (a machine shared with other jobs drifts between two separate medians)."""
+    times: list[list[float]] = [[] for _ in commands]
+    peaks: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i, args in enumerate(commands):
+            elapsed, peak = timed(args, env)
+            times[i].append(elapsed)
+            peaks[i].append(peak)
+    return [(statistics.median(t), max(p)) for t, p in zip(times, peaks)]
 
 
 def median(args: list[str], env: dict, runs: int, before=None) -> tuple[float, float]:
@@ -126,15 +139,14 @@ def main() -> None:
         first, _ = median(trace, env, max(opts.runs // 2, 1), before=lambda: shutil.rmtree(linked, ignore_errors=True))
         warm, warm_rss = median(trace, env, opts.runs)  # again, now that the cache holds this trace
         effects_first, _ = timed(trace + ["--effects"], env)  # computes and saves the hops' effect summaries
-        effects, _ = median(trace + ["--effects"], env, opts.runs)
+        (plain, _), (effects, _) = alternate([trace, trace + ["--effects"]], env, 2 * opts.runs + 1)
         split = subprocess.run([sys.executable, "-c", SPLIT.format(sources=opts.sources, entry=opts.entry)],
                                env=env, check=True, capture_output=True, text=True).stdout.split()
         if new_trees:  # the new side indexed too, then the diff and the trace it is compared with, alternately
             timed(tracer + ["index"] + [a for s in opts.diff_to for a in ("-s", s)], env)
             timed(diff, env)  # the diff's own look-ups join the linked-program cache
-            warm, _ = median(trace, env, opts.runs)
-            warm_diff, diff_rss = median(diff, env, opts.runs)
-            plain_diff, _ = median(diff + ["--no-effects"], env, opts.runs)
+            (warm, _), (warm_diff, diff_rss), (plain_diff, _) = alternate([trace, diff, diff + ["--no-effects"]], env,
+                                                                          opts.runs)
     print(f"files               {len(files)}")
     print(f"baseline parse      {base:7.1f} s   (1.00x)")
     print(f"cold index          {cold:7.1f} s   ({cold / base:.2f}x baseline, {os.cpu_count()} cores)")
@@ -142,8 +154,8 @@ def main() -> None:
     print(f"warm trace          {warm:7.2f} s   ({warm / floor:.2f}x import, {warm / base:.4f}x baseline)")
     print(f"facts-only trace    {facts:7.2f} s   ({facts / floor:.2f}x import; warm/facts-only {warm / facts:.2f})")
     print(f"first trace         {first:7.2f} s   ({first / floor:.2f}x import; first/facts-only {first / facts:.2f})")
-    print(f"effects, warm       {effects:7.2f} s   (warm trace --effects / warm trace: {effects / warm:.3f}; "
-          f"first --effects run {effects_first:.2f} s)")
+    print(f"effects, warm       {effects:7.2f} s   (warm trace --effects / warm trace: {effects / plain:.3f}, run in "
+          f"turn; first --effects run {effects_first:.2f} s)")
     print("warm split          imports {} s, load {} s, trace {} s, render {} s".format(*split))
     print(f"peak RSS            cold {cold_rss:.0f} MiB, warm {warm_rss:.0f} MiB, facts-only {facts_rss:.0f} MiB")
     if new_trees:
