@@ -33,3 +33,22 @@ def test_default_changed_moved_and_gone():
     assert changes[("effect-removed", "volume.create.start")].detail == "legacy volume.create.start (svc)"
     assert changes[("effect-removed", "volume.create.start")].new is None
     assert compare(new, new) == []
+
+
+def test_added_effects_are_one_line_per_kind_action_and_services_in_the_diff():
+    import dataclasses
+
+    from tracer.diff.flow import diff_traces
+    from tracer.effects.compare import grouped
+    from tracer.render.diff_markdown import to_markdown
+    from tracer.render.diff_text import diff_text
+
+    old = _trace(_e("config", "host", "read"))
+    new = _trace(_e("config", "host", "read"), _e("config", "a", "read", "api"), _e("config", "a", "read", "vol"),
+                 _e("config", "b", "read", "api"), _e("config", "b", "read", "vol"), _e("lock", "x", "tooz"))
+    changes = compare(old, new)
+    assert grouped(changes) == [("effect-added", "config", "read in api, vol: a, b"),
+                                ("effect-added", "lock", "tooz in svc: x")]
+    d = dataclasses.replace(diff_traces(old, new), effects=tuple(changes), options=(("effects", True),))
+    assert "<details><summary>3 effects added or removed</summary>" in to_markdown(d)
+    assert "3 effect changes: 3 effect-added" in diff_text(d)

@@ -74,7 +74,7 @@ def to_markdown(d: FlowDiff) -> str:
         lines += ["", f"### Effects ({len(d.effects)} changed)", ""]
         lines += [f"- **{t}** {kind}: {code(text)}" for t, kind, text in rows if (t, kind, text) not in plain]
         if plain:
-            lines += ["", f"<details><summary>{sum(len(r[2].split(', ')) for r in plain)} effects added or removed"
-                      "</summary>", ""]
+            count = sum(1 for c in d.effects if c.type in ("effect-added", "effect-removed"))
+            lines += ["", f"<details><summary>{count} effects added or removed</summary>", ""]
             lines += [f"- **{t}** {kind}: {code(text)}" for t, kind, text in plain] + ["", "</details>"]
     return "\n".join(lines) + "\n"
