@@ -931,6 +931,7 @@ def cmd_compare(args):
     table("1a'. direct calls, project decorator wrappers taken as the graph does", direct,
           lambda a, b, e: bool(present(a, b, call_kinds)) or through_wrapper(a, b, e),
           skip=lambda a, b, e: not present(a, b, call_kinds) and _wrapper_to_wrapped(e, graph, src))
+    missed_prime = [key for key, e in direct.items() if e["hit"] is False]  # None: left out as wrapper -> wrapped
     table("1b. direct + calls through library decorator wrappers, collapsed (any edge kind)",
           wrapped, lambda a, b, e: bool(present(a, b)) or through_wrapper(a, b, e),
           skip=lambda a, b, e: not present(a, b) and _wrapper_to_wrapped(e, graph, src))
@@ -1070,6 +1071,7 @@ def cmd_compare(args):
             print(f"         {caller_rel}:{line}  {i['caller']} -> {i['callee']}  (x{i['count']})")
             if code:
                 print(f"             {code[:110]}")
+    _prime_causes(missed_prime, direct, graph, src, result)
     result["missed_direct_by_cause"] = {
         c: [{"caller": i["caller"], "callee": i["callee"], "count": i["count"],
              "sites": i["sites"]} for i in items] for c, items in causes.items()}
@@ -1077,6 +1079,19 @@ def cmd_compare(args):
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=1)
     return 0
+
+
+def _prime_causes(missed, direct, graph, src, result):
+    """The misses of class 1a' (what the headline recall lacks) by guessed cause and project."""
+    per = collections.defaultdict(collections.Counter)
+    for key in missed:
+        per[_guess_cause(direct[key], graph, src)][key[0].split(".", 1)[0]] += 1
+    projects = sorted({p for c in per.values() for p in c})
+    print(f"\n1a' misses by guessed cause ({len(missed)} edges): " + ", ".join(projects))
+    for cause, counts in sorted(per.items(), key=lambda kv: -sum(kv[1].values())):
+        print(f"  {sum(counts.values()):6d} " + " ".join(f"{counts[p]:5d}" for p in projects) + f"  {cause}")
+    result["missed_prime_by_cause"] = {c: dict(v) for c, v in per.items()}
+    result["missed_prime"] = [list(k) for k in missed]
 
 
 def _precision(graph, union, projects, call_kinds, result):

@@ -5,6 +5,7 @@ Stage: facts.  Must not import libcst, networkx or later stages.
 from __future__ import annotations
 
 import json
+from itertools import repeat
 
 from tracer.facts.model import (
     Assign, CallSite, ClassFacts, FunctionFacts, Import, ModuleFacts, OptionFacts, Param, Read, ScanFailure,
@@ -43,53 +44,34 @@ def decode(blob: tuple) -> ModuleFacts | ScanFailure:
     module, path, is_package, imports, classes, functions, options = body
     return ModuleFacts(
         module, path, is_package,
-        tuple(map(_import, imports)),
+        _records(Import, imports),
         tuple(map(_class, classes)),
         tuple(map(_function, functions)),
-        tuple(map(_option, options)),
+        _records(OptionFacts, options),
     )
 
 
 # Records are rebuilt straight from the stored tuples: tuple.__new__ skips the per-field
-# argument parsing of a NamedTuple's constructor (the load of a warm run is mostly this).
+# argument parsing of a NamedTuple's constructor (the load of a warm run is mostly this), and
+# mapping it with repeat() keeps the loop in C (no Python frame per record).
 _new = tuple.__new__
 
 
-def _import(i: tuple) -> Import:
-    return _new(Import, i)
-
-
-def _assign(a: tuple) -> Assign:
-    return _new(Assign, a)
-
-
-def _param(p: tuple) -> Param:
-    return _new(Param, p)
-
-
-def _option(o: tuple) -> OptionFacts:
-    return _new(OptionFacts, o)
-
-
-def _call(c: tuple) -> CallSite:
-    return _new(CallSite, c)
+def _records(kind: type, rows: tuple) -> tuple:
+    return tuple(map(_new, repeat(kind, len(rows)), rows))
 
 
 def _class(c: tuple) -> ClassFacts:
     qualname, line, bases, decorators, assigns, parent = c
-    return ClassFacts(qualname, line, bases, decorators, tuple(map(_assign, assigns)), parent)
-
-
-def _read(r: tuple) -> Read:
-    return _new(Read, r)
+    return ClassFacts(qualname, line, bases, decorators, _records(Assign, assigns), parent)
 
 
 def _function(f: tuple) -> FunctionFacts:
     (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads) = f
     return _new(FunctionFacts, (
-        qualname, line, end_line, tuple(map(_param, params)), decorators, cls, parent,
-        tuple(map(_import, imports)), tuple(map(_assign, assigns)), returns,
-        tuple(map(_call, calls)), gen, tuple(map(_read, reads)),
+        qualname, line, end_line, _records(Param, params), decorators, cls, parent,
+        _records(Import, imports), _records(Assign, assigns), returns,
+        _records(CallSite, calls), gen, _records(Read, reads),
     ))
 
 

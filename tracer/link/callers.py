@@ -100,12 +100,18 @@ class Callers:
     def _is_classmethod(self, fn: Function) -> bool:
         return "classmethod" in self.decorator_names(fn)
 
-    def callers(self, fq: str) -> list[tuple[str, tuple, int]]:
+    def callers(self, fq: str) -> tuple[tuple[str, tuple, int], ...]:
         """(caller fq, call site, positional offset) of the sites that resolve to ``fq``.
 
         A constructor is called by its class's name, and from its subclasses by ``super().__init__(...)``
-        and by ``cls(...)`` in a classmethod.
+        and by ``cls(...)`` in a classmethod.  Memoised like any query (the answer is one tuple in a set,
+        so the memo's cycle bookkeeping applies and its value cap does not).
         """
+        for found in self._cached(("callers", fq), lambda: frozenset({tuple(self._callers(fq))})):
+            return found
+        return ()  # met again inside its own computation: nothing known yet
+
+    def _callers(self, fq: str) -> list[tuple[str, tuple, int]]:
         fn = self.p.functions[fq]
         if fn.name == "__init__" and fn.cls:
             candidates = list(self.sites_named(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1])[:MAX_CALLERS])
@@ -113,7 +119,11 @@ class Callers:
         else:
             candidates = self.sites_named(fn.name)[:MAX_CALLERS]
         out = []
+        linked = self.p.projects_linked(fn.project)
+        module_project = self.p.module_project
         for caller, site in candidates:
+            if module_project[self.p.functions[caller].module] not in linked:
+                continue  # another service's code: it never holds this function
             offset = self._offset_if_calls(site, caller, fq)
             if offset is not None:
                 out.append((caller, site, offset))

@@ -82,6 +82,7 @@ class Program:
     subclasses: Mapping[str, frozenset[str]]
     _mro: Mapping[str, tuple[str, ...]]
     _sites: dict = field(default_factory=dict, compare=False, repr=False)  # "name"/"keyword" -> site index
+    _reach: dict = field(default_factory=dict, compare=False, repr=False)  # project -> projects values flow with
     _subclass_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def module_body(self, module: str) -> Function:
@@ -110,6 +111,15 @@ class Program:
         if hit is None:
             hit = self._subclass_memo[cls] = _closure(self.subclasses, cls)
         return list(hit)
+
+    def projects_linked(self, project: str) -> frozenset[str]:
+        """The projects whose code ``project``'s code can call, or be called by: those one reaches from the
+        other along imports (a value crosses projects only where one imports the other, directly or
+        through a third).  Two services that both import a client library are not linked by it: they
+        never run in one process."""
+        if not self._reach:
+            self._reach.update(_linked_projects(self.modules, self.module_project))
+        return self._reach.get(project) or frozenset({project})
 
     # -- call-site indexes -------------------------------------------------
     def sites_named(self, name: str) -> tuple:
@@ -200,12 +210,13 @@ class _Symbols:
         whose dispatch is the same shares the base's node.
         """
         copies = []
-        for cls in sorted(hier.classes):
-            for name, method in sorted(hier.classes[cls].methods.items()):
+        for cls in sorted(hier.subclasses):  # a class nothing subclasses has no copies to make
+            subs = hier.all_subclasses(cls) if cls in hier.classes else ()
+            for name, method in sorted(hier.classes[cls].methods.items()) if subs else ():
                 called = _self_calls(hier.functions[method])
                 if not called:
                     continue
-                for sub in hier.all_subclasses(cls):
+                for sub in subs:
                     if hier.lookup_method(sub, name) != method:
                         continue  # overridden on the way down
                     if any(hier.lookup_method(sub, x) != hier.lookup_method(cls, x) for x in called):
@@ -274,6 +285,35 @@ def _all_mros(classes: Mapping[str, Klass], bases: Mapping[str, tuple[str, ...]]
     return out
 
 
+def _linked_projects(modules: Mapping[str, ModuleFacts], module_project: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    imports: dict[str, set[str]] = defaultdict(set)  # project -> projects it imports
+    imported: dict[str, set[str]] = defaultdict(set)
+    for m, facts in modules.items():
+        here = module_project[m]
+        for imp in _all_imports(facts):
+            target = _module_of_import(imp, modules)
+            other = module_project.get(target) if target else None
+            if other is not None and other != here:
+                imports[here].add(other)
+                imported[other].add(here)
+    down = {k: frozenset(v) for k, v in imports.items()}
+    up = {k: frozenset(v) for k, v in imported.items()}
+    return {p: frozenset({p, *_closure(down, p), *_closure(up, p)}) for p in set(module_project.values())}
+
+
+def _all_imports(facts: ModuleFacts):
+    yield from facts.imports
+    for f in facts.functions:
+        yield from f.imports
+
+
+def _module_of_import(imp, modules: Mapping[str, ModuleFacts]) -> str | None:
+    """The indexed module an import reads (``from a.b import c``: ``a.b.c`` if a module, else ``a.b``)."""
+    if imp.name and f"{imp.module}.{imp.name}" in modules:
+        return f"{imp.module}.{imp.name}"
+    return imp.module if imp.module in modules else None
+
+
 def _closure(children: Mapping[str, frozenset[str]], cls: str) -> tuple[str, ...]:
     seen: set[str] = set()
     todo = [cls]
@@ -295,23 +335,31 @@ def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping, M
             for site in d.calls:
                 func = site.func
                 tag = func[0]
-                short = func[1] if tag == "n" else func[2] if tag == "a" else None
+                short = func[2] if tag == "a" else func[1] if tag == "n" else None
                 if short:
                     index[short].append((fq, site))
                     if short == "partial" and site.args and site.args[0][0] in ("n", "a"):
                         first = site.args[0]
                         index[first[1] if first[0] == "n" else first[2]].append((fq, site))
-                for key, _ in site.kwargs:
-                    if key:
-                        keywords[key].append((fq, site))
+                kwargs = site.kwargs
+                if kwargs:
+                    for key, _ in kwargs:
+                        if key:
+                            keywords[key].append((fq, site))
                 args = site.args
-                if len(args) > 1 or (args and site.kwargs):  # a function handed on with arguments after it
-                    for i, arg in enumerate(args[:-1] if not site.kwargs else args):
-                        if arg[0] == "a" or arg[0] == "n":
-                            passing[arg[2] if arg[0] == "a" else arg[1]].append((fq, site, i))
-    ordered = {k: tuple(sorted(v, key=lambda item: (item[0], item[1].line, item[1].col))) for k, v in keywords.items()}
+                if len(args) > 1 or (args and kwargs):  # a function handed on with arguments after it
+                    for i, arg in enumerate(args if kwargs else args[:-1]):
+                        if arg[0] == "a":
+                            passing[arg[2]].append((fq, site, i))
+                        elif arg[0] == "n":
+                            passing[arg[1]].append((fq, site, i))
+    ordered = {k: tuple(sorted(v, key=_fq_line_col)) for k, v in keywords.items()}
     return (MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered),
             MappingProxyType({k: tuple(v) for k, v in passing.items()}))
+
+
+def _fq_line_col(item: tuple) -> tuple:
+    return item[0], item[1].line, item[1].col
 
 
 def _self_calls(fn: Function) -> set[str]:
