@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from tracer.link.exprs import last_name
 from tracer.link.memo import EMPTY
-from tracer.link.program import Function
+from tracer.link.program import MODULE_BODY, Function
 from tracer.link.values import BOUND_KINDS, Value, Values, strings
 
 MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
@@ -113,6 +113,20 @@ class Attributes:
                 if runner is not None and len(runner.facts.params) > 1:
                     out.append((runner.fq, runner.facts.params[1].name))
         return out
+
+    def run_sites(self, fq: str) -> tuple:
+        """The call sites ``fq``'s body runs: its own, without its decorators (Python evaluates those where
+        the ``def`` statement is: the enclosing function, or the module or class body), and the decorators
+        of the functions defined directly in it (``@synchronized(instance.uuid)`` on a nested def is called
+        by the enclosing function, each time it runs)."""
+        hit = self._run_sites.get(fq)
+        if hit is None:
+            fn = self.p.functions[fq]
+            own = [s for d in fn.defs for s in d.calls if s.line >= d.line or fn.name == MODULE_BODY]
+            for child in self._closures(fq) if fn.name != MODULE_BODY else ():
+                own += [s for d in self.p.functions[child].defs for s in d.calls if s.line < d.line]
+            hit = self._run_sites[fq] = tuple(own)
+        return hit
 
     def _closures(self, fq: str) -> list[str]:
         """The functions defined directly in ``fq``'s body."""

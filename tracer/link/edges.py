@@ -95,7 +95,7 @@ class Linker:
         fn = self.p.functions[fq]
         edges: list[Edge] = []
         unresolved: list[Unresolved] = []
-        for site in sorted(set(fn.calls()), key=lambda s: (s.line, s.col, str(s.func))):
+        for site in sorted(set(self.r.run_sites(fq)), key=lambda s: (s.line, s.col, str(s.func))):
             if site.func[0] == "n" and self.r.is_parameter(site.func[1], fq):
                 # calling a function handed in as an argument: the functions the callers hand in, when
                 # they are few (the passing sites carry callback edges too); else unresolved, with why
