@@ -879,7 +879,7 @@ def cmd_compare(args):
         reach, todo = set(), [b]
         while todo and len(reach) < 50:
             w = todo.pop()
-            for t in closure_out.get(w, ()):
+            for t in sorted(closure_out.get(w, ())):  # sorted: the same answer whatever PYTHONHASHSEED
                 if t not in reach:
                     reach.add(t)
                     if "<locals>" in t:

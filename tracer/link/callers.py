@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tracer.link.exprs import _Handed, argument, last_name, site_order
+from tracer.link.exprs import _Handed, accepts, argument, last_name, site_order
 from tracer.link.memo import EMPTY
 from tracer.link.program import Function
 from tracer.link.values import BOUND_KINDS, Value, Values
@@ -214,16 +214,29 @@ class Callers:
         if last_name(site.func) == "partial" and site.args:  # partial(f, a, b): a and b are f's first arguments
             if any(v[0] == "fn" and v[1] in targets for v in self.eval(site.args[0], caller)):
                 return -1
+        offset = self._offset_of(site, caller, fq, targets)
+        if offset is not None and offset >= 0 and not accepts(self.p.functions[fq].facts.params, site, offset):
+            return None  # Python would refuse these arguments (a TypeError): no value of them reaches fq
+        return offset
+
+    def _offset_of(self, site, caller: str, fq: str, targets: set[str]) -> int | None:
         for v in self.eval(site.func, caller):
             if v[0] == "fn" and v[1] in targets:
                 return 0
-            if v[0] in BOUND_KINDS and v[1] in targets:
+            if v[0] in BOUND_KINDS and v[1] in targets and (v[1] == fq or self._dispatches_to(v, fq)):
                 return 1
             if v[0] == "partial" and v[1] in targets:
                 return v[2]
             if v[0] == "cls" and self.p.lookup_method(v[1], "__init__") == fq:
                 return 1
         return None
+
+    def _dispatches_to(self, v: Value, fq: str) -> bool:
+        """A base method bound to an instance of ``v[2]`` may run ``fq``, an override, when the instance is of
+        a subclass; not when the base method was picked past the override (``super().m()`` in the subclass)."""
+        cls = self.p.functions[fq].cls
+        return cls is not None and cls != v[2] and cls in self.p.all_subclasses(v[2]) and \
+            self.p.lookup_method(v[2], self.p.functions[fq].name) == v[1]
 
     def sites_named(self, name: str) -> tuple:
         return self.p.sites_named(name)

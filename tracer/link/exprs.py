@@ -77,3 +77,25 @@ def argument(site, name: str, position: int):
     if 0 <= position < len(site.args) and not any(a[0] == "*" for a in site.args[: position + 1]):
         return site.args[position]
     return None
+
+
+def accepts(params: tuple, site, offset: int) -> bool:
+    """Whether a call with ``site``'s arguments binds to ``params`` (the first ``offset`` bound already, a
+    method's ``self``) the way Python would: no positional argument too many, no unknown keyword, no
+    required parameter left without a value.  A starred argument could be anything: accepted."""
+    args, kwargs = site.args, site.kwargs
+    if any(a[0] == "*" for a in args) or any(k is None for k, _ in kwargs):
+        return True
+    params = params[offset:]
+    positional = [p for p in params if p.kind == "p"]
+    if len(args) > len(positional) and not any(p.kind == "*" for p in params):
+        return False
+    given = {p.name for p in positional[:len(args)]}
+    if kwargs:
+        names = {p.name for p in params if p.kind in ("p", "k")}
+        free = any(p.kind == "**" for p in params)
+        for key, _ in kwargs:
+            if key not in names and not free:
+                return False
+            given.add(key)
+    return all(p.default is not None or p.name in given for p in params if p.kind in ("p", "k"))
