@@ -31,7 +31,7 @@ def _plain(records: tuple) -> tuple:
 def _plain_function(f: FunctionFacts) -> tuple:
     return (
         f.qualname, f.line, f.end_line, _plain(f.params), f.decorators, f.cls, f.parent, _plain(f.imports),
-        _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator, _plain(f.reads),
+        _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator, _plain(f.reads), f.returns_type,
     )
 
 
@@ -67,11 +67,12 @@ def _class(c: tuple) -> ClassFacts:
 
 
 def _function(f: tuple) -> FunctionFacts:
-    (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads) = f
+    (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads,
+     returns_type) = f
     return _new(FunctionFacts, (
         qualname, line, end_line, _records(Param, params), decorators, cls, parent,
         _records(Import, imports), _records(Assign, assigns), returns,
-        _records(CallSite, calls), gen, _records(Read, reads),
+        _records(CallSite, calls), gen, _records(Read, reads), returns_type,
     ))
 
 

@@ -23,6 +23,11 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("it", expr)                     an element of iterating ``expr`` (``for x in expr``, comprehensions)
     ("*", expr)                      a starred argument
     ("o",)                           anything else (opaque)
+
+An annotation is kept as the classes it names: a name, an attribute chain, or a ("u", ...) of them
+(``Optional[X]``, ``X | None``, ``Union[X, Y]``, a ``'pkg.X'`` string, and the element type of a
+``list[X]``-like generic: a container is its elements to the linker); ``None``, ``dict[...]`` and the
+rest name nothing.
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 class Import(NamedTuple):
@@ -77,6 +82,7 @@ class Param(NamedTuple):
     name: str
     kind: str  # "p" positional-or-keyword, "k" keyword-only, "*" varargs, "**" varkw
     default: Expr | None
+    annotation: Expr | None = None  # the classes its annotation names (schema 12; ``annotation_expr``)
 
 
 class Read(NamedTuple):
@@ -108,6 +114,7 @@ class FunctionFacts(NamedTuple):
     calls: tuple  # tuple[CallSite]
     is_generator: bool
     reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10; 11: with the yields and setattr of the models work)
+    returns_type: Expr | None = None  # the classes the return annotation names (schema 12)
 
 
 class ClassFacts(NamedTuple):

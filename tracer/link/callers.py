@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from tracer.link.exprs import _Handed, accepts, argument, last_name, site_order
 from tracer.link.memo import EMPTY
-from tracer.link.program import Function
+from tracer.link.program import MODULE_BODY, Function
 from tracer.link.values import BOUND_KINDS, Value, Values
 
 MAX_CALLERS = 60
@@ -33,6 +33,9 @@ class Callers:
         if index == 0 and fn.cls and not self._is_static(fn):
             kind = "cls" if self._is_classmethod(fn) else "inst"
             return frozenset({(kind, fn.cls)})
+        declared = self.declared(fn, param.annotation)
+        if declared and not any(self.p.subclasses.get(c) for c in declared):
+            return frozenset(("inst", c) for c in declared)  # what nothing subclasses, callers cannot refine
         out: set[Value] = set()
         if param.default is not None:
             out |= self.eval(param.default, fn.fq)
@@ -44,7 +47,25 @@ class Callers:
                 out |= self.eval(arg, caller)
             else:
                 out |= self.forwarded(caller, site, param.name)
-        return frozenset(out)
+        return self.conforming(out, declared) if declared else frozenset(out)
+
+    def declared(self, fn: Function, annotation: tuple | None) -> tuple[str, ...]:
+        """The program classes an annotation names (evaluated where the ``def`` is: a parameter named like
+        the module of its annotation, ``context: context.RequestContext``, does not shadow it)."""
+        if annotation is None:
+            return ()
+        scope = fn.parent or f"{fn.module}.{MODULE_BODY}"
+        return tuple(sorted(v[1] for v in self.eval(annotation, scope) if v[0] == "cls"))
+
+    def conforming(self, values, declared: tuple[str, ...]) -> Values:
+        """Instances of the declared classes, refined by the values given that are instances of their
+        subclasses (a configured driver where the annotation names its interface); an instance of an
+        unrelated class is dropped, what is no instance (a library value, a function) is kept."""
+        family = set(declared)
+        for c in declared:
+            family.update(self.p.all_subclasses(c))
+        kept = {v for v in values if v[0] not in ("inst", "drv") or v[1] in family}
+        return frozenset(kept | {("inst", c) for c in declared})
 
     def passers(self, name: str, scope: str) -> dict[str, set[str]]:
         """For a parameter ``name`` seen in ``scope`` (its own or an enclosing function's): each program

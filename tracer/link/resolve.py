@@ -406,8 +406,11 @@ class Resolver(Attributes, Callers):
             return EMPTY
         out: set[Value] = set()
         for d in fn.defs:
+            mine: set[Value] = set()
             for expr in d.returns:
-                out |= self.eval(expr, fq)
+                mine |= self.eval(expr, fq)
+            declared = self.declared(fn, d.returns_type)
+            out |= self.conforming(mine, declared) if declared else mine
         return frozenset(out)
 
 

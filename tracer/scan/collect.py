@@ -26,7 +26,7 @@ from tracer.facts.model import (
     Param,
     ScanFailure,
 )
-from tracer.scan.exprs import call_args, to_expr
+from tracer.scan.exprs import annotation_expr, call_args, to_expr
 from tracer.scan.guards import GuardStack
 from tracer.scan.reads import ReadCollector, dotted
 from tracer.scan.walk import AstLines, walk
@@ -134,12 +134,13 @@ class _Scope:
     calls: list = field(default_factory=list)
     is_generator: bool = False
     reads: tuple = ()
+    returns_type: tuple | None = None
 
     def as_function(self) -> FunctionFacts:
         return FunctionFacts(
             self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
             self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
-            tuple(self.calls), self.is_generator, self.reads,
+            tuple(self.calls), self.is_generator, self.reads, self.returns_type,
         )
 
     def as_class(self) -> ClassFacts:
@@ -237,6 +238,7 @@ class _Collector(cst.CSTVisitor):
         scope = _Scope("function", self._qualname(node.name.value), line=line)
         scope.end_line = end
         scope.params = _params(node.params)
+        scope.returns_type = annotation_expr(node.returns)
         scope.decorators = tuple(to_expr(d.decorator) for d in node.decorators)
         scope.cls = top.qualname if top.kind == "class" else None
         scope.parent = self._enclosing_function()
@@ -448,11 +450,13 @@ def _dotted(node: cst.BaseExpression) -> str:
 def _params(params: cst.Parameters) -> tuple:
     out: list[Param] = []
     for p in (*params.posonly_params, *params.params):
-        out.append(Param(p.name.value, "p", to_expr(p.default) if p.default is not None else None))
+        out.append(Param(p.name.value, "p", to_expr(p.default) if p.default is not None else None,
+                         annotation_expr(p.annotation)))
     if isinstance(params.star_arg, cst.Param):
         out.append(Param(params.star_arg.name.value, "*", None))
     for p in params.kwonly_params:
-        out.append(Param(p.name.value, "k", to_expr(p.default) if p.default is not None else None))
+        out.append(Param(p.name.value, "k", to_expr(p.default) if p.default is not None else None,
+                         annotation_expr(p.annotation)))
     if params.star_kwarg is not None:
         out.append(Param(params.star_kwarg.name.value, "**", None))
     return tuple(out)

@@ -4,11 +4,18 @@ Stage: scan.  Pure functions of one node; must not import networkx or later stag
 """
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from tracer.facts.model import OPAQUE, Expr
 
 _MAX_DEPTH = 12
+_UNION = frozenset({"Optional", "Union"})
+# generics whose values are their element type to the linker (containers are smashed); Generator[Y, S, R] yields Y
+_ELEMENTS = frozenset({"List", "list", "Set", "set", "FrozenSet", "frozenset", "Sequence", "MutableSequence",
+                       "Iterable", "Iterator", "Collection", "Generator", "AbstractSet", "Tuple", "tuple"})
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def to_expr(node: cst.CSTNode, depth: int = 0) -> Expr:
@@ -111,3 +118,42 @@ _HANDLERS = {
     cst.SetComp: lambda n, d: ("l", (to_expr(n.elt, d),)),
     cst.GeneratorExp: lambda n, d: ("l", (to_expr(n.elt, d),)),
 }
+
+
+def annotation_expr(node: cst.Annotation | None) -> Expr | None:
+    """The classes an annotation names (see ``tracer.facts.model``), or None when it names none."""
+    if node is None:
+        return None
+    found = _annotated(node.annotation, 0)
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else ("u", tuple(found))
+
+
+def _annotated(node: cst.BaseExpression, depth: int) -> list[Expr]:
+    if depth > 4:
+        return []
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        expr = to_expr(node)
+        return [] if expr == ("n", "None") or expr[0] == "o" else [expr]
+    if isinstance(node, cst.SimpleString):  # a forward reference: 'objects.Volume'
+        text = _string(node, 0)
+        if text[0] == "s" and _DOTTED.match(text[1]):
+            parts = text[1].split(".")
+            expr: Expr = ("n", parts[0])
+            for part in parts[1:]:
+                expr = ("a", expr, part)
+            return [expr]
+        return []
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):  # X | None
+        return _annotated(node.left, depth + 1) + _annotated(node.right, depth + 1)
+    if isinstance(node, cst.Subscript):
+        head = to_expr(node.value)
+        name = head[1] if head[0] == "n" else head[2] if head[0] == "a" else ""
+        items = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if name in _UNION:
+            return [x for item in items for x in _annotated(item, depth + 1)]
+        if name in _ELEMENTS and items:
+            picked = items if name in ("Tuple", "tuple") else items[:1]
+            return [x for item in picked for x in _annotated(item, depth + 1)]
+    return []
