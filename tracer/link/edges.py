@@ -19,6 +19,7 @@ every other edge is made by the library model that owns the callee's value
 """
 from __future__ import annotations
 
+from tracer.link.access import Properties
 from tracer.link.models.base import Model
 from tracer.link.models.all import MODELS
 from tracer.link.program import Program, build_program
@@ -66,6 +67,7 @@ class Linker:
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
         self.external_calls = 0
         self._routes: Routes | None = None
+        self.properties = Properties(self.r)
 
     @property
     def routes(self) -> Routes:
@@ -130,6 +132,13 @@ class Linker:
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
             else:
                 self.external_calls += 1
+        try:
+            reads = self.properties.edges(fq, self.r.run_sites(fq))
+        except RecursionError:
+            self.r.reset_active()
+            reads = []
+        if reads:  # a getter runs where its attribute is read: before the call on the same line
+            edges = sorted(reads + edges, key=lambda e: (e.line, e.meta[:1] != (("access", "read"),)))
         return tuple(dict.fromkeys(edges)), tuple(unresolved)
 
     def _edges_for(self, fq: str, path: str, site, values) -> list[Edge]:
