@@ -19,7 +19,8 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("%", left, right)               binary ``%`` (string formatting: URL templates, import paths)
     ("f", (part, ...))               an f-string: literal ("s", text) parts and the expressions between
     ("t", value, index)              element ``index`` of ``value`` (``a, b = f()`` binds a to ("t", f(), 0))
-    ("w", expr)                      the value bound by ``with expr as x``
+    ("w", expr)                      the value a ``with expr`` enters (bound by ``as x``, else to ("o",))
+    ("x", expr)                      an instance of what ``expr`` names (``except Error as e``)
     ("it", expr)                     an element of iterating ``expr`` (``for x in expr``, comprehensions)
     ("*", expr)                      a starred argument
     ("o",)                           anything else (opaque)
@@ -36,7 +37,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 class Import(NamedTuple):
@@ -82,7 +83,7 @@ class Param(NamedTuple):
     name: str
     kind: str  # "p" positional-or-keyword, "k" keyword-only, "*" varargs, "**" varkw
     default: Expr | None
-    annotation: Expr | None = None  # the classes its annotation names (schema 12; ``annotation_expr``)
+    annotation: Expr | None = None  # the classes its annotation names (schema 12)
 
 
 class Read(NamedTuple):

@@ -1,4 +1,4 @@
-"""link: attribute reads and writes that run code: properties.
+"""link: what runs without a call written: properties, attribute hooks, protocol methods.
 
 Stage: link.  Reads the program index and asks the interpreter core (``tracer.link.resolve``) for the
 values of receivers; must not import libcst or render.
@@ -9,6 +9,11 @@ Python runs a property's getter where its attribute is read (``volume.name``, ``
 method decorated ``@property`` / ``@cached_property`` (its ``@x.setter`` def shares the node), or a class
 attribute ``x = property(getter, setter)``.  The reads seen are those the facts record: the receivers and
 arguments of call sites, assigned values and targets, and the option-like chains of ``FunctionFacts.reads``.
+
+The same reading finds the protocol methods of the program's classes that Python calls implicitly:
+``__getitem__``/``__setitem__`` for ``x[k]`` read or assigned, ``__setattr__`` for ``x.a = v``,
+``__enter__``/``__exit__`` for ``with x``, ``__iter__`` for ``for ... in x``, ``__len__`` for ``len(x)``
+(and the other one-argument builtins that dispatch so).  Each edge says how in ``meta`` ``access``.
 """
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ DECORATORS = frozenset({"property", "cached_property"})
 ACCESSORS = frozenset({"setter", "getter", "deleter"})
 HOOKS = frozenset({"__getattr__", "__getattribute__"})
 _SKIP = frozenset({"c", "s", "i", "o", "n"})  # a nested call is a site of its own; literals and names read no attribute
+PROTOCOL = {"w": "__enter__", "it": "__iter__"}  # with x (its __exit__ too), for ... in x
+BUILTIN_DUNDERS = {"len": "__len__", "iter": "__iter__", "next": "__next__", "str": "__str__", "repr": "__repr__",
+                   "bool": "__bool__", "hash": "__hash__"}
 
 
 class Properties:
@@ -79,52 +87,25 @@ class Properties:
 
     # -- the edges of one function --------------------------------------------------------
     def edges(self, fq: str, run_sites) -> list[Edge]:
-        """The getters (and setters) ``fq`` runs by reading (and assigning) attributes."""
-        names = self.names
-        hooked = bool(self.hooks)
+        """What ``fq`` runs without a call written: getters, setters, hooks and the protocol methods."""
         fn = self.p.functions[fq]
-        found: list[tuple[tuple, str, bool, int, bool]] = []  # (base, attr, write, line, on_error)
-
-        def visit(expr: tuple, line: int, on_error: bool) -> None:
-            todo = [expr]
-            while todo:
-                e = todo.pop()
-                tag = e[0]
-                if tag in _SKIP:
-                    continue
-                if tag == "a":
-                    if e[2] in names or hooked:
-                        found.append((e[1], e[2], False, line, on_error))
-                    todo.append(e[1])
-                elif tag in ("u", "l"):
-                    todo.extend(e[1])
-                elif tag == "d":
-                    todo.extend(x for pair in e[1] for x in pair)
-                elif tag == "f":
-                    todo.extend(e[1])
-                elif tag in ("k", "+", "%"):
-                    todo.extend(e[1:3])
-                elif tag in ("t", "w", "it", "*"):
-                    todo.append(e[1])
-
+        found: list[tuple[tuple, str, str, int, bool]] = []  # (receiver, attribute or dunder, mode, line, on_error)
+        reader = _Reader(found, self.names, bool(self.hooks))
         for site in run_sites:
-            func = site.func
-            if func[0] == "a":
-                visit(func, site.line, site.on_error)  # the attribute is read, then called
-            for i, arg in enumerate(site.args + tuple(v for _, v in site.kwargs)):
-                visit(arg, site.arg_lines[i] if i < len(site.arg_lines) else site.line, site.on_error)
+            if site.func[0] == "a":
+                reader.visit(site.func, site.line, site.on_error)  # the attribute is read, then called
+            args = site.args + tuple(v for _, v in site.kwargs)
+            for i, arg in enumerate(args):
+                reader.visit(arg, site.arg_lines[i] if i < len(site.arg_lines) else site.line, site.on_error)
+            if site.func[0] == "n" and site.func[1] in BUILTIN_DUNDERS and len(site.args) == 1:
+                found.append((site.args[0], BUILTIN_DUNDERS[site.func[1]], "builtin:" + site.func[1], site.line,
+                              site.on_error))
         for d in fn.defs:
             for a in d.assigns:
-                visit(a.value, a.line, False)
-                target = a.target
-                if target[0] == "a":
-                    if target[2] in names:
-                        found.append((target[1], target[2], True, a.line, False))
-                    visit(target[1], a.line, False)
-                elif target[0] == "k":
-                    visit(target[1], a.line, False)
+                reader.visit(a.value, a.line, False)
+                reader.target(a.target, a.line)
             for read in d.reads:
-                visit(read.expr, read.line, False)
+                reader.visit(read.expr, read.line, False)
         return self._made(fq, fn.path, found)
 
     @property
@@ -137,21 +118,31 @@ class Properties:
 
     def _made(self, fq: str, path: str, found: list) -> list[Edge]:
         out: list[Edge] = []
-        for base, attr, write, line, on_error in found:
-            targets = set()
+        for base, attr, mode, line, on_error in found:
+            if mode.startswith("builtin:") and self.r.eval(("n", mode[8:]), fq) != {("ext", "builtins." + mode[8:])}:
+                continue  # len shadowed by something of the program's
             values = self.r.eval(base, fq)
+            targets: set[str] = set()
             for v in values:
                 if v[0] in ("inst", "drv"):
-                    method = self.accessor(v[1], attr, write) if attr in self.names else None
-                    if method is not None:
-                        targets.add(method)
-                    elif not write and self.hooks:
-                        targets.update(self._hooked(v, attr))
+                    targets.update(self._runs(v, attr, mode))
             confidence = "exact" if len(values) == 1 else "possible"
-            meta = (("access", "write" if write else "read"),) + ((("on_error", True),) if on_error else ())
+            meta = (("access", mode.partition(":")[0]),) + ((("on_error", True),) if on_error else ())
             out += [Edge(fq, t, "call", path, line, confidence, meta) for t in sorted(targets)]
         return out
 
+    def _runs(self, v: tuple, attr: str, mode: str) -> list[str]:
+        cls = v[1]
+        if mode in ("read", "write"):
+            method = self.accessor(cls, attr, mode == "write") if attr in self.names else None
+            if method is not None:
+                return [method]
+            if mode == "write":
+                setter = self.p.lookup_method(cls, "__setattr__")
+                return [setter] if setter else []
+            return self._hooked(v, attr)
+        protocol = [attr] + (["__exit__"] if attr == "__enter__" else [])
+        return [m for m in (self.p.lookup_method(cls, name) for name in protocol) if m]
 
     def _hooked(self, v: tuple, attr: str) -> list[str]:
         """``__getattribute__`` of the instance's class, and ``__getattr__`` when nothing else has ``attr``."""
@@ -170,6 +161,50 @@ class Properties:
     def _has(self, cls: str, attr: str) -> bool:
         return (self.p.lookup_method(cls, attr) is not None or bool(self.r.class_level(cls, attr))
                 or bool(self.r.instance_attr_values(cls, attr)))
+
+
+class _Reader:
+    """Walks recorded expressions for what runs code: attributes, subscripts, with, for."""
+
+    def __init__(self, found: list, names: frozenset[str], hooked: bool) -> None:
+        self.found, self.names, self.hooked = found, names, hooked
+
+    def visit(self, expr: tuple, line: int, on_error: bool) -> None:
+        found = self.found
+        todo = [expr]
+        while todo:
+            e = todo.pop()
+            tag = e[0]
+            if tag in _SKIP:
+                continue
+            if tag == "a":
+                if self.hooked or e[2] in self.names:
+                    found.append((e[1], e[2], "read", line, on_error))
+                todo.append(e[1])
+            elif tag == "k":
+                found.append((e[1], "__getitem__", "item", line, on_error))
+                todo.extend(e[1:3])
+            elif tag in PROTOCOL:
+                found.append((e[1], PROTOCOL[tag], PROTOCOL[tag].strip("_"), line, on_error))
+                todo.append(e[1])
+            elif tag in ("u", "l", "f"):
+                todo.extend(e[1])
+            elif tag == "d":
+                todo.extend(x for pair in e[1] for x in pair)
+            elif tag in ("+", "%"):
+                todo.extend(e[1:3])
+            elif tag in ("t", "*", "x"):
+                todo.append(e[1])
+
+    def target(self, target: tuple, line: int) -> None:
+        """An assignment's target: a setter (or ``__setattr__``), a ``__setitem__``."""
+        if target[0] == "a":
+            self.found.append((target[1], target[2], "write", line, False))
+            self.visit(target[1], line, False)
+        elif target[0] == "k":
+            self.found.append((target[1], "__setitem__", "item", line, False))
+            self.visit(target[1], line, False)
+            self.visit(target[2], line, False)
 
 
 def _property_call(expr: tuple) -> tuple | None:

@@ -173,7 +173,21 @@ class Resolver(Attributes, Callers):
             return self._cached(("fstr", expr, scope), lambda: self._fstring(expr, scope))
         if tag == "t":
             return self._cached(("elt", expr, scope), lambda: self._element(expr, scope))
+        if tag == "w":
+            return self._cached(("with", expr, scope), lambda: self._entered(expr[1], scope))
+        if tag == "x":
+            return frozenset(("inst", v[1]) if v[0] == "cls" else ("exti", v[1]) for v in self.eval(expr[1], scope)
+                             if v[0] in ("cls", "ext"))
         return EMPTY
+
+    def _entered(self, expr: tuple, scope: str) -> Values:
+        """``with x as y``: what ``x.__enter__()`` returns when the program defines it, else ``x`` itself (a
+        generator-made context manager's call already gives what it yields)."""
+        out: set[Value] = set()
+        for v in self.eval(expr, scope):
+            enter = self.p.lookup_method(v[1], "__enter__") if v[0] in ("inst", "drv") else None
+            out |= (self.returns(enter) or {v}) if enter else {v}
+        return frozenset(out)
 
     def _one_text(self, expr: tuple, scope: str) -> str:
         """A formatted part: its text when it has exactly one, else the unknown marker."""

@@ -16,6 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tracer.facts.model import (
+    OPAQUE,
     Assign,
     CallSite,
     ClassFacts,
@@ -293,6 +294,9 @@ class _Collector(cst.CSTVisitor):
         self.handlers += 1
         if node.name is not None and isinstance(node.name.name, cst.Name):
             self.reads.bind(node.name.name.value)
+            if node.type is not None:  # except X as e: e is an instance of X
+                self._code_scope().assigns.append(
+                    Assign(to_expr(node.name.name), ("x", to_expr(node.type)), self._line(node)))
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
         self.handlers -= 1
@@ -384,10 +388,10 @@ class _Collector(cst.CSTVisitor):
         self._assign(node.target, ("it", to_expr(node.iter)), self._line(node))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None and isinstance(node.asname.name, cst.Name):
-            self._code_scope().assigns.append(
-                Assign(to_expr(node.asname.name), ("w", to_expr(node.item)), self._line(node))
-            )
+        # the value a with statement enters, bound to its name or to nothing (its __enter__/__exit__ run)
+        named = node.asname is not None and isinstance(node.asname.name, cst.Name)
+        target = to_expr(node.asname.name) if named else OPAQUE
+        self._code_scope().assigns.append(Assign(target, ("w", to_expr(node.item)), self._line(node)))
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None and self.stack[-1].kind == "function":
