@@ -643,11 +643,16 @@ class _Graph:
         if g.get("schema") != "tracer-graph/1":
             raise SystemExit(f"{path}: not a tracer-graph/1 file")
         self.nodes = {n["id"]: n for n in g["nodes"]}
+        # a template method's copy for a subclass (Sub.execute, inherited_from Base.execute) runs the def's
+        # code: the recorder names its frames Base.execute, so its edges are the def's here
+        runs_as = {n["id"]: n["inherited_from"] for n in g["nodes"] if n.get("inherited_from")}
         self.pairs = collections.defaultdict(list)  # (source, target) -> [edge]
         self.by_site = collections.defaultdict(list)  # "file:line" -> [edge]
         self.out = collections.defaultdict(list)  # source -> [edge]
         self.modules = set()
         for e in g["edges"]:
+            if e["source"] in runs_as or e["target"] in runs_as:
+                e = dict(e, source=runs_as.get(e["source"], e["source"]), target=runs_as.get(e["target"], e["target"]))
             self.pairs[(e["source"], e["target"])].append(e)
             self.by_site[e["site"]].append(e)
             self.out[e["source"]].append(e)

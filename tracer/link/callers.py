@@ -135,16 +135,12 @@ class Callers:
     def _callers(self, fq: str) -> list[tuple[str, tuple, int]]:
         fn = self.p.functions[fq]
         if fn.name == "__init__" and fn.cls:
-            candidates = list(self.sites_named(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1])[:MAX_CALLERS])
+            candidates = list(self.sites_near(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1], fn.project))
             candidates += self._from_subclasses(fn.cls, "__init__") + self._from_subclasses(fn.cls, "cls")
         else:
-            candidates = self.sites_named(fn.name)[:MAX_CALLERS]
+            candidates = self.sites_near(fn.name, fn.project)
         out = []
-        linked = self.p.projects_linked(fn.project)
-        module_project = self.p.module_project
         for caller, site in candidates:
-            if module_project[self.p.functions[caller].module] not in linked:
-                continue  # another service's code: it never holds this function
             offset = self._offset_if_calls(site, caller, fq)
             if offset is not None:
                 out.append((caller, site, offset))
@@ -159,7 +155,9 @@ class Callers:
         arguments after it is called with them (the convention of every spawn, thread and looping-call API)."""
         fn = self.p.functions[fq]
         out = []
-        for caller, site, i in self.p.sites_passing(fn.name)[:MAX_CALLERS]:
+        linked = self.p.projects_linked(fn.project)
+        passing = (x for x in self.p.sites_passing(fn.name) if self.p.functions[x[0]].project in linked)
+        for caller, site, i in list(passing)[:MAX_CALLERS]:
             if i + 1 >= len(site.args) and not site.kwargs:
                 continue  # nothing handed on with it: no parameter to bind (the callback edge is the linker's)
             if last_name(site.func) == "partial" or any(a[0] == "*" for a in site.args[:i + 1]):
@@ -196,7 +194,8 @@ class Callers:
         if hit is None:
             short = self.p.classes[cls].facts.qualname.rsplit(".", 1)[-1]
             hit = self._built[cls] = any(
-                ("cls", cls) in self.eval(site.func, caller) for caller, site in self.sites_named(short)[:MAX_CALLERS])
+                ("cls", cls) in self.eval(site.func, caller)
+                for caller, site in self.sites_near(short, self.p.classes[cls].project))
         return hit
 
     def _from_subclasses(self, cls: str, name: str) -> list:
@@ -261,6 +260,18 @@ class Callers:
 
     def sites_named(self, name: str) -> tuple:
         return self.p.sites_named(name)
+
+    def sites_near(self, name: str, project: str) -> tuple:
+        """The first ``MAX_CALLERS`` sites named ``name`` in code that can hold a function of ``project``
+        (its own, or a project one of the two imports: another service's code never calls it)."""
+        key = (name, project)
+        hit = self._near.get(key)
+        if hit is None:
+            linked = self.p.projects_linked(project)
+            functions = self.p.functions
+            hit = self._near[key] = tuple(
+                item for item in self.p.sites_named(name) if functions[item[0]].project in linked)[:MAX_CALLERS]
+        return hit
 
     def _param_position(self, expr: tuple, fq: str) -> int | None:
         """``self.x = name`` where ``name`` is only a parameter of ``fq``: its position."""

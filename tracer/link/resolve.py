@@ -45,6 +45,7 @@ class Resolver(Attributes, Callers):
         self._built: dict[str, bool] = {}
         self._by_owner: dict[str, dict[str, list]] = {}
         self._run_sites: dict[str, tuple] = {}
+        self._near: dict[tuple[str, str], tuple] = {}
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
