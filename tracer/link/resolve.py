@@ -249,6 +249,11 @@ class Resolver(Attributes, Callers):
                 model = self._subscripting.get(v[0])
                 if model is not None:
                     out |= model.subscript(v, keys)
+        if not out and self.models.tables:  # req.environ['x']: a table the whole program shares (a model's)
+            base = expr[1]
+            model = self.models.tables.get(base[2] if base[0] == "a" else base[1] if base[0] == "n" else "")
+            if model is not None:
+                out |= model.table(base[2] if base[0] == "a" else base[1], strings(self.eval(expr[2], scope)), scope)
         if not out and expr[2][0] == "i":  # xs[0]: an element of a (smashed) sequence
             out |= self.eval(expr[1], scope)
         return frozenset(out)

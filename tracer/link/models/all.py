@@ -17,9 +17,11 @@ from tracer.link.models.python import Python
 from tracer.link.models.routes import RoutesLib
 from tracer.link.models.stevedore import Stevedore
 from tracer.link.models.taskflow import Taskflow
+from tracer.link.models.wsgi import Wsgi
 
 MODELS: tuple[type[Model], ...] = (
     Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan, Flask, Clients,
+    Wsgi,
 )
 
 __all__ = ["MODELS"]

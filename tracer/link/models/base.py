@@ -44,6 +44,7 @@ class Model:
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
     specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
+    tables: ClassVar[tuple[str, ...]] = ()  # attribute names whose keyed entries are one table program-wide
 
     def __init__(self, core: Resolver, registry: Registry) -> None:
         self.r = core
@@ -90,6 +91,10 @@ class Model:
 
     def subscript(self, v: tuple, keys: list[str]) -> Values:
         """``v[key]`` for a value of one of ``kinds`` (``keys``: the key's texts, empty when unknown)."""
+        return EMPTY
+
+    def table(self, attr: str, keys: list[str], scope: str) -> Values:
+        """``x.attr[key]`` read in ``scope`` for an ``attr`` of ``tables`` (the WSGI environ), whatever ``x``."""
         return EMPTY
 
     def ext_attribute(self, dotted: str, attr: str) -> Values:
@@ -148,6 +153,7 @@ class Registry:
         self.by_kind: dict[str, Model] = {}
         self.ext_attributes: dict[str, Model] = {}
         self.attributes_of: dict[str, Model] = {}
+        self.tables: dict[str, Model] = {}
         self._calls: dict[str, list[tuple[str, Model]]] = defaultdict(list)
         for model in self._models.values():
             for kind in model.kinds:
@@ -160,6 +166,8 @@ class Registry:
                 self.ext_attributes[dotted] = model
             for kind in model.attributes_of:
                 self.attributes_of[kind] = model
+            for attr in model.tables:
+                self.tables[attr] = model
         self.settled = frozenset(k for m in self._models.values() for k in m.settled)
         self.external = frozenset(k for m in self._models.values() for k in m.external)
         self._routes: list[Route] | None = None
