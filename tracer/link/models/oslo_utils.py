@@ -13,7 +13,11 @@ Stevedore's configured plugins are ``drv`` values too (``tracer.link.models.stev
 """
 from __future__ import annotations
 
+from functools import cached_property
+from typing import NamedTuple
+
 from tracer.link.drivers import candidates
+from tracer.link.exprs import sites_in_order
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
@@ -29,6 +33,34 @@ class OsloUtils(Model):
     kinds = ("drv", "drvcls", "drvm")
     settled = ("drv", "drvm")
     calls = IMPORT_OBJECT + IMPORT_CLASS + IMPORT_MODULE
+    reads_sites = IMPORT_OBJECT
+
+    def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
+        """``import_object(path, *args, **kwargs)`` builds the class with the arguments after the path (after
+        the namespace and the path for ``import_object_ns``): a call of its ``__init__``."""
+        fn = self.p.functions[fq]
+        if fn.name != "__init__" or fn.cls is None:
+            return []
+        return self._builders.get(fq, [])
+
+    @cached_property
+    def _builders(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for name in IMPORT_OBJECT:
+            skip = 2 if name == "import_object_ns" else 1
+            for fq, site in sites_in_order(self.sites_named(name)):
+                if len(site.args) < skip or not any(ext_matches(v[1], (name,)) for v in self.r.eval(site.func, fq)
+                                                    if v[0] == "ext"):
+                    continue
+                expr = ("c", site.func, site.args, site.kwargs)
+                built = {v[1] for v in self._import_by_name(("c", site.func, site.args[skip - 1:], site.kwargs), fq,
+                                                            "drv") if v[0] in ("drv", "inst")} if expr else set()
+                call = _Built(site.args[skip:], site.kwargs, site.line, site.col, site.func)
+                for cls in sorted(built):
+                    init = self.p.lookup_method(cls, "__init__")
+                    if init is not None:
+                        out.setdefault(init, []).append((fq, call, 1))
+        return out
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
         if ext_matches(dotted, IMPORT_MODULE):  # a module named by a string or an option default
@@ -98,3 +130,12 @@ class OsloUtils(Model):
         if len(configured) < 2:
             return made
         return [e for e in made if not (e.kind == "driver" and e.confidence == "candidate" and e.target in configured)]
+
+class _Built(NamedTuple):
+    """The call ``import_object`` makes of the class it loads: the arguments after the path."""
+
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    func: tuple
