@@ -286,8 +286,7 @@ class Callers:
         return self._cached(("paramfor", fq, position, cls), lambda: self._param_for(fq, position, cls))
 
     def _param_for(self, fq: str, position: int, cls: str) -> Values:
-        mro = self.p.mro(cls)
-        mine = [c for c in self.callers(fq) if self.p.functions[c[0]].cls in mro]
+        mine = self._chain_callers(fq, cls)
         if not mine:
             return self.param(fq, (0, position))
         param = self.p.functions[fq].facts.params[position]
@@ -296,6 +295,25 @@ class Callers:
             arg = argument(site, param.name, position - offset)
             if arg is not None:
                 out |= self.eval(arg, caller)
+                continue
+            handed = self.forwarded(caller, site, param.name)  # super().__init__(**kwargs): the keyword as given
+            if handed:
+                out |= handed
             elif any(a[0] == "*" for a in site.args) or any(k is None for k, _ in site.kwargs):
                 return self.param(fq, (0, position))  # handed on by *args/**kwargs: every caller's
         return frozenset(out)
+
+    def _chain_callers(self, fq: str, cls: str) -> list:
+        """The callers of ``fq`` in ``cls``'s own MRO: for a constructor, every ``super().__init__(...)`` of
+        the chain, however many other subclasses the base has."""
+        mro = self.p.mro(cls)
+        mine = [c for c in self.callers(fq) if self.p.functions[c[0]].cls in mro]
+        if self.p.functions[fq].name == "__init__":
+            seen = {(c[0], c[1]) for c in mine}
+            self._from_subclasses(cls, "__init__")  # fills the index by owner
+            for k in mro:
+                for caller, site in self._by_owner["__init__"].get(k, ()):
+                    offset = self._offset_if_calls(site, caller, fq) if (caller, site) not in seen else None
+                    if offset is not None:
+                        mine.append((caller, site, offset))
+        return mine
