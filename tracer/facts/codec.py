@@ -69,10 +69,12 @@ def _class(c: tuple) -> ClassFacts:
 def _function(f: tuple) -> FunctionFacts:
     (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads,
      returns_type) = f
-    return _new(FunctionFacts, (
-        qualname, line, end_line, _records(Param, params), decorators, cls, parent,
-        _records(Import, imports), _records(Assign, assigns), returns,
-        _records(CallSite, calls), gen, _records(Read, reads), returns_type,
+    return _new(FunctionFacts, (  # _records inlined: this runs for every function of every file
+        qualname, line, end_line, tuple(map(_new, repeat(Param, len(params)), params)) if params else (),
+        decorators, cls, parent, tuple(map(_new, repeat(Import, len(imports)), imports)) if imports else (),
+        tuple(map(_new, repeat(Assign, len(assigns)), assigns)) if assigns else (), returns,
+        tuple(map(_new, repeat(CallSite, len(calls)), calls)) if calls else (), gen,
+        tuple(map(_new, repeat(Read, len(reads)), reads)) if reads else (), returns_type,
     ))
 
 

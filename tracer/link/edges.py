@@ -51,7 +51,9 @@ def render_expr(expr: tuple) -> str:
 def build_index(modules, entry_points=None, client_projects=(), models=MODELS) -> Program:
     """The frozen program index of ``(project, ModuleFacts)`` pairs; bases are read by an interpreter
     over the symbols alone (``tracer.link.program`` says the order)."""
-    return build_program(modules, entry_points, client_projects, lambda flat: Resolver(flat, models).read_bases())
+    keywords = {k for m in models for k in m.reads_keywords}
+    return build_program(modules, entry_points, client_projects, lambda flat: Resolver(flat, models).read_bases(),
+                         keywords)
 
 
 class Linker:

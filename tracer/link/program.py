@@ -127,8 +127,13 @@ class Program:
         return self._site_index()[0].get(name, ())
 
     def sites_with_keyword(self, keyword: str) -> tuple:
-        """(function fq, call site) of every call passing ``keyword=...``, in function then source order."""
-        return self._site_index()[1].get(keyword, ())
+        """(function fq, call site) of every call passing ``keyword=...``, in function then source order.
+        The keywords the models declare are indexed with the rest; another is looked up on first use."""
+        indexed = self._site_index()[1]
+        hit = indexed.get(keyword)
+        if hit is None and self._sites.get("keywords") is not None and keyword not in self._sites["keywords"]:
+            hit = self._sites.setdefault(("keyword", keyword), _keyword_sites(self.functions, keyword))
+        return hit or ()
 
     def sites_passing(self, name: str) -> tuple:
         """(function fq, call site, position) of every call passing a name or attribute ``name`` positionally
@@ -138,7 +143,7 @@ class Program:
     def _site_index(self) -> tuple[Mapping, Mapping, Mapping]:
         hit = self._sites.get("index")
         if hit is None:  # built with the index; only the bases-reading view asks late (it seldom asks)
-            hit = self._sites["index"] = _index_sites(self.functions)
+            hit = self._sites["index"] = _index_sites(self.functions, self.by_name, self._sites.get("keywords"))
         return hit
 
 
@@ -146,8 +151,10 @@ BaseReader = Callable[[Program], Mapping[str, tuple[str, ...]]]
 
 
 def build_program(modules: Iterable[tuple[str, ModuleFacts]], entry_points: Mapping | None,
-                  client_projects: Iterable[str], read_bases: BaseReader) -> Program:
-    """The index: symbols, then the bases ``read_bases`` finds in them, then hierarchy and indexes."""
+                  client_projects: Iterable[str], read_bases: BaseReader,
+                  keywords: Iterable[str] | None = None) -> Program:
+    """The index: symbols, then the bases ``read_bases`` finds in them, then hierarchy and indexes
+    (``keywords``: the call keywords to index up front, None for all)."""
     symbols = _Symbols()
     for project, facts in modules:
         if facts.module not in symbols.modules:
@@ -156,7 +163,8 @@ def build_program(modules: Iterable[tuple[str, ModuleFacts]], entry_points: Mapp
     flat = symbols.freeze(entry_points, frozenset(client_projects), {}, index=False)
     bases = dict(read_bases(flat))
     symbols.add_inherited_copies(flat, _hierarchy(flat, bases))
-    return symbols.freeze(entry_points, frozenset(client_projects), bases, index=True)
+    return symbols.freeze(entry_points, frozenset(client_projects), bases, index=True,
+                          keywords=None if keywords is None else frozenset(keywords))
 
 
 class _Symbols:
@@ -229,7 +237,8 @@ class _Symbols:
             self.classes[sub].methods[name] = fq
             self.by_name[name].append(fq)
 
-    def freeze(self, entry_points: dict, client_projects: frozenset, bases: dict, index: bool) -> Program:
+    def freeze(self, entry_points: dict, client_projects: frozenset, bases: dict, index: bool,
+               keywords: frozenset[str] | None = None) -> Program:
         functions = dict(self.functions)
         classes = {fq: Klass(fq, k.module, k.project, k.path, k.facts, MappingProxyType(dict(k.methods)),
                              MappingProxyType({a: tuple(v) for a, v in k.attrs.items()}))
@@ -247,8 +256,9 @@ class _Symbols:
             MappingProxyType(bases), MappingProxyType({k: frozenset(v) for k, v in subclasses.items()}),
             MappingProxyType(_all_mros(classes, bases)),
         )
+        program._sites["keywords"] = keywords
         if index:
-            program._sites["index"] = _index_sites(program.functions)
+            program._sites["index"] = _index_sites(program.functions, program.by_name, keywords)
         return program
 
 
@@ -325,37 +335,55 @@ def _closure(children: Mapping[str, frozenset[str]], cls: str) -> tuple[str, ...
     return tuple(sorted(seen))
 
 
-def _index_sites(functions: Mapping[str, Function]) -> tuple[Mapping, Mapping, Mapping]:
-    """One walk over every call site of the program; the passes that look for a name ask here."""
+def _index_sites(functions: Mapping[str, Function], functions_named: Mapping,
+                 wanted: frozenset[str] | None) -> tuple[Mapping, Mapping, Mapping]:
+    """One walk over every call site of the program; the passes that look for a name ask here.
+
+    By callee name; by keyword (the ``wanted`` ones, or all); and the sites handing a name of a program
+    function on positionally with arguments after it.  The hottest loop of a load: fields are read by
+    position (a CallSite is func, args, kwargs, ...)."""
     index: dict[str, list] = defaultdict(list)
     keywords: dict[str, list] = defaultdict(list)
     passing: dict[str, list] = defaultdict(list)
     for fq, fn in functions.items():
         for d in fn.defs:
             for site in d.calls:
-                func = site.func
+                func, args, kwargs = site[0], site[1], site[2]
                 tag = func[0]
-                short = func[2] if tag == "a" else func[1] if tag == "n" else None
+                if tag == "a":
+                    short = func[2]
+                elif tag == "n":
+                    short = func[1]
+                else:
+                    short = None
                 if short:
                     index[short].append((fq, site))
-                    if short == "partial" and site.args and site.args[0][0] in ("n", "a"):
-                        first = site.args[0]
+                    if short == "partial" and args and args[0][0] in ("n", "a"):
+                        first = args[0]
                         index[first[1] if first[0] == "n" else first[2]].append((fq, site))
-                kwargs = site.kwargs
                 if kwargs:
                     for key, _ in kwargs:
-                        if key:
+                        if key and (wanted is None or key in wanted):
                             keywords[key].append((fq, site))
-                args = site.args
-                if len(args) > 1 or (args and kwargs):  # a function handed on with arguments after it
-                    for i, arg in enumerate(args if kwargs else args[:-1]):
-                        if arg[0] == "a":
-                            passing[arg[2]].append((fq, site, i))
-                        elif arg[0] == "n":
-                            passing[arg[1]].append((fq, site, i))
+                    handed = args
+                elif len(args) > 1:
+                    handed = args[:-1]
+                else:
+                    continue
+                for i, arg in enumerate(handed):  # a function handed on with arguments after it
+                    tag = arg[0]
+                    name = arg[2] if tag == "a" else arg[1] if tag == "n" else None
+                    if name in functions_named:
+                        passing[name].append((fq, site, i))
     ordered = {k: tuple(sorted(v, key=_fq_line_col)) for k, v in keywords.items()}
     return (MappingProxyType({k: tuple(v) for k, v in index.items()}), MappingProxyType(ordered),
             MappingProxyType({k: tuple(v) for k, v in passing.items()}))
+
+
+def _keyword_sites(functions: Mapping[str, Function], keyword: str) -> tuple:
+    found = [(fq, site) for fq, fn in functions.items() for d in fn.defs for site in d.calls
+             if any(key == keyword for key, _ in site[2])]
+    return tuple(sorted(found, key=_fq_line_col))
 
 
 def _fq_line_col(item: tuple) -> tuple:

@@ -38,6 +38,7 @@ class Resolver(Attributes, Callers):
     def __init__(self, program: Program, models: tuple[type[Model], ...]) -> None:
         self.p = program
         self._cached = Memo()
+        self._done = self._cached.done
         self._locals: dict[str, dict[str, list]] = {}
         self._defs: dict[str, dict[str, list]] = {}
         self._overrides: dict[str, set[str]] = {}
@@ -151,15 +152,19 @@ class Resolver(Attributes, Callers):
     def eval(self, expr: tuple, scope: str) -> Values:
         tag = expr[0]
         if tag == "n":
-            return self.name(expr[1], scope)
+            key = ("name", expr[1], scope)
+            hit = self._done.get(key)  # the memo's answers, read first: most queries were asked before
+            return hit if hit is not None else self._cached(key, lambda: self._name(expr[1], scope))
         if tag == "s":
             return frozenset({("str", expr[1])})
         if tag == "a":
             key = ("attr", expr, scope)
-            return self._cached(key, lambda: self._attr_expr(expr, scope))
+            hit = self._done.get(key)
+            return hit if hit is not None else self._cached(key, lambda: self._attr_expr(expr, scope))
         if tag == "c":
             key = ("call", expr, scope)
-            return self._cached(key, lambda: self._call_expr(expr, scope))
+            hit = self._done.get(key)
+            return hit if hit is not None else self._cached(key, lambda: self._call_expr(expr, scope))
         if tag in ("u", "l"):
             return frozenset().union(*(self.eval(e, scope) for e in expr[1]))
         if tag == "it":
