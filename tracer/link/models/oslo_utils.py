@@ -131,6 +131,7 @@ class OsloUtils(Model):
             return made
         return [e for e in made if not (e.kind == "driver" and e.confidence == "candidate" and e.target in configured)]
 
+
 class _Built(NamedTuple):
     """The call ``import_object`` makes of the class it loads: the arguments after the path."""
 
