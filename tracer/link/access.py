@@ -159,8 +159,19 @@ class Properties:
         return out
 
     def _has(self, cls: str, attr: str) -> bool:
-        return (self.p.lookup_method(cls, attr) is not None or bool(self.r.class_level(cls, attr))
-                or bool(self.r.instance_attr_values(cls, attr)))
+        """Whether ``attr`` is found without ``__getattr__``: a method, a class attribute or an assigned
+        instance attribute of the class, its bases or (``self`` in a base may be one) its subclasses; not
+        an assigned one when the class has its own ``__setattr__`` (nova's DriverBlockDevice keeps its
+        fields in itself, a dict)."""
+        if self.p.lookup_method(cls, attr) is not None:
+            return True
+        assigned = self.p.lookup_method(cls, "__setattr__") is None  # else self.x = v may store elsewhere
+        for k in self.p.mro(cls) + tuple(self.p.all_subclasses(cls)):
+            klass = self.p.classes.get(k)
+            if klass is not None and (attr in klass.attrs or attr in klass.methods or (
+                    assigned and attr in self.r.self_assigns(k))):
+                return True
+        return False
 
 
 class _Reader:
