@@ -652,7 +652,8 @@ class _Graph:
         self.modules = set()
         for e in g["edges"]:
             if e["source"] in runs_as or e["target"] in runs_as:
-                e = dict(e, source=runs_as.get(e["source"], e["source"]), target=runs_as.get(e["target"], e["target"]))
+                e = dict(e, source=runs_as.get(e["source"], e["source"]), target=runs_as.get(e["target"], e["target"]),
+                         copy_of=e["source"] if e["source"] in runs_as else None)
             self.pairs[(e["source"], e["target"])].append(e)
             self.by_site[e["site"]].append(e)
             self.out[e["source"]].append(e)
@@ -1127,6 +1128,55 @@ def _precision(graph, union, projects, call_kinds, result):
         print(f"  {project:<8} edges {n:6d}  seen {ok:6d}  {_pct(ok, n)}")
     print(f"  {'all':<8} edges {total[0]:6d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
     result["classes"]["precision_lower_bound"] = {p: {"edges": v[0], "seen": v[1]} for p, v in per.items()}
+    _precision_at_sites(graph, union, projects, call_kinds, result)
+
+
+def _precision_at_sites(graph, union, projects, call_kinds, result):
+    """4b: the same, at the call sites the runs executed (a line of the caller from which they saw a call).
+
+    A site's claims: each call/driver edge from it, except ``candidate`` edges (the implementations a
+    deployment may configure instead: alternatives, not calls) and with the edges of a template method's
+    copies for its subclasses (``inherited_from``) counted as one claim, "one of these", since each run of
+    the def is a run of one copy.  A claim is seen when the runs saw the caller call one of its targets
+    (directly, collapsed or through a wrapper closure).  Still a lower bound: a test replacing the callee
+    with a mock, or configuring a fake driver, leaves a true edge unseen."""
+    lines = collections.defaultdict(set)
+    at = collections.defaultdict(set)  # (caller, callee) -> lines the runs saw the call at
+    for (a, b), e in union.items():
+        lines[_fold_lambda(a)].update(int(x) for x in e["sites"])
+        at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
+    for (a, w), e in union.items():  # through a project decorator's wrapper closure: at the line calling it
+        if "<locals>" in w:
+            for b in {y for x, y in union if x == w}:
+                at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
+    claims = collections.defaultdict(set)  # (caller, line, copy group or target) -> targets
+    for (a, b), edges in graph.pairs.items():
+        if a == b or a.split(".", 1)[0] not in projects or b.split(".", 1)[0] not in projects:
+            continue
+        for e in edges:
+            line = int(e["site"].rsplit(":", 1)[1])
+            if e["kind"] in call_kinds and e["confidence"] != "candidate" and line in lines.get(a, ()):
+                claims[(a, line, "copies" if e.get("copy_of") else b)].add(b)
+    per = collections.defaultdict(lambda: [0, 0])
+    unseen = []
+    for (a, line, _unit), targets in sorted(claims.items()):
+        project = a.split(".", 1)[0]
+        per[project][0] += 1  # seen at that line (a call spread over lines is recorded at one of them)
+        ok = any(any(abs(x - line) <= 2 for x in at.get((a, b), ())) for b in targets)
+        per[project][1] += ok
+        if not ok:
+            unseen.append({"caller": a, "line": line, "targets": sorted(targets)})
+    result["precision_at_sites_unseen"] = unseen
+    print("\n4b. precision, at the sites the runs executed: claims (edges; a template method's copies one claim,"
+          " no candidate edges) the runs saw")
+    total = [0, 0]
+    for project in sorted(per):
+        n, ok = per[project]
+        total[0] += n
+        total[1] += ok
+        print(f"  {project:<8} claims {n:5d}  seen {ok:6d}  {_pct(ok, n)}")
+    print(f"  {'all':<8} claims {total[0]:5d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
+    result["classes"]["precision_at_sites"] = {p: {"claims": v[0], "seen": v[1]} for p, v in per.items()}
 
 
 def main(argv=None):
