@@ -185,19 +185,36 @@ class Attributes:
                     out |= self.items(value, where, keys)
         elif tag == "a":
             for v in self.eval(expr[1], scope):
-                for k in self.p.mro(v[1]) if v[0] in ("inst", "drv") else ():
+                for k in self.p.mro(v[1]) if v[0] in ("inst", "drv", "cls") else ():
                     table = self.self_assigns(k)
                     for method, (key, value) in table.get("[]" + expr[2], ()):
                         out |= self._item(key, value, method, keys)
                     for method, value in table.get(expr[2], ()):
                         if value[0] in ("c", "n"):
                             out |= self.items(value, method, keys)
+                        elif value[0] == "d":  # self.x = {k: v, ...}
+                            out |= self._display(value, method, keys)
+                    klass = self.p.classes.get(k)
+                    for value in klass.attrs.get(expr[2], ()) if klass else ():  # commands = {'=': _equals, ...}
+                        if value[0] == "d":
+                            out |= self._display(value, self.class_scope(k), keys, klass)
         elif tag == "c":
             for v in self.eval(expr[1], scope):
                 fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
                 for d in fn.defs if fn else ():
                     for ret in d.returns:
                         out |= self.items(ret, fn.fq, keys)
+        return frozenset(out)
+
+    def _display(self, table: tuple, scope: str, keys: tuple[str, ...], klass=None) -> Values:
+        """A dict display's items; in a class body a bare name may be a method defined above it."""
+        out: set[Value] = set()
+        for key, value in table[1]:
+            if klass is not None and value[0] == "n" and value[1] in klass.methods:
+                if not keys or set(strings(self.eval(key, scope))) & set(keys):
+                    out.add(("fn", klass.methods[value[1]]))
+                continue
+            out |= self._item(key, value, scope, keys)
         return frozenset(out)
 
     def _item(self, key: tuple, value: tuple, scope: str, keys: tuple[str, ...]) -> Values:
