@@ -209,8 +209,11 @@ class Resolver(Attributes, Callers):
         return frozenset({("str", "".join(p[1] if p[0] == "s" else self._one_text(p, scope) for p in expr[1]))})
 
     def _element(self, expr: tuple, scope: str) -> Values:
-        """``a, b = f()``: element ``index`` of every tuple ``f`` returns."""
+        """``a, b = f()``: element ``index`` of every tuple ``f`` returns; ``a, b = TABLE[k]``: element
+        ``index`` of the tuples a dict display bound to ``TABLE`` holds (under ``k`` when it is a literal)."""
         value, index = expr[1], expr[2]
+        if value[0] == "k" and value[1][0] == "n":
+            return self._table_element(value, index, scope)
         if value[0] != "c":
             return EMPTY
         out: set[Value] = set()
@@ -220,6 +223,15 @@ class Resolver(Attributes, Callers):
                 for ret in d.returns:
                     if ret[0] == "l" and len(ret[1]) > index:
                         out |= self.eval(ret[1][index], fn.fq)
+        return frozenset(out)
+
+    def _table_element(self, value: tuple, index: int, scope: str) -> Values:
+        keys = set(strings(self.eval(value[2], scope)))
+        out: set[Value] = set()
+        for table, where in self.bound_exprs(value[1][1], scope):
+            for key, row in table[1] if table[0] == "d" else ():
+                if row[0] == "l" and len(row[1]) > index and (not keys or key in {("s", k) for k in keys}):
+                    out |= self.eval(row[1][index], where)
         return frozenset(out)
 
     def _concat(self, expr: tuple, scope: str) -> Values:
