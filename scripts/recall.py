@@ -880,22 +880,25 @@ def cmd_compare(args):
             closure_out[a].add(b)
 
     def through_wrapper(a, b, e):
+        """The graph links the caller, at that line, to what the wrapper closure (chain) went on to call.
+        (One closure's code serves every function its decorator wraps: what it called is the union of
+        those; the graph's targets at the line are few, so they are looked for through the chain.)"""
         if "<locals>" not in b:
             return False
-        reach, todo = set(), [b]
-        while todo and len(reach) < 50:
-            w = todo.pop()
-            for t in sorted(closure_out.get(w, ())):  # sorted: the same answer whatever PYTHONHASHSEED
-                if t not in reach:
-                    reach.add(t)
-                    if "<locals>" in t:
-                        todo.append(t)
         lines = {int(x) for x in e["sites"]}
-        for edge in graph.out.get(_fold_lambda(a), []):
-            if edge["target"] in reach and edge["kind"] in call_kinds:
-                line = int(edge["site"].rsplit(":", 1)[1])
-                if any(abs(line - x) <= 2 for x in lines):
+        targets = {edge["target"] for edge in graph.out.get(_fold_lambda(a), []) if edge["kind"] in call_kinds
+                   and any(abs(int(edge["site"].rsplit(":", 1)[1]) - x) <= 2 for x in lines)}
+        if not targets:
+            return False
+        seen, todo = {b}, [b]
+        while todo:
+            w = todo.pop()
+            for t in closure_out.get(w, ()):
+                if t in targets:
                     return True
+                if t not in seen and "<locals>" in t:
+                    seen.add(t)
+                    todo.append(t)
         return False
 
     def table(name, edges, found, skip=None):
