@@ -111,6 +111,9 @@ class OsloUtils(Model):
         return sorted(set(found))
 
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
+        if v[0] == "drvcls":  # building the class the configuration names (cinder's group_api.API()): its __init__
+            init = self.p.lookup_method(v[1], "__init__")
+            return [Edge(fq, init, "call", path, site.line, confidence, (("loaded_from", v[1]),))] if init else []
         if v[0] != "drvm":
             return []
         method, cls = v[1], v[2]
