@@ -33,6 +33,9 @@ class Callers:
         if index == 0 and fn.cls and not self._is_static(fn):
             kind = "cls" if self._is_classmethod(fn) else "inst"
             return frozenset({(kind, fn.cls)})
+        given = self._by_decorator(fn, where) if self._decorating else EMPTY
+        if given:
+            return given
         declared = self.declared(fn, param.annotation)
         if declared and not any(self.p.subclasses.get(c) for c in declared):
             return frozenset(("inst", c) for c in declared)  # what nothing subclasses, callers cannot refine
@@ -48,6 +51,20 @@ class Callers:
             else:
                 out |= self.forwarded(caller, site, param.name)
         return self.conforming(out, declared) if declared else frozenset(out)
+
+    def _by_decorator(self, fn: Function, where: tuple[int, int]) -> Values:
+        """A parameter a library decorator fills (webob's wsgify hands the function its request object):
+        asked of the model that answers the decorator's callable."""
+        scope = fn.parent or f"{fn.module}.{MODULE_BODY}"
+        for deco in fn.defs[where[0]].decorators:
+            callee = deco[1] if deco[0] == "c" else deco
+            for v in self.eval(callee, scope) if callee[0] in ("n", "a") else ():
+                model = self.models.for_call(v[1]) if v[0] == "ext" else None
+                if model is not None and model in self._decorating:
+                    given = model.decorated_param(fn, deco, where[1] - (1 if fn.cls else 0), scope)
+                    if given:
+                        return given
+        return EMPTY
 
     def declared(self, fn: Function, annotation: tuple | None) -> tuple[str, ...]:
         """The program classes an annotation names (evaluated where the ``def`` is: a parameter named like

@@ -89,6 +89,11 @@ class Model:
         ``fq`` (a plugin class built on load): the core binds ``fq``'s parameters from them."""
         return []
 
+    def decorated_param(self, fn, decorator: tuple, position: int, scope: str) -> Values:
+        """The value parameter ``position`` (``self`` not counted) of ``fn`` gets from ``decorator``, a call
+        or name that evaluates to one of the model's ``calls`` (evaluated in ``scope``), if the library says."""
+        return EMPTY
+
     def subscript(self, v: tuple, keys: list[str]) -> Values:
         """``v[key]`` for a value of one of ``kinds`` (``keys``: the key's texts, empty when unknown)."""
         return EMPTY

@@ -7,6 +7,9 @@ One environ dict travels with a request through every middleware into the applic
 (``req.environ['cinder.context'] = ctx`` in an auth middleware) is what another reads under that key
 (``context = req.environ['cinder.context']`` in a controller): the entries are keyed by their literal,
 program-wide, within the projects whose code can run together.
+
+webob's ``wsgify`` decorator makes a WSGI application of a function of a request: it builds
+``RequestClass(environ)`` and hands it to the function (``Resource.__call__(self, request)``).
 """
 from __future__ import annotations
 
@@ -17,11 +20,24 @@ from tracer.link.models.base import Model
 from tracer.link.values import Values
 
 ENVIRON = "environ"
+WSGIFY = "webob.dec.wsgify"
 
 
 class Wsgi(Model):
     name = "wsgi"
     tables = (ENVIRON,)
+    calls = (WSGIFY,)
+
+    def decorated_param(self, fn, decorator: tuple, position: int, scope: str) -> Values:
+        """``@webob.dec.wsgify(RequestClass=X)``: the function is called with ``X(environ)`` (a
+        ``webob.Request`` by default) as its first argument after ``self``."""
+        if position != 0:
+            return EMPTY
+        kind = dict((k, v) for k, v in decorator[3] if k) if decorator[0] == "c" else {}
+        if "RequestClass" not in kind:
+            return frozenset({("exti", "webob.request.Request")})
+        return frozenset(("inst", v[1]) if v[0] == "cls" else ("exti", v[1])
+                         for v in self.r.eval(kind["RequestClass"], scope) if v[0] in ("cls", "ext"))
 
     def __init__(self, core, registry) -> None:
         super().__init__(core, registry)
