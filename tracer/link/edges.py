@@ -106,9 +106,12 @@ class Linker:
                 made, reason = self._through_parameter(fq, fn.path, site)
                 if made:
                     edges.extend(made)
-                else:
+                    continue
+                if reason:
                     unresolved.append(Unresolved(fq, fn.path, site.line, site.func[1], reason))
-                continue
+                    continue
+                # a parameter holding something else than functions (cls(...) in a classmethod, a class
+                # handed in): called as any value is
             try:
                 values = self.r.eval(site.func, fq)
                 made = self._edges_for(fq, fn.path, site, values)
@@ -174,7 +177,7 @@ class Linker:
             return [], "too-deep"
         targets = sorted({v[1] for v in values if v[0] in ("fn", "bound") and v[1] in self.p.functions})
         if not targets:
-            return [], "callable-parameter"
+            return [], "" if any(v[0] not in ("fn", "bound") for v in values) else "callable-parameter"
         if len(targets) > MAX_PASSED:
             return [], "too-many-values"
         passers = self.r.passers(site.func[1], fq)
