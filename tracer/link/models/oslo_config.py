@@ -6,18 +6,40 @@ Options are the program index's ``cfg.XxxOpt('name', default=...)`` declarations
 A default that is a string comes back as a ``("cfg", text)`` value: a string the
 deployment may change (an import path read from it names a configured driver).
 A list default is its strings; a dict default is ``("cfgmap", module, option)``,
-read by key (``CONF.x['pre']``: that entry's strings).
+read by key (``CONF.x['pre']``: that entry's strings).  ``CONF.get(name)`` reads the option so named.
 """
 from __future__ import annotations
 
+import re
+
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
-from tracer.link.values import Values
+from tracer.link.values import WILD, Values, templates
+
+MAX_FITTING = 6  # options a name with an unknown part may stand for
 
 
 class OsloConfig(Model):
     name = "oslo_config"
     kinds = ("cfgmap",)
+    calls = ("cfg.CONF.get",)
+
+    def call(self, dotted: str, expr: tuple, scope: str) -> Values:
+        """``CONF.get(name)``: the option ``name``'s default; a name built around an unknown part
+        (``'%s_manager' % subtopic``) is each option it fits, when few do."""
+        if not expr[2]:
+            return frozenset({("exti", dotted)})
+        out: set = set()
+        for text in templates(self.r.eval(expr[2][0], scope)):
+            names = [text] if WILD not in text else self._fitting(text)
+            for name in names:
+                out |= self.fallback_attribute(name)
+        return frozenset(out) or frozenset({("exti", dotted)})
+
+    def _fitting(self, pattern: str) -> list[str]:
+        regex = re.compile("[^.]*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+        found = sorted(name for name in self.p.options if regex.match(name))
+        return found if len(found) <= MAX_FITTING else []
 
     def fallback_attribute(self, attr: str) -> Values:
         out = {("cfg", text) for text in self.string_defaults(attr)}
