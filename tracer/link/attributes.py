@@ -17,6 +17,7 @@ from tracer.link.program import MODULE_BODY, Function
 from tracer.link.values import BOUND_KINDS, Value, Values, strings
 
 MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
+NONE = ("n", "None")
 DICT_READS = frozenset({"get", "values", "pop", "setdefault"})  # a dict's methods that hand back its items
 
 
@@ -128,6 +129,11 @@ class Attributes:
             hit = self._run_sites[fq] = tuple(own)
         return hit
 
+    def decorator_sites(self, fq: str) -> tuple:
+        """The call sites of ``fq``'s own decorators (``@check_exists(_api.get_lease, ...)``)."""
+        fn = self.p.functions[fq]
+        return tuple(s for d in fn.defs for s in d.calls if s.line < d.line and fn.name != MODULE_BODY)
+
     def _closures(self, fq: str) -> list[str]:
         """The functions defined directly in ``fq``'s body."""
         fn = self.p.functions[fq]
@@ -156,15 +162,32 @@ class Attributes:
         for k in self.p.mro(cls):
             klass = self.p.classes.get(k)
             if klass and attr in klass.attrs:
-                scope = self.class_scope(k)
-                out: set[Value] = set()
-                for expr in klass.attrs[attr]:
-                    if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
-                        out.add(("fn", klass.methods[expr[1]]))
-                    else:
-                        out |= self.eval(expr, scope)
-                return frozenset(out)
+                if klass.attrs[attr] == (NONE,):  # a placeholder the subclasses fill: _view_builder_class = None
+                    return self._filled_by_subclasses(cls, attr)
+                return self._class_attr_values(k, attr)
         return EMPTY
+
+    def _class_attr_values(self, k: str, attr: str) -> Values:
+        klass = self.p.classes[k]
+        scope = self.class_scope(k)
+        out: set[Value] = set()
+        for expr in klass.attrs[attr]:
+            if expr[0] == "n" and expr[1] in klass.methods:  # alias: failover_host = failover
+                out.add(("fn", klass.methods[expr[1]]))
+            else:
+                out |= self.eval(expr, scope)
+        return frozenset(out)
+
+    def _filled_by_subclasses(self, cls: str, attr: str) -> Values:
+        """``x = None`` in a class body, set by subclasses: in the class's own methods ``self`` may be any
+        of them, so ``self.x`` is what they set (cinder's Controller.__init__ builds each controller's
+        ``_view_builder_class``), beside None."""
+        out: set[Value] = {("ext", "builtins.None")}
+        for sub in self.p.all_subclasses(cls):
+            klass = self.p.classes.get(sub)
+            if klass is not None and attr in klass.attrs and klass.attrs[attr] != (NONE,):
+                out |= self._class_attr_values(sub, attr)
+        return frozenset(out)
 
     def items(self, expr: tuple, scope: str, keys: tuple[str, ...] = ()) -> Values:
         """What a dict holds, under any key (or under one of ``keys``): ``x[k] = v`` where ``x`` is bound
@@ -232,10 +255,30 @@ class Attributes:
         out: set[Value] = set()
         for k in self.p.mro(cls):
             for method, expr in self.self_assigns(k).get(attr, ()):
-                position = self._param_position(expr, method) if k != cls else None
-                out |= self.eval(expr, method) if position is None else self.param_for(method, position, cls)
+                if k == cls:
+                    out |= self.eval(expr, method)
+                    continue
+                position = self._param_position(expr, method)
+                out |= self.param_for(method, position, cls) if position is not None else self._as_of(expr, method, cls)
             if out:
                 break
+        return frozenset(out)
+
+    def _as_of(self, expr: tuple, method: str, cls: str) -> Values:
+        """A base's ``self.x = self.y`` or ``self.x = self.y(...)`` read for a concrete class: ``self`` is a
+        ``cls`` there (cinder's Controller.__init__ builds the concrete controller's own view builder)."""
+        fn = self.p.functions.get(method)
+        me = ("n", fn.facts.params[0].name) if fn is not None and fn.facts.params and fn.cls else None
+        call = expr if expr[0] == "c" else None
+        attr = call[1] if call is not None else expr
+        if me is None or attr[0] != "a" or attr[1] != me:
+            return self.eval(expr, method)
+        values = self.attribute(("inst", cls), attr[2])
+        if call is None:
+            return values
+        out: set[Value] = set()
+        for v in values:
+            out |= self.call_value(v, call, method)
         return frozenset(out)
 
     def self_assigns(self, cls: str) -> dict[str, list]:
