@@ -137,6 +137,13 @@ class Linker:
                 unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
             else:
                 self.external_calls += 1
+        for site in self.r.decorator_sites(fq):
+            # a function handed to a decorator (blazar's @check_exists(_api.get_lease)) is called by the
+            # wrapper each time the decorated function is: a callback of the function, at the decorator
+            try:
+                edges[:0] = self._callbacks(fq, fn.path, site)
+            except RecursionError:
+                self.r.reset_active()
         try:
             reads = self.properties.edges(fq, self.r.run_sites(fq))
         except RecursionError:
