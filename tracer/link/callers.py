@@ -17,7 +17,7 @@ from tracer.link.memo import EMPTY
 from tracer.link.program import MODULE_BODY, Function
 from tracer.link.values import BOUND_KINDS, Value, Values
 
-MAX_CALLERS = 40
+MAX_CALLERS = 60
 
 
 class Callers:
