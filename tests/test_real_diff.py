@@ -226,12 +226,13 @@ def test_the_scheduler_driver_layer_gone_its_insides_moved_into_the_manager(diff
 
 
 def test_a_removal_met_in_two_services_is_listed_once(diffs):
-    """cinder 14's db.api.volume_type_qos_specs_get goes to IMPL (cinder.db.sqlalchemy.api), called in cinder-api
-    (the volume API's type checks) and cinder-volume: one removal, under the service the trace meets it in first."""
-    d = diffs(ATTACH)
-    [gone] = [c for c in changes(d, "hop-removed") if c.old.callee == "cinder.db.sqlalchemy.api.volume_type_qos_specs_get"]
-    assert gone.service == "cinder-api" and {svc for svc, _, _ in gone.places} == {"cinder-api", "cinder-volume"}
-    assert gone.detail.endswith("met in 2 places (cinder-api, cinder-volume)")
+    """Stein's nova.network.api.API.deallocate_for_instance (gone with nova-network) is called on the reschedule's
+    error paths in nova-compute (_deallocate_network) and nova-conductor (_cleanup_allocated_networks): one
+    removal, under the service the trace meets it in first."""
+    d = diffs(RESCHEDULE, errors=True)
+    [gone] = [c for c in changes(d, "error-path-removed") if c.old.callee == "nova.network.api.API.deallocate_for_instance"]
+    assert gone.service == "nova-compute" and {svc for svc, _, _ in gone.places} == {"nova-compute", "nova-conductor"}
+    assert gone.detail.endswith("met in 2 places (nova-compute, nova-conductor)")
 
 
 def test_the_diff_compares_effects_by_default(diffs):
