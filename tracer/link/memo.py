@@ -46,7 +46,8 @@ class Memo:
         self._heads_met.clear()
 
     def __call__(self, key: tuple, compute: Callable[[], frozenset]) -> frozenset:
-        # one function on purpose: it runs for every query of the interpreter
+        # one function on purpose: it runs for every query of the interpreter (the common case, a query
+        # that is no cycle head, computes once and goes straight to ``done``)
         hit = self.done.get(key)
         if hit is not None:
             return hit
@@ -55,33 +56,31 @@ class Memo:
             self._low[-1] = min(self._low[-1], depth)
             self._heads_met.add(key)
             return self._provisional.get(key, EMPTY)
-        waiting = self._pending.get(key)
-        if waiting is not None:
-            self._low[-1] = min(self._low[-1], self._depth_of[waiting[1]])
-            return waiting[0]
-        mine = len(self._stack)
+        if self._pending:
+            waiting = self._pending.get(key)
+            if waiting is not None:
+                self._low[-1] = min(self._low[-1], self._depth_of[waiting[1]])
+                return waiting[0]
+        stack, lows = self._stack, self._low
+        mine = len(stack)
         self._depth_of[key] = mine
-        self._stack.append(key)
+        stack.append(key)
+        lows.append(mine)
         try:
-            for _ in range(MAX_ROUNDS):
-                self._low.append(mine)
-                try:
-                    result = compute()
-                finally:
-                    low = self._low.pop()
-                if len(result) > MAX_VALUES:
-                    result = frozenset(sorted(result)[:MAX_VALUES])
-                    self.cut.add(key)
-                if key not in self._heads_met or result == self._provisional.get(key, EMPTY):
-                    break
-                self._provisional[key] = result  # the head changed: redo what depended on it
-                for k in self._waiting.pop(key, ()):
-                    self._pending.pop(k, None)
-        finally:
-            self._stack.pop()
+            result = compute()
+        except BaseException:  # (a recursion limit: the caller resets the active queries)
+            lows.pop()
+            stack.pop()
             del self._depth_of[key]
-        self._provisional.pop(key, None)
-        self._heads_met.discard(key)
+            raise
+        low = lows.pop()
+        if len(result) > MAX_VALUES:
+            result = frozenset(sorted(result)[:MAX_VALUES])
+            self.cut.add(key)
+        if key in self._heads_met:  # the head of a cycle: recompute until its answer stops changing
+            result, low = self._settle(key, compute, result, low, mine)
+        stack.pop()
+        del self._depth_of[key]
         if low < mine:
             self._wait(key, result, low)
         else:
@@ -92,6 +91,36 @@ class Memo:
                     if done is not None:
                         self.done[k] = done[0]
         return result
+
+    def _settle(self, key: tuple, compute: Callable[[], frozenset], result: frozenset, low: int,
+                mine: int) -> tuple[frozenset, int]:
+        """Recompute a cycle head until its answer stops changing (at most ``MAX_ROUNDS`` computations)."""
+        rounds = 1
+        try:
+            while result != self._provisional.get(key, EMPTY):
+                self._provisional[key] = result  # the head changed: redo what depended on it
+                for k in self._waiting.pop(key, ()):
+                    self._pending.pop(k, None)
+                if rounds == MAX_ROUNDS:
+                    break
+                rounds += 1
+                self._low.append(mine)
+                try:
+                    result = compute()
+                except BaseException:
+                    self._low.pop()
+                    raise
+                low = self._low.pop()
+                if len(result) > MAX_VALUES:
+                    result = frozenset(sorted(result)[:MAX_VALUES])
+                    self.cut.add(key)
+        except BaseException:
+            self._stack.pop()
+            del self._depth_of[key]
+            raise
+        self._provisional.pop(key, None)
+        self._heads_met.discard(key)
+        return result, low
 
     def _wait(self, key: tuple, result: frozenset, low: int) -> None:
         """Waits for an outer head; so do the keys that waited for this one."""
