@@ -47,6 +47,7 @@ class Resolver(Attributes, Callers):
         self._by_owner: dict[str, dict[str, list]] = {}
         self._run_sites: dict[str, tuple] = {}
         self._near: dict[tuple[str, str], tuple] = {}
+        self._handed_back: dict[str, tuple | None] = {}
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -261,7 +262,9 @@ class Resolver(Attributes, Callers):
                             out |= self.eval(v, where)
         if not out and expr[1][0] in ("n", "a"):  # self.image_drivers[name], filled by self.image_drivers[n] = d
             out |= self.items(expr[1], scope)
-        if not out and self._subscripting:  # a library value read by key (an option's dict default)
+        if not out and self._subscripting and not (expr[1][0] == "n" and self.is_parameter(expr[1][1], scope)):
+            # a library value read by key (an option's dict default: CONF.x['k'], or a name bound to it); a
+            # parameter is not typed through its callers for it
             keys = strings(self.eval(expr[2], scope))
             for v in self.eval(expr[1], scope):
                 model = self._subscripting.get(v[0])
@@ -380,7 +383,8 @@ class Resolver(Attributes, Callers):
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
         kind = v[0]
         if kind in ("fn", "bound"):
-            out = self.returns(v[1])
+            handed = self._returned_parameters(v[1])
+            out = self._returns_at(v, expr, scope, handed) if handed else self.returns(v[1])
             if self._specializing and any(x[0] in self._specializing for x in out):
                 out = self._specialized(out, v, expr, scope)
             return out
@@ -399,6 +403,42 @@ class Resolver(Attributes, Callers):
         for x in values:
             model = self._specializing.get(x[0])
             out |= model.specialize(x, callee, expr, scope) if model else {x}
+        return frozenset(out)
+
+    def _returned_parameters(self, fq: str) -> tuple | None:
+        """(return expression, parameter name, position) of each return of ``fq``, the name and position
+        set when it returns one of its parameters as given (``return obj`` in ``_from_db_object``); None
+        when none does (or a return annotation speaks for the value)."""
+        if fq in self._handed_back:
+            return self._handed_back[fq]
+        fn = self.p.functions.get(fq)
+        found: list = []
+        if fn is not None and not any(d.returns_type for d in fn.defs):
+            sources = self.locals_of(fq)
+            first = 1 if fn.cls and not self._is_static(fn) else 0  # self / cls is the receiver's own value
+            for d in fn.defs:
+                names = [p.name for p in d.params if p.kind not in ("*", "**")]
+                for ret in d.returns:
+                    name = ret[1] if ret[0] == "n" else None
+                    position = names.index(name) if name in names[first:] else None
+                    if position is not None and not all(kind == "param" for kind, _ in sources.get(name, ())):
+                        position = None  # reassigned in the body: not only what the caller gave
+                    found.append((ret, name, position))
+        hit = tuple(found) if any(f[2] is not None for f in found) else None
+        self._handed_back[fq] = hit
+        return hit
+
+    def _returns_at(self, callee: Value, expr: tuple, scope: str, handed: tuple) -> Values:
+        """What a call returns when the callee returns a parameter: the argument this call gives it (read
+        where the call is), not every caller's."""
+        out: set[Value] = set()
+        fq = callee[1]
+        for ret, name, position in handed:
+            if position is None:
+                out |= self.eval(ret, fq)
+                continue
+            arg = self.passed(callee, expr, name, position) if expr[0] == "c" else None
+            out |= self.eval(arg, scope) if arg is not None else self.eval(ret, fq)
         return frozenset(out)
 
     def passed(self, callee: Value, expr: tuple, name: str, position: int) -> tuple | None:
