@@ -28,7 +28,7 @@ class Attributes:
         out: set[Value] = set()
         for v in self.eval(base, scope):
             out |= self.attribute(v, attr)
-        if not out and attr in DICT_READS and base[0] in ("n", "a") and self.items(base, scope):
+        if not out and attr in DICT_READS and base[0] in ("n", "a") and self.fills(base, scope):
             return frozenset({("ext", f"builtins.dict.{attr}")})  # plugins.get: a dict the program fills
         if not any(v[0] in self._settled for v in out):
             for model in self._fallbacks:  # CONF.x: what the library says an unknown attribute is
@@ -189,47 +189,66 @@ class Attributes:
                 out |= self._class_attr_values(sub, attr)
         return frozenset(out)
 
-    def items(self, expr: tuple, scope: str, keys: tuple[str, ...] = ()) -> Values:
+    def fills(self, expr: tuple, scope: str) -> bool:
+        """Whether the program writes items into the dict ``expr`` names, told without evaluating them (what
+        ``items`` reads: a method call on it is the dict's own; its items are read only if the call's value is)."""
+        if expr[0] == "n" and scope in self.p.functions:
+            if any(a.target[0] == "k" and a.target[1] == expr for a in self.p.functions[scope].assigns()):
+                return True
+            return any(value[0] in ("c", "a") for value, _ in self.bound_exprs(expr[1], scope))
+        if expr[0] == "a":
+            for v in self.eval(expr[1], scope):
+                for k in self.p.mro(v[1]) if v[0] in ("inst", "drv", "cls") else ():
+                    table = self.self_assigns(k)
+                    if table.get("[]" + expr[2]) or any(x[0] in ("c", "n", "d") for _, x in table.get(expr[2], ())):
+                        return True
+                    klass = self.p.classes.get(k)
+                    if klass is not None and any(x[0] == "d" for x in klass.attrs.get(expr[2], ())):
+                        return True
+        return False
+
+    def items(self, expr: tuple, scope: str, keys: tuple[str, ...] = (), loose: bool = False) -> Values:
         """What a dict holds, under any key (or under one of ``keys``): ``x[k] = v`` where ``x`` is bound
         (``plugins[p.resource_type] = p``: a key that is the value's attribute is read per value),
         ``self.x[k] = v`` in the class's methods, and the items of what a function that built it returns
-        (``self.plugins = self._get_plugins()``)."""
-        return self._cached(("items", expr, scope, keys), lambda: self._items(expr, scope, keys))
+        (``self.plugins = self._get_plugins()``).  ``loose``: a key the code computes may be one of
+        ``keys`` (``x['k']`` read where ``x[name] = v`` was written); else only written keys count."""
+        return self._cached(("items", expr, scope, keys, loose), lambda: self._items(expr, scope, keys, loose))
 
-    def _items(self, expr: tuple, scope: str, keys: tuple[str, ...]) -> Values:
+    def _items(self, expr: tuple, scope: str, keys: tuple[str, ...], loose: bool) -> Values:
         out: set[Value] = set()
         tag = expr[0]
         if tag == "n" and scope in self.p.functions:
             for a in self.p.functions[scope].assigns():
                 if a.target[0] == "k" and a.target[1] == expr:
-                    out |= self._item(a.target[2], a.value, scope, keys)
+                    out |= self._item(a.target[2], a.value, scope, keys, loose)
             for value, where in self.bound_exprs(expr[1], scope):
                 if value[0] in ("c", "a"):
-                    out |= self.items(value, where, keys)
+                    out |= self.items(value, where, keys, loose)
         elif tag == "a":
             for v in self.eval(expr[1], scope):
                 for k in self.p.mro(v[1]) if v[0] in ("inst", "drv", "cls") else ():
                     table = self.self_assigns(k)
                     for method, (key, value) in table.get("[]" + expr[2], ()):
-                        out |= self._item(key, value, method, keys)
+                        out |= self._item(key, value, method, keys, loose)
                     for method, value in table.get(expr[2], ()):
                         if value[0] in ("c", "n"):
-                            out |= self.items(value, method, keys)
+                            out |= self.items(value, method, keys, loose)
                         elif value[0] == "d":  # self.x = {k: v, ...}
-                            out |= self._display(value, method, keys)
+                            out |= self._display(value, method, keys, loose)
                     klass = self.p.classes.get(k)
                     for value in klass.attrs.get(expr[2], ()) if klass else ():  # commands = {'=': _equals, ...}
                         if value[0] == "d":
-                            out |= self._display(value, self.class_scope(k), keys, klass)
+                            out |= self._display(value, self.class_scope(k), keys, loose, klass)
         elif tag == "c":
             for v in self.eval(expr[1], scope):
                 fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
                 for d in fn.defs if fn else ():
                     for ret in d.returns:
-                        out |= self.items(ret, fn.fq, keys)
+                        out |= self.items(ret, fn.fq, keys, loose)
         return frozenset(out)
 
-    def _display(self, table: tuple, scope: str, keys: tuple[str, ...], klass=None) -> Values:
+    def _display(self, table: tuple, scope: str, keys: tuple[str, ...], loose: bool, klass=None) -> Values:
         """A dict display's items; in a class body a bare name may be a method defined above it."""
         out: set[Value] = set()
         for key, value in table[1]:
@@ -237,16 +256,20 @@ class Attributes:
                 if not keys or set(strings(self.eval(key, scope))) & set(keys):
                     out.add(("fn", klass.methods[value[1]]))
                 continue
-            out |= self._item(key, value, scope, keys)
+            out |= self._item(key, value, scope, keys, loose)
         return frozenset(out)
 
-    def _item(self, key: tuple, value: tuple, scope: str, keys: tuple[str, ...]) -> Values:
-        values = self.eval(value, scope)
+    def _item(self, key: tuple, value: tuple, scope: str, keys: tuple[str, ...], loose: bool) -> Values:
+        """One written item, when its key is one of ``keys`` (the key is read first: a value under another
+        key is not evaluated)."""
         if not keys:
-            return values
+            return self.eval(value, scope)
         if key[0] == "a" and key[1] == value:  # d[p.kind] = p: each value under its own attribute
-            return frozenset(v for v in values if set(strings(self.attribute(v, key[2]))) & set(keys))
-        return values if set(strings(self.eval(key, scope))) & set(keys) else EMPTY
+            return frozenset(v for v in self.eval(value, scope) if set(strings(self.attribute(v, key[2]))) & set(keys))
+        written = strings(self.eval(key, scope))
+        if set(written) & set(keys) or (loose and not written):
+            return self.eval(value, scope)
+        return EMPTY
 
     def instance_attr_values(self, cls: str, attr: str) -> Values:
         return self._cached(("iattr", cls, attr), lambda: self._iattr(cls, attr))

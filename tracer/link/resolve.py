@@ -261,7 +261,8 @@ class Resolver(Attributes, Callers):
                         if not keys or (k[0] == "s" and k[1] in keys):
                             out |= self.eval(v, where)
         if not out and expr[1][0] in ("n", "a"):  # self.image_drivers[name], filled by self.image_drivers[n] = d
-            out |= self.items(expr[1], scope)
+            literal = (expr[2][1],) if expr[2][0] == "s" else ()  # x["k"]: what is written under "k"
+            out |= self.items(expr[1], scope, literal, loose=True)
         if not out and self._subscripting and not (expr[1][0] == "n" and self.is_parameter(expr[1][1], scope)):
             # a library value read by key (an option's dict default: CONF.x['k'], or a name bound to it); a
             # parameter is not typed through its callers for it
@@ -377,7 +378,10 @@ class Resolver(Attributes, Callers):
             out |= self.call_value(v, expr, scope)
         func = expr[1]
         if func[0] == "a" and func[2] in DICT_READS and out <= {("exti", f"builtins.dict.{func[2]}")}:
-            out = set(self.items(func[1], scope)) or out  # plugins.get(kind), plugins.values(): a dict's items
+            # plugins.get(kind), plugins.values(): a dict's items; d.get("k"), d.pop("k"): those under "k"
+            first = expr[2][0] if expr[2] else ("o",)
+            literal = (first[1],) if func[2] != "values" and first[0] == "s" else ()
+            out = set(self.items(func[1], scope, literal, loose=True)) or out
         return frozenset(out)
 
     def call_value(self, v: Value, expr: tuple, scope: str) -> Values:
