@@ -106,6 +106,15 @@ class Program:
                 return klass.methods[name]
         return None
 
+    def methods_of(self, cls: str) -> dict[str, str]:
+        """Every method an instance of ``cls`` has, by name: its own and its bases' (the nearest wins)."""
+        out: dict[str, str] = {}
+        for k in reversed(self.mro(cls)):
+            klass = self.classes.get(k)
+            if klass:
+                out.update(klass.methods)
+        return out
+
     def all_subclasses(self, cls: str) -> list[str]:
         hit = self._subclass_memo.get(cls)
         if hit is None:

@@ -99,7 +99,7 @@ class Pecan(Model):
         return out
 
     def _handlers(self, cls: str, path: str, where: str, project: str) -> list[Route]:
-        methods = self._methods(cls)
+        methods = self.p.methods_of(cls)
         base = path.rstrip("/") if path != "/" else ""
         out = []
         if self.r.is_subclass(cls, REST_BASES):
@@ -149,7 +149,7 @@ class Pecan(Model):
         return out
 
     def _is_controller(self, cls: str) -> bool:
-        return self.r.is_subclass(cls, REST_BASES) or any(self._exposed(fq) for fq in self._methods(cls).values())
+        return self.r.is_subclass(cls, REST_BASES) or any(self._exposed(fq) for fq in self.p.methods_of(cls).values())
 
     def _exposed(self, fq: str) -> bool:
         return any(d[0] == "c" and d[1][0] in ("n", "a") and (d[1][-1] == "expose")
@@ -163,14 +163,6 @@ class Pecan(Model):
                     return sorted((key[1], sorted(v[1].upper() for v in verbs[1] if v[0] == "s"))
                                   for key, verbs in expr[1] if key[0] == "s" and verbs[0] == "l")
         return []
-
-    def _methods(self, cls: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for k in reversed(self.p.mro(cls)):
-            klass = self.p.classes.get(k)
-            if klass:
-                out.update(klass.methods)
-        return out
 
 
 

@@ -111,7 +111,7 @@ class RoutesLib(Model):
                     actions.setdefault(key, handler)
             return [Route(verb, path, key, handler, project, where) for key, handler in sorted(actions.items())]
         for cls in classes:
-            handler = self._methods(cls).get(action)
+            handler = self.p.methods_of(cls).get(action)
             if handler:
                 return [Route(verb, path, None, handler, project, where)]
         return []
@@ -155,7 +155,7 @@ class RoutesLib(Model):
         base = f"{prefix}/{site.args[1][1]}"
         where = f"{fn.path}:{site.line}"
         for cls in self._controllers(kw["controller"], fq):
-            methods = self._methods(cls)
+            methods = self.p.methods_of(cls)
             for verb, suffix, name in _CONVENTIONS + self._extras(kw, fq):
                 if name in methods:
                     yield Route(verb, base + suffix, None, methods[name], fn.project, where)
@@ -174,7 +174,7 @@ class RoutesLib(Model):
             for collection in sorted(t for t in bound.texts(site.args[1], fq, env) if WILD not in t):
                 base = f"{prefix}{self._parent(bound, kw)}/{collection}"
                 for cls in self._bound_controllers(bound, kw.get("controller"), fq, env, 0):
-                    methods = self._methods(cls)
+                    methods = self.p.methods_of(cls)
                     for verb, suffix, method in _CONVENTIONS + self._bound_extras(bound, kw, fq, env):
                         if method in methods:
                             yield Route(verb, base + suffix, None, methods[method], fn.project, where)
@@ -257,17 +257,9 @@ class RoutesLib(Model):
                 return f"{version}/{{project_id}}"
         return version
 
-    def _methods(self, cls: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for k in reversed(self.p.mro(cls)):
-            klass = self.p.classes.get(k)
-            if klass:
-                out.update(klass.methods)
-        return out
-
     def _actions(self, cls: str) -> list[tuple[str, str]]:
         out = {}
-        for name, fq in self._methods(cls).items():
+        for name, fq in self.p.methods_of(cls).items():
             for d in self.p.functions[fq].facts.decorators:
                 if d[0] == "c" and last_name(d[1]) == "action" and d[2] and d[2][0][0] == "s":
                     out.setdefault(d[2][0][1], fq)
@@ -296,5 +288,5 @@ class RoutesLib(Model):
         return sorted(out)
 
     def _is_controller(self, cls: str, wanted: frozenset = frozenset()) -> bool:
-        methods = self._methods(cls)
+        methods = self.p.methods_of(cls)
         return any(name in methods for _, _, name in _CONVENTIONS) or any(name in methods for name in wanted)

@@ -58,7 +58,7 @@ def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> lis
     out = []
     for expr, scope, _ in bound.exprs(controller, fq, env):
         for cls in model._controllers(expr, scope, wanted=frozenset(actions)):
-            methods = model._methods(cls)
+            methods = model.p.methods_of(cls)
             for action in actions:
                 if action in methods:
                     out += [Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where)
