@@ -137,6 +137,14 @@ def test_boot_lost_the_scheduler_driver_and_placement_left_the_tree(diffs, entry
     assert (placement.old.service, placement.new.service) == ("nova-placement-api", "openstack-placement-api")
 
 
+def test_boot_asks_placement_for_allocation_candidates_at_a_newer_microversion(diffs):
+    """``get_allocation_candidates`` sends ``version=NESTED_AC_VERSION`` ('1.29') in nova 19 and
+    ``version=SAME_SUBTREE_VERSION`` ('1.36') in nova 34 (``nova/scheduler/client/report.py``)."""
+    c = one(diffs("POST /servers"), "rest-microversion-changed", "rest:GET /allocation_candidates")
+    assert (c.old.get("microversion"), c.new.get("microversion")) == ("1.29", "1.36")
+    assert c.old.site == "nova/scheduler/client/report.py:317" and c.new.site == "nova/scheduler/client/report.py:348"
+
+
 def test_without_placement_its_hop_is_external(stein, newest):
     """The newest side without openstack-placement: the request no indexed route answers is external."""
     d = compare.diff(stein, newest, "POST /servers", TraceOptions(drivers=DRIVERS))
