@@ -1103,16 +1103,36 @@ def _prime_causes(missed, direct, graph, src, result):
     result["missed_prime"] = [list(k) for k in missed]
 
 
+def _wrapper_reach(union):
+    """For each closure that ran, what it and the closures it called (a stack of decorators: cinder's
+    db.volume_update runs handle_db_data_error's wrapper, then require_context's) went on to call."""
+    out = collections.defaultdict(set)
+    for a, b in union:
+        if "<locals>" in a:
+            out[a].add(b)
+    reach = collections.defaultdict(set)
+    for start in sorted(out):
+        seen, todo = {start}, [start]
+        while todo:
+            for t in out.get(todo.pop(), ()):
+                reach[start].add(t)
+                if t not in seen and "<locals>" in t:
+                    seen.add(t)
+                    todo.append(t)
+    return reach
+
+
 def _precision(graph, union, projects, call_kinds, result):
     """The graph's in-project call/driver edges between two functions that ran, and how many of them the
     runs saw (directly, collapsed through library frames, or through a project decorator's wrapper
     closure): a lower bound of precision, since a test run exercises only some paths of what ran."""
     ran = {_fold_lambda(a) for a, _ in union} | {b for _, b in union}
     seen = {(_fold_lambda(a), b) for a, b in union}
-    wrapped = collections.defaultdict(set)  # caller -> what a wrapper closure it called went on to call
+    reach = _wrapper_reach(union)
+    wrapped = collections.defaultdict(set)  # caller -> what a wrapper closure (chain) it called went on to call
     for a, w in union:
         if "<locals>" in w:
-            wrapped[_fold_lambda(a)] |= {b for x, b in union if x == w}
+            wrapped[_fold_lambda(a)] |= reach[w]
     per = collections.defaultdict(lambda: [0, 0])
     for (a, b), edges in graph.pairs.items():
         if a == b or a not in ran or b not in ran or not any(e["kind"] in call_kinds for e in edges):
@@ -1148,9 +1168,10 @@ def _precision_at_sites(graph, union, projects, call_kinds, result):
     for (a, b), e in union.items():
         lines[_fold_lambda(a)].update(int(x) for x in e["sites"])
         at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
-    for (a, w), e in union.items():  # through a project decorator's wrapper closure: at the line calling it
+    reach = _wrapper_reach(union)
+    for (a, w), e in union.items():  # through a project decorator's wrapper closure (chain): at the line calling it
         if "<locals>" in w:
-            for b in {y for x, y in union if x == w}:
+            for b in reach[w]:
                 at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
     claims = collections.defaultdict(set)  # (caller, line, copy group or target) -> targets
     for (a, b), edges in graph.pairs.items():
