@@ -22,18 +22,13 @@ from tracer.effects.report import hop_lines
 from tracer.graph.records import Fold, Hop, Trace, short_name
 from tracer.graph.hoptree import Node, tree
 from tracer.graph.views import CROSSING, fold_repeats
+from tracer.render.folds import fold_line, folded_totals
 from tracer.render.terminal import (
     FAINT, KIND_STYLE, UNICODE, Glyphs, align_sites, emit, glyphs_for, legend, line_width, module_of, name_text,
     service_header, short_site,
 )
 
-SHOWN_NAMES = 3  # names on a fold line before "+N"
 _ARGUMENTS = re.compile(r"\((?=[^()]{12,}\))[^()]*\)")  # a call's long argument list in a with statement
-FOLD_TEXT = {
-    "more": "{n} more hops", "seen": "{n} again, drawn above:", "later": "{n} again, drawn below:", "branch": "{n} hops only under a branch:",
-    "receiver": "{n} hops through other possible receivers:", "hidden": "{n} hops hidden:",
-    "focus": "{n} hops off the focus",
-}
 COUNTED = (("rpc-cast", "RPC cast"), ("rpc-call", "RPC call"), ("rest", "REST request"),
            ("flow-task", "flow task"), ("driver", "driver call"), ("call", "call"))
 
@@ -65,15 +60,9 @@ def footer(shown: Trace, t: Trace) -> list[Text]:
     kinds = Counter(h.kind for h in t.hops)
     counts = ", ".join(f"{kinds[k]} {name}{'s' if kinds[k] > 1 else ''}" for k, name in COUNTED if kinds[k])
     out = [Text(f"{len(t.hops)} hops" + (f": {counts}" if counts else ""))]
-    folded = Counter()
-    for f in shown.folded:
-        folded[f.reason] += f.hops
-    if folded:
-        words = {"same": "in identical branches drawn once", "seen": "drawn above", "later": "drawn below", "more": "past the hops view",
-                 "branch": "only under a branch (--main)", "receiver": "through other possible receivers",
-                 "hidden": "hidden (--hide)", "focus": "off the focus (--focus)"}
-        out.append(Text(f"folded {sum(folded.values())} hops: "
-                        + ", ".join(f"{n} {words.get(r, r)}" for r, n in sorted(folded.items()))))
+    totals = folded_totals(shown.folded)
+    if totals:
+        out.append(Text(totals))
     out.append(Text(f"services: {' -> '.join(t.services())}", style=FAINT))
     return out
 
@@ -209,11 +198,7 @@ class _Layout:
         return self.g.within.join(_shown(g.kind, g.text, self.g) for g in reversed(h.guards) if g.text != "try")
 
     def _fold(self, f: Fold) -> Text:
-        names = list(dict.fromkeys(short_name(n) for n in f.names))
-        shown = ", ".join(names[:SHOWN_NAMES]) + (f" +{len(names) - SHOWN_NAMES}" if len(names) > SHOWN_NAMES else "")
-        text = FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason)
-        return Text(f"{self.g.more} {text}" + (f": {shown}" if shown and not text.endswith(":") else
-                                                 f" {shown}" if shown else ""), style=FAINT)
+        return Text(fold_line(f, self.g.more), style=FAINT)
 
 
 def _shown(kind: str, text: str, glyphs: Glyphs) -> str:
