@@ -15,7 +15,7 @@ from typing import Mapping
 
 from tracer.effects.report import effect_badges, effect_tooltip
 from tracer.graph.records import Trace
-from tracer.render.model import KINDS, Edge, Model, Node, build_model
+from tracer.render.model import KINDS, Edge, FoldNote, Model, Node, build_model
 
 FONT = "Helvetica"
 RANK_W, NODE_H, RANK_H = 220.0, 45.0, 60.0  # points a level takes across, a node down (LR), a level down (TB)
@@ -59,6 +59,10 @@ STATUS_EDGE: dict[str, dict[str, str]] = {
     "added": {"color": "green4", "fontcolor": "darkgreen"},
     "changed": {"color": "#c98a00", "fontcolor": "#8a5f00"},
 }
+# What a view left out: a faint dashed note beside the node it was folded under, tied by a dotted line.
+NOTE_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "grey60", "fontcolor": "grey35",
+              "fontsize": "9", "margin": "0.08,0.03"}
+NOTE_EDGE = {"style": "dotted", "color": "grey60", "arrowhead": "none", "penwidth": "1.2"}
 STATUS_MEANING = {"same": "same on both sides", "removed": "old side only (removed)",
                   "added": "new side only (added)", "changed": "changed (moved, verb, service...)"}
 
@@ -176,28 +180,39 @@ def to_dot(trace: Trace | Model, where: Mapping[str, str] | None = None, rankdir
     names = cluster_names(model)
     for c in model.clusters:
         lines += [f"  subgraph {names[c.service]} {{", f"    graph [{attrs(_cluster_style(c.service))}];"]
-        members = c.nodes[::-1] if rankdir == "LR" else c.nodes  # see _layout_order
-        lines += [f"    {quote(fq)} [{attrs(node_attrs(model.node(fq)))}];" for fq in members]
+        members = [f"{quote(fq)} [{attrs(node_attrs(model.node(fq)))}];" for fq in c.nodes]
+        members += [f"{quote(n.id)} [{attrs(note_attrs(n))}];" for n in model.notes if n.service == c.service]
+        lines += [f"    {line}" for line in (members[::-1] if rankdir == "LR" else members)]  # see _layout_order
         lines.append("  }")
-    edges = _layout_order(model.edges, rankdir)
-    lines += [f"  {quote(e.source)} -> {quote(e.target)} [{attrs(_layout_attrs(model, e) | edge_attrs(e, rankdir))}];"
-              for e in edges]
+    lines += [f"  {line}" for line in _layout_order(model, rankdir)]
     if legend:
         lines += [f"  {line}" for line in _legend(model, rankdir)]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _layout_order(edges: tuple[Edge, ...], rankdir: str) -> list[Edge]:
-    """Tree edges first (``ordering=out`` follows them), back references last.
+def _layout_order(model: Model, rankdir: str) -> list[str]:
+    """The edge lines: tree edges first (``ordering=out`` follows them), then the fold notes' (a node's
+    notes come after its calls, as in the text), back references last.
 
     Graphviz stacks an LR graph's ranks bottom-up in input order, so for LR the
     tree edges (and each cluster's nodes) are listed backwards: the first call
     then sits on top.
     """
-    tree = [e for e in edges if not e.repeat]
-    back = [e for e in edges if e.repeat]
+    tree = [_edge_line(model, e, rankdir) for e in model.edges if not e.repeat]
+    tree += [f"{quote(n.anchor)} -> {quote(n.id)} [{attrs(NOTE_EDGE | {'tooltip': n.detail})}];" for n in model.notes]
+    back = [_edge_line(model, e, rankdir) for e in model.edges if e.repeat]
     return (tree[::-1] if rankdir == "LR" else tree) + back
+
+
+def _edge_line(model: Model, e: Edge, rankdir: str) -> str:
+    return f"{quote(e.source)} -> {quote(e.target)} [{attrs(_layout_attrs(model, e) | edge_attrs(e, rankdir))}];"
+
+
+def note_attrs(n: FoldNote) -> dict[str, str]:
+    """A fold note: its line (the names under the words), every folded name and site in the tooltip."""
+    head, _, names = n.text.partition(": ")
+    return NOTE_STYLE | {"label": "\n".join([head + (":" if names else "")] + names.split(", ")), "tooltip": n.detail}
 
 
 def _layout_attrs(model: Model, e: Edge) -> dict[str, str]:
@@ -263,8 +278,18 @@ def _legend(model: Model, rankdir: str) -> list[str]:
         if node:
             out.append(f"  {quote(sample)} [{attrs(node)}];")
             out.append(f"  {quote(text)} -> {quote(sample)} [style=\"invis\"];")
+    samples = len(statuses) if statuses else len(roles)
+    out += _legend_folded(model, f"legend:{samples - 1}:node" if samples else f"legend:{len(rows) - 1}:text")
     out.append("}")
     return out
+
+
+def _legend_folded(model: Model, above: str) -> list[str]:
+    """What the view left out, as the text's footer says it: a note after the legend's samples."""
+    if not model.folded:
+        return []
+    return [f"  {quote('legend:folded')} [{attrs(NOTE_STYLE | {'label': f'⋯ {model.folded}'})}];",
+            f"  {quote(above)} -> {quote('legend:folded')} [style=\"invis\"];"]
 
 
 def _legend_node(statuses: list[str], roles: list[str], i: int) -> dict[str, str] | None:

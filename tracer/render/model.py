@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
 from tracer.graph.records import Hop, Trace, short_name
+from tracer.render.folds import fold_detail, fold_line, folded_totals
 
 KINDS = ("call", "rpc-cast", "rpc-call", "rest", "flow-task", "driver")
 BRANCH_KINDS = frozenset({"if", "elif", "else", "except", "for", "while"})  # guards that decide whether it runs
@@ -62,6 +63,20 @@ class Cluster:
 
 
 @dataclass(frozen=True, slots=True)
+class FoldNote:
+    """What a view left out under one node (``tracer.render.folds``): drawn as a faint note beside it."""
+
+    id: str  # "fold:<step>:<reason>"
+    anchor: str  # the node it was folded under (the callee of the hop numbered ``step``; the entry for 0)
+    service: str  # the anchor's service: the note is drawn in its cluster
+    reason: str
+    hops: int
+    text: str  # "⋯ 15 hops only under a branch: VolumeAPI.attachment_update"
+    detail: str  # every folded name with its call site, for the tooltip
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     title: str
     entry: str
@@ -71,6 +86,8 @@ class Model:
     edges: tuple[Edge, ...]
     clusters: tuple[Cluster, ...]
     index: Mapping[str, Node] = field(default_factory=dict, compare=False, repr=False)
+    notes: tuple[FoldNote, ...] = ()  # what the view left out, by step (identical branches drawn once excepted)
+    folded: str = ""  # the totals line of every fold (``folded 78 hops: ...``), empty when none
 
     def node(self, fq: str) -> Node:
         return self.index[fq] if self.index else next(n for n in self.nodes if n.id == fq)
@@ -157,8 +174,22 @@ def build_model(trace: Trace, where: Mapping[str, str] | None = None) -> Model:
              tuple(sorted(orders.get(fq, ()))), step, depth, effects=touched.get(fq, ()))
         for fq, (step, svc, depth) in first.items()
     )
+    index = {n.id: n for n in nodes}
     return Model(trace.entry_label, trace.entry, trace.view, _sources(trace), nodes, _edges(trace),
-                 clusters(nodes), {n.id: n for n in nodes})
+                 clusters(nodes), index, fold_notes(trace, index), folded_totals(trace.folded))
+
+
+def fold_notes(trace: Trace, index: Mapping[str, Node]) -> tuple[FoldNote, ...]:
+    """A note per fold, under the node of its step's hop; identical branches drawn once need none."""
+    anchors = {0: trace.entry} | {h.step: h.callee for h in trace.hops}
+    out = []
+    for f in trace.folded:
+        anchor = anchors.get(f.step)
+        if f.reason == "same" or anchor not in index:
+            continue
+        out.append(FoldNote(f"fold:{f.step}:{f.reason}", anchor, index[anchor].service, f.reason, f.hops,
+                            fold_line(f), fold_detail(f), f.step))
+    return tuple(out)
 
 
 def _effects(trace: Trace) -> dict[str, tuple]:
