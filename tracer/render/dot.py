@@ -15,6 +15,7 @@ from typing import Mapping
 
 from tracer.effects.report import effect_badges, effect_tooltip
 from tracer.graph.records import Trace
+from tracer.render.folds import note_lines
 from tracer.render.model import KINDS, Edge, FoldNote, Model, Node, build_model
 
 FONT = "Helvetica"
@@ -211,8 +212,7 @@ def _edge_line(model: Model, e: Edge, rankdir: str) -> str:
 
 def note_attrs(n: FoldNote) -> dict[str, str]:
     """A fold note: its line (the names under the words), every folded name and site in the tooltip."""
-    head, _, names = n.text.partition(": ")
-    return NOTE_STYLE | {"label": "\n".join([head + (":" if names else "")] + names.split(", ")), "tooltip": n.detail}
+    return NOTE_STYLE | {"label": "\n".join(note_lines(n.text)), "tooltip": n.detail}
 
 
 def _layout_attrs(model: Model, e: Edge) -> dict[str, str]:

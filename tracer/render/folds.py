@@ -38,6 +38,12 @@ def fold_line(f: Fold, more: str = MORE, shown: int = SHOWN_NAMES) -> str:
     return f"{more} {text} {listed}" if text.endswith(":") else f"{more} {text}: {listed}"
 
 
+def note_lines(line: str) -> list[str]:
+    """A fold line as a diagram's note draws it: the words, then the names one a line."""
+    head, _, names = line.partition(": ")
+    return [head + ":"] + names.split(", ") if names else [head]
+
+
 def fold_detail(f: Fold) -> str:
     """Every hop a fold names, with its call site, a line each (a diagram note's tooltip)."""
     head = FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason).rstrip(":")

@@ -13,6 +13,7 @@ import re
 from typing import Mapping
 
 from tracer.graph.records import Trace
+from tracer.render.folds import note_lines
 from tracer.render.model import Edge, Model, Node, build_model
 from tracer.render.sequence import NOTE_KINDS, Message, Sequence, build_sequence, fragments
 
@@ -30,6 +31,8 @@ STATUS_LINK = {"same": "stroke:#a6a6a6", "removed": "stroke:#cc0000,stroke-width
                "added": "stroke:#1e8c1e,stroke-width:2px", "changed": "stroke:#c98a00,stroke-width:2px"}
 STATUS_CLASS = {"same": "fill:#f0f0f0,stroke:#999999,color:#4d4d4d", "removed": "fill:#ffd6d6,stroke:#cc0000",
                 "added": "fill:#d7f5d7,stroke:#1e8c1e", "changed": "fill:#ffe7a8,stroke:#c98a00"}
+NOTE_CLASS = "fill:#ffffff,stroke:#999999,stroke-dasharray:4 3,color:#666666,font-size:11px"
+NOTE_LINK = "stroke:#999999,stroke-dasharray:2 3"
 SEQ_ARROW = {"request": "->>", "rpc-call": "->>", "rest": "->>", "rpc-cast": "-)", "reply": "-->>", "response": "-->>"}
 _ENTITIES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", ";": "#59;"}
 
@@ -68,14 +71,28 @@ def to_mermaid(trace: Trace | Model, where: Mapping[str, str] | None = None, dir
     model = trace if isinstance(trace, Model) else build_model(trace, where)
     svc_ids = make_ids([f"svc {c.service}" for c in model.clusters])
     node_id = make_ids([n.id for n in model.nodes], set(svc_ids.values()), {n.id: n.label for n in model.nodes})
-    lines = [f"%% {_comment(_caption(model))}", f"flowchart {direction}"]
+    note_id = make_ids([n.id for n in model.notes], set(svc_ids.values()) | set(node_id.values()))
+    lines = [f"%% {_comment(_caption(model))}"] + ([f"%% {model.folded}"] if model.folded else [])
+    lines.append(f"flowchart {direction}")
     for c in model.clusters:
         lines.append(f'  subgraph {svc_ids["svc " + c.service]}["{text(c.service)}"]')
         lines += [f"    {node_id[fq]}{_node_text(model.node(fq))}" for fq in c.nodes]
+        lines += [f'    {note_id[n.id]}["{"<br/>".join(map(text, note_lines(n.text)))}"]'
+                  for n in model.notes if n.service == c.service]
         lines.append("  end")
     lines += [f"  {_link(e, node_id)}" for e in model.edges]
-    lines += _styles(model, node_id)
+    lines += [f"  {node_id[n.anchor]} -.- {note_id[n.id]}" for n in model.notes]
+    lines += _styles(model, node_id) + _note_styles(model, note_id)
     return "\n".join(lines) + "\n"
+
+
+def _note_styles(model: Model, note_id: dict[str, str]) -> list[str]:
+    """Fold notes faint and dashed, their links thin grey dots (they come after the model's edges)."""
+    if not model.notes:
+        return []
+    links = ",".join(str(len(model.edges) + i) for i in range(len(model.notes)))
+    return [f"  linkStyle {links} {NOTE_LINK}", f"  classDef folded {NOTE_CLASS}",
+            f"  class {','.join(note_id[n.id] for n in model.notes)} folded"]
 
 
 def _caption(model: Model) -> str:
