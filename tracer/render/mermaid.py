@@ -31,7 +31,7 @@ STATUS_LINK = {"same": "stroke:#a6a6a6", "removed": "stroke:#cc0000,stroke-width
                "added": "stroke:#1e8c1e,stroke-width:2px", "changed": "stroke:#c98a00,stroke-width:2px"}
 STATUS_CLASS = {"same": "fill:#f0f0f0,stroke:#999999,color:#4d4d4d", "removed": "fill:#ffd6d6,stroke:#cc0000",
                 "added": "fill:#d7f5d7,stroke:#1e8c1e", "changed": "fill:#ffe7a8,stroke:#c98a00"}
-NOTE_CLASS = "fill:#ffffff,stroke:#999999,stroke-dasharray:4 3,color:#666666,font-size:11px"
+NOTE_CLASS = "fill:#ffffff,stroke:#999999,stroke-dasharray:4 3,color:#666666,font-size:12px"
 NOTE_LINK = "stroke:#999999,stroke-dasharray:2 3"
 SEQ_ARROW = {"request": "->>", "rpc-call": "->>", "rest": "->>", "rpc-cast": "-)", "reply": "-->>", "response": "-->>"}
 _ENTITIES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", ";": "#59;"}
@@ -149,7 +149,7 @@ def to_sequence(trace: Trace | Sequence, notes: bool = True) -> str:
     the branches they run under as ``alt``/``opt``/``break``/``loop`` blocks."""
     seq = trace if isinstance(trace, Sequence) else build_sequence(trace, notes)
     ids = make_ids(list(seq.participants))
-    lines = [f"%% {_comment(seq.title)}", "sequenceDiagram"]
+    lines = [f"%% {_comment(seq.title)}"] + ([f"%% {seq.folded}"] if seq.folded else []) + ["sequenceDiagram"]
     for p in seq.participants:
         kind = "actor" if p == "client" else "participant"
         lines.append(f"  {kind} {ids[p]}" + (f" as {text(p)}" if ids[p] != p else ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from tracer.render.folds import MORE
 from tracer.render.sequence import Message, Sequence, fragments
 
 FONT = "Helvetica, Arial, sans-serif"
@@ -18,7 +19,11 @@ _LINE = {  # kind -> (colour, dash, width, filled head)
     "rpc-cast": ("#c000c0", "7,4", 2.0, False), "rpc-call": ("#1f2fb8", "", 2.0, True),
     "reply": ("#1f2fb8", "5,4", 1.2, False), "rest": ("#222222", "2,3", 2.5, True),
 }
-_NOTE = {"task": ("#e3f4dc", "#2e8b2e"), "driver": ("#ffe9cc", "#d9730d"), "effects": ("#f4f4f4", "#8c8c8c")}
+_NOTE = {"task": ("#e3f4dc", "#2e8b2e"), "driver": ("#ffe9cc", "#d9730d"), "effects": ("#f4f4f4", "#8c8c8c"),
+         "fold": ("#ffffff", "#999999")}
+_NOTE_LOOK = {"fold": ' stroke-dasharray="4,3"'}  # what a view left out: faint and dashed
+_NOTE_TEXT = {"fold": ' fill="#666666"'}
+FOLDED_ROW = 18  # the folded totals under the participants at the bottom
 FRAME, FRAME_FILL, FRAME_TEXT = "#8a8a8a", "#eeeeee", "#444444"
 FRAME_ROW, FRAME_INSET = 22, 6  # the row a fragment's tab (or an else line) takes; the inset per nesting level
 
@@ -58,6 +63,10 @@ def draw(seq: Sequence) -> bytes:
                           f'height="{y - 12 - top}" fill="none" stroke="{FRAME}"/>')
             y += 6
     total_w, total_h = max(40 + width * len(seq.participants), reach + 20), y + 10 + HEAD
+    folded = []
+    if seq.folded:
+        folded = [f'<text class="folded" x="20" y="{total_h + 4}" fill="#666666">{MORE} {escape(seq.folded)}</text>']
+        total_w, total_h = max(total_w, 40 + int(len(seq.folded) * CHAR)), total_h + FOLDED_ROW
     head = [_header_box(p, xs[p], 50, width) for p in seq.participants]
     foot = [_header_box(p, xs[p], y, width) for p in seq.participants]
     lines = [f'<line x1="{xs[p]}" y1="{50 + HEAD}" x2="{xs[p]}" y2="{y}" stroke="#999999" stroke-dasharray="3,3"/>'
@@ -67,7 +76,7 @@ def draw(seq: Sequence) -> bytes:
            f'viewBox="0 0 {total_w} {total_h}" font-family="{FONT}" font-size="11">',
            f"<title>{escape(seq.title)}</title>",
            f'<rect x="0" y="0" width="{total_w}" height="{total_h}" fill="white"/>', title,
-           *lines, *frames, *head, *foot, *body, "</svg>"]
+           *lines, *frames, *head, *foot, *body, *folded, "</svg>"]
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(svg) + "\n").encode("utf-8")
 
 
@@ -108,10 +117,11 @@ def _draw(m: Message, xs: dict[str, int], y: int, out: list[str]) -> int:
         fill, stroke = _NOTE[m.kind]
         lines = m.text.split("\n")
         w, x, h = int(max(len(line) for line in lines) * CHAR + 16), xs[m.source], 15 * len(lines) + 4
-        texts = "".join(f'<text x="{x}" y="{y + 15 * i}" text-anchor="middle">{escape(line)}</text>'
+        look = _NOTE_TEXT.get(m.kind, "")
+        texts = "".join(f'<text x="{x}" y="{y + 15 * i}" text-anchor="middle"{look}>{escape(line)}</text>'
                         for i, line in enumerate(lines))
         out.append(f'<g class="note {m.kind}">{tip}<rect x="{x - w // 2}" y="{y - 14}" width="{w}" height="{h}" '
-                   f'fill="{fill}" stroke="{stroke}"/>{texts}</g>')
+                   f'fill="{fill}" stroke="{stroke}"{_NOTE_LOOK.get(m.kind, "")}/>{texts}</g>')
         return NOTE_ROW + 15 * (len(lines) - 1)
     colour, dash, stroke_w, filled = _LINE.get(m.kind, _LINE["request"])
     style = f'stroke="{colour}" stroke-width="{stroke_w}" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")

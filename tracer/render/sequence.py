@@ -17,14 +17,16 @@ Graphviz and is byte-stable.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracer.effects.report import hop_lines
 from tracer.graph.records import Hop, Trace
+from tracer.render.folds import fold_detail, fold_line, folded_totals, note_lines
 from tracer.render.model import BRANCH_KINDS, edge_label, short_label, target_service
 
 CLIENT = "client"
-NOTE_KINDS = ("task", "driver", "effects")
+NOTE_KINDS = ("task", "driver", "effects", "fold")  # drawn as notes on one lifeline
+_MERGED = ("task", "driver", "effects")  # consecutive ones on one lifeline become one note
 _WAITS = ("rpc-call", "rest")
 FRAGMENT = {"if": "alt", "elif": "alt", "else": "alt", "except": "break", "for": "loop", "while": "loop"}
 Branch = tuple  # (function, guard kind, guard text, optional): one branch on a message's way
@@ -33,7 +35,7 @@ Branch = tuple  # (function, guard kind, guard text, optional): one branch on a 
 @dataclass(frozen=True, slots=True)
 class Message:
     step: int
-    kind: str  # request | response | rpc-cast | rpc-call | rest | reply | task | driver
+    kind: str  # request | response | rpc-cast | rpc-call | rest | reply | task | driver | effects | fold
     source: str  # participant
     target: str  # the same as source for a note (task, driver)
     text: str
@@ -46,35 +48,51 @@ class Sequence:
     title: str
     participants: tuple[str, ...]
     messages: tuple[Message, ...]
+    folded: str = ""  # the totals of what the view left out (``folded 78 hops: ...``), empty when none
 
 
 def build_sequence(trace: Trace, notes: bool = True) -> Sequence:
-    """The messages of a trace in execution order (``notes``: flow tasks and drivers as notes)."""
+    """The messages of a trace in execution order (``notes``: flow tasks and drivers as notes); what the
+    view left out is a note where it was, after the work of the hop it was folded under."""
     client = trace.entry_label != trace.entry
     msgs: list[Message] = []
     if client:
         msgs.append(Message(0, "request", CLIENT, trace.entry_service, trace.entry_label, trace.entry))
     touched = block_effects(trace) if notes else {}
     msgs += _effects_note(touched.get(0), 0, trace.entry_service, ())
-    stack: list[tuple[int, str, Hop | None, tuple]] = [(0, trace.entry_service, None, ())]
+    folds = fold_messages(trace)
+    stack: list[tuple[int, str, Hop | None, tuple, int]] = [(0, trace.entry_service, None, (), 0)]
     for h in trace.hops:
         while stack[-1][0] >= h.depth:
-            _close(stack, msgs)
+            _close(stack, msgs, folds)
         here, there = stack[-1][1], target_service(h)
         path = stack[-1][3] + branches(h)
         msg = _message(h, here, there, notes, path)
         if msg is not None:
             msgs.append(msg)
             msgs += _effects_note(touched.get(h.step), h.step, there, path)
-        stack.append((h.depth, there, h if h.kind in _WAITS else None, path))
+        stack.append((h.depth, there, h if h.kind in _WAITS else None, path, h.step))
     while len(stack) > 1:
-        _close(stack, msgs)
+        _close(stack, msgs, folds)
+    msgs += [replace(m, source=trace.entry_service, target=trace.entry_service) for m in folds.get(0, ())]
     if client:
         msgs.append(Message(len(trace.hops) + 1, "response", trace.entry_service, CLIENT, "response", ""))
     order = ([CLIENT] if client else []) + [trace.entry_service]
     for m in msgs:
         order += [m.source, m.target]
-    return Sequence(trace.entry_label, tuple(dict.fromkeys(order)), tuple(merge_notes(msgs)))
+    return Sequence(trace.entry_label, tuple(dict.fromkeys(order)), tuple(merge_notes(msgs)),
+                    folded_totals(trace.folded))
+
+
+def fold_messages(trace: Trace) -> dict[int, list[Message]]:
+    """Step -> a note per fold under that hop (its words, then the names a line each); identical
+    branches drawn once need none.  The lifeline and the fragments are the hop's, set when it closes."""
+    out: dict[int, list[Message]] = {}
+    for f in trace.folded:
+        if f.reason != "same":
+            out.setdefault(f.step, []).append(Message(f.step, "fold", "", "", "\n".join(note_lines(fold_line(f))),
+                                                      fold_detail(f)))
+    return out
 
 
 def block_effects(trace: Trace) -> dict[int, list]:
@@ -104,12 +122,12 @@ def merge_notes(msgs: list[Message]) -> list[Message]:
     out: list[Message] = []
     for m in msgs:
         last = out[-1] if out else None
-        if last and m.kind in NOTE_KINDS and (last.kind, last.source, last.path) == (m.kind, m.source, m.path):
+        if last and m.kind in _MERGED and (last.kind, last.source, last.path) == (m.kind, m.source, m.path):
             out[-1] = Message(last.step, last.kind, last.source, last.target, f"{last.text}\n{m.text}",
                               f"{last.detail}\n{m.detail}", last.path)
         else:
             out.append(m)
-    return [_count_repeats(m) if m.kind in NOTE_KINDS else m for m in out]
+    return [_count_repeats(m) if m.kind in _MERGED else m for m in out]
 
 
 def _count_repeats(m: Message) -> Message:
@@ -130,8 +148,10 @@ def branches(h: Hop) -> tuple:
     return tuple((h.caller, g.kind, g.text, g.optional) for g in reversed(h.guards) if g.kind in BRANCH_KINDS)
 
 
-def _close(stack: list[tuple[int, str, Hop | None, tuple]], msgs: list[Message]) -> None:
-    _, service, hop, path = stack.pop()
+def _close(stack: list[tuple[int, str, Hop | None, tuple, int]], msgs: list[Message],
+           folds: dict[int, list[Message]]) -> None:
+    _, service, hop, path, step = stack.pop()
+    msgs += [replace(m, source=service, target=service, path=path) for m in folds.get(step, ())]
     if hop is not None:
         method = dict(hop.meta).get("method") or hop.callee.rsplit(".", 1)[-1]
         kind, answer = ("response", "response") if hop.kind == "rest" else ("reply", f"reply {method}")
