@@ -176,3 +176,43 @@ def test_main_sequence_of_the_attach_reads_like_novas_diagram(stein):
                      r"\{id\}/action os-reserve\n", text)
     assert "nova_compute->>cinder_api: PUT /v3/{project_id}/attachments/{id}" in text
     assert "VolumeController.create" not in text and "POST /v3/{project_id}/volumes\n" not in text
+
+
+# -- what a view left out, in every diagram ------------------------------------------------------------
+
+ATTACH = "POST /servers/{server_id}/os-volume_attachments"
+
+
+def test_attach_spine_diagrams_say_what_was_folded_as_the_json_does(stein):
+    """nova's attach as ``--view hops --main``: every fold of the JSON is a note in the SVG, the Mermaid
+    flowchart and both sequence diagrams, with its count, on the service of the hop it was folded under."""
+    t = api.trace(stein, ATTACH, TraceOptions(hops=True, main=True))
+    folded = [f for f in api.trace_json(t)["folded"] if f["reason"] != "same"]
+    assert {f["reason"] for f in folded} == {"branch", "receiver"}
+    counts = sorted(f["hops"] for f in folded)
+    total = f"folded {sum(f['hops'] for f in api.trace_json(t)['folded'])} hops: "
+    where = definition_sites(stein.program, t)
+
+    svg = ET.fromstring(render(t, "svg", where))
+    nodes = groups(svg, "node")
+    notes = {title: " ".join(e.text for e in g.iter(f"{SVG}text")) for title, g in nodes.items()
+             if title.startswith("fold:")}
+    assert sorted(int(text.split()[1]) for text in notes.values()) == counts
+    assert notes["fold:6:receiver"].startswith("⋯ 6 hops through other possible receivers: ")
+    ties = [title for title in groups(svg, "edge") if "->fold:" in title]
+    assert len(ties) == len(folded)
+    assert total in " ".join(e.text or "" for e in nodes["legend:folded"].iter(f"{SVG}text"))
+
+    flowchart = render(t, "mermaid", where)
+    assert sorted(int(n) for n in re.findall(r'\["⋯ (\d+) ', flowchart)) == counts
+    assert flowchart.count(" -.- fold_") == len(folded) and f"%% {total}" in flowchart
+
+    for sequence in (render(t, "sequence"), render(t, "sequence-svg").decode()):
+        assert sorted(int(n) for n in re.findall(r"⋯ (\d+) (?:hops|more|again)", sequence)) == counts
+        assert total in sequence
+    lines = render(t, "sequence").splitlines()
+    assert "  Note over nova_compute: ⋯ 6 hops through other possible receivers:<br/>" \
+           "DriverVolBlankBlockDevice.attach<br/>DriverVolImageBlockDevice.attach<br/>" \
+           "DriverVolSnapshotBlockDevice.attach" in lines
+    assert lines.index("  nova_api-->>client: response") - 1 == next(
+        i for i, line in enumerate(lines) if "⋯ 51 hops only under a branch:" in line)  # the entry's own fold, last
