@@ -13,8 +13,8 @@ import pytest
 from render_helpers import FIXTURE, rich_trace
 from tracer import api
 from tracer.graph import views
-from tracer.graph.records import Trace, TraceOptions
-from tracer.render import definition_sites, render
+from tracer.graph.records import Fold, Hop, Trace, TraceOptions
+from tracer.render import aggregate, definition_sites, render
 from tracer.render.dot import to_dot
 from tracer.render.html import to_html
 from tracer.render.mermaid import to_mermaid, to_sequence
@@ -112,6 +112,30 @@ def test_sequence_folds_stay_in_the_fragments_of_their_hop():
     assert lines[task + 3:task + 6] == [
         "svc_compute-->>svc_api: reply build", "Note over svc_api: ⋯ 2 hops only under a branch:<br/>ComputeAPI.notify",
         "svc_api-->>client: response"]
+
+
+def test_a_trace_drawn_by_class_keeps_its_folds(folded):
+    t, _ = folded
+    by_class = aggregate(t, "class")
+    assert sum(f.hops for f in by_class.folded) == sum(f.hops for f in t.folded)
+    assert [(n.anchor, n.text) for n in build_model(by_class).notes] == [
+        ("proj.worker.manager.WorkerManager", SEEN), ("proj.worker.flows.build.MakeTask", HIDDEN)]
+
+
+def test_folds_meeting_in_one_class_add_up():
+    """A call inside one class disappears by class; what was folded under it goes to the hop above, and
+    adds up with what was folded there."""
+    hops = (Hop(1, 1, "m.C.a", "m.C.b", "call", "m.py:2", "svc", "exact"),
+            Hop(2, 2, "m.C.b", "m.D.c", "call", "m.py:3", "svc", "exact"))
+    t = Trace("m.C.a", "GET /x", "svc", hops, "skeleton, main", folded=(
+        Fold(0, "branch", 2, ("m.E.x",), ("m.py:9",)), Fold(1, "branch", 3, ("m.E.y",), ("m.py:4",)),
+        Fold(2, "hidden", 1, ("m.F.z",), ("m.py:5",))))
+    by_class = aggregate(t, "class")
+    assert [h.callee for h in by_class.hops] == ["m.D"]
+    assert by_class.folded == (Fold(0, "branch", 5, ("m.E.x", "m.E.y"), ("m.py:9", "m.py:4")),
+                               Fold(1, "hidden", 1, ("m.F.z",), ("m.py:5",)))
+    assert [n.text for n in build_model(by_class).notes] == ["⋯ 5 hops only under a branch: E.x, E.y",
+                                                             "⋯ 1 hops hidden: F.z"]
 
 
 def test_nothing_folded_draws_nothing_more():

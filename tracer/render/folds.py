@@ -47,7 +47,7 @@ def note_lines(line: str) -> list[str]:
 def fold_detail(f: Fold) -> str:
     """Every hop a fold names, with its call site, a line each (a diagram note's tooltip)."""
     head = FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason).rstrip(":")
-    return "\n".join([head] + [f"{name}  {site}" for name, site in zip(f.names, f.sites)])
+    return "\n".join([head] + [f"{name} at {site}" for name, site in zip(f.names, f.sites)])
 
 
 def folded_totals(folded: Iterable[Fold]) -> str:
