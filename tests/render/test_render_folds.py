@@ -1,6 +1,7 @@
 """What a view left out, in every diagram: a note where it was, the totals in the legend, as the text says it."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -150,19 +151,16 @@ def test_nothing_folded_draws_nothing_more():
 
 def test_folded_diagrams_are_byte_identical_whatever_the_hash_seed(tmp_path: Path):
     script = (
-        "import sys; from pathlib import Path; from tracer import api; from tracer.graph.records import TraceOptions\n"
+        "import json, sys; from pathlib import Path; from tracer import api; from tracer.graph.records import TraceOptions\n"
         "from tracer.render import FORMATS, render\n"
-        f"ws = api.load([{str(FIXTURE)!r}], cache_dir=Path(sys.argv[1]) / 'c')\n"
+        f"ws = api.load([{str(FIXTURE)!r}], cache_dir=Path({str(tmp_path)!r}) / sys.argv[1])\n"
         "t = api.trace(ws, 'create_thing', TraceOptions(hops=True, hide=('Driver',)))\n"
-        "for fmt in FORMATS:\n"
-        "    data = render(t, fmt); (Path(sys.argv[1]) / fmt).write_bytes(data if isinstance(data, bytes) else data.encode())\n"
+        "drawn = {fmt: render(t, fmt) for fmt in FORMATS}\n"
+        "print(json.dumps({fmt: d.decode() if isinstance(d, bytes) else d for fmt, d in drawn.items()}))\n"
     )
-    outs = []
-    for seed in ("1", "2"):
-        out = tmp_path / seed
-        out.mkdir()
-        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env={"PYTHONHASHSEED": seed,
-                       "PATH": "/usr/bin:/bin"})
-        outs.append({fmt: (out / fmt).read_bytes() for fmt in ("dot", "svg", "mermaid", "sequence", "sequence-svg", "html")})
-    assert outs[0] == outs[1]
-    assert all("⋯ 2 hops hidden:".encode() in data for data in outs[0].values())
+    runs = {seed: subprocess.run([sys.executable, "-c", script, seed], check=True, capture_output=True, text=True,
+                                 env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout for seed in ("1", "2")}
+    assert runs["1"] == runs["2"]
+    drawn = json.loads(runs["1"])
+    assert set(drawn) == {"dot", "svg", "mermaid", "sequence", "sequence-svg", "html"}
+    assert all("⋯ 2 hops hidden:" in text for text in drawn.values())

@@ -4,8 +4,9 @@ Stage: render.  Reads the presentation model (``tracer.render.model``); must
 not import libcst, networkx, pygraphviz, the linker or ``tracer.api``.
 
 Node ids are the qualified names (so an SVG's ``<title>`` carries them), node
-labels are ``Class.method`` over ``file:line``.  The text depends only on the
-trace: the same trace gives byte-identical DOT.
+labels are ``Class.method`` over ``file:line``; what a view left out is a
+dashed note node (``fold:<step>:<reason>``) tied to its hop by a dotted edge.
+The text depends only on the trace: the same trace gives byte-identical DOT.
 """
 from __future__ import annotations
 

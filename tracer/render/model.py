@@ -6,9 +6,10 @@ program's definition sites); must not import libcst, networkx, the linker or
 
 A ``Model`` is the trace as a graph: one node per distinct function (the entry
 and every callee, in the order execution first reaches them), one edge per
-distinct (caller, callee, kind, label), and one cluster per service in
-first-seen order.  Everything is ordered by execution step, so the same trace
-always gives the same model.
+distinct (caller, callee, kind, label), one cluster per service in
+first-seen order, and a note per fold of the view (what it left out, under the
+node it was folded under).  Everything is ordered by execution step, so the
+same trace always gives the same model.
 """
 from __future__ import annotations
 

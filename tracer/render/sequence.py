@@ -7,7 +7,8 @@ linker or ``tracer.api``.
 Participants are the services in first-seen order (after a ``client`` when
 the entry is a REST route).  Messages are the RPC and REST hops in execution
 order; an RPC call or REST request gets its reply when the work under it ends.
-Flow tasks and driver calls become notes on the service that runs them.
+Flow tasks and driver calls become notes on the service that runs them, and so does what a view left out
+(a fold), after the work of the hop it was folded under.
 Each message carries the branches on its way from the entry (``if``/``elif``/
 ``else``, ``except``, loops); ``fragments`` turns them into UML combined
 fragments: ``alt`` with an ``else`` per further arm of one ``if`` chain, ``opt``
