@@ -7,6 +7,11 @@ configured class.  A call ``self.driver.m()`` goes to ``m`` as that class
 resolves it; the *candidates* are every subclass of the interface root (the
 topmost base in the configured class's MRO that defines ``m``) that overrides
 ``m`` itself: the implementations a deployment may configure instead.
+
+The same walk serves an *abstract* method called on a value typed as its class
+(``profile.do_create(obj)`` where ``Profile.do_create`` only raises
+``NotImplementedError``): Python runs the override of whatever subclass the
+object really is, so each subclass's own ``m`` is a candidate implementation.
 """
 from __future__ import annotations
 
@@ -30,11 +35,40 @@ def candidates(p: Program, cls: str, name: str) -> list[str]:
     if root is None:
         return []
     out = [p.classes[root].methods[name]]
-    for sub in p.all_subclasses(root):
+    return out + [m for m in overrides(p, root, name) if m not in out]
+
+
+def overrides(p: Program, cls: str, name: str) -> list[str]:
+    """The methods ``name`` that subclasses of ``cls`` define themselves, in subclass order, once each."""
+    out: list[str] = []
+    for sub in p.all_subclasses(cls):
         method = p.classes[sub].methods.get(name) if sub in p.classes else None
         if method and method not in out:
             out.append(method)
     return out
+
+
+def is_abstract(p: Program, fq: str) -> bool:
+    """A method that is only a declaration: ``@abstractmethod``, or a body that does nothing but (maybe)
+    build a ``NotImplementedError`` (``pass``, a docstring, ``raise NotImplementedError``: no call, no
+    assignment, no return recorded)."""
+    fn = p.functions.get(fq)
+    if fn is None or fn.cls is None or fn.inherited_from:
+        return False
+    if any(_last(d) == "abstractmethod" for d in fn.facts.decorators):
+        return True
+    return all(not d.assigns and not d.returns and not d.is_generator
+               and all(_last(c.func) == "NotImplementedError" for c in d.calls) for d in fn.defs)
+
+
+def implementations(p: Program, cls: str, method: str) -> list[str]:
+    """The concrete overrides of the abstract ``method`` a call on an instance typed ``cls`` may run."""
+    name = method.rsplit(".", 1)[1]
+    return [m for m in overrides(p, cls, name) if m != method and not is_abstract(p, m)]
+
+
+def _last(expr: tuple) -> str | None:
+    return expr[1] if expr[0] == "n" else expr[2] if expr[0] == "a" else None
 
 
 def named_driver(p: Program, configured: str, needle: str) -> str | None:

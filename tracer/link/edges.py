@@ -7,7 +7,8 @@ keyed on the method *literal*, the client's topic and namespace),
 ``flow-task`` (an engine run reaches each task's ``execute`` in order),
 ``driver`` (a call on a driver loaded from configuration; ``confidence`` is
 ``configured`` for the configured class and ``candidate`` for other
-implementations), ``rest`` (an HTTP request, sent directly or through a client
+implementations; a call of an abstract method makes ``candidate`` edges to the
+overrides in the receiver's subclasses), ``rest`` (an HTTP request, sent directly or through a client
 library, that a route of another indexed project answers: the edge goes to
 that route's controller method).  A call is never linked by its method name alone: the
 receiver must evaluate to something; otherwise the site is ``Unresolved``
@@ -20,6 +21,7 @@ every other edge is made by the library model that owns the callee's value
 from __future__ import annotations
 
 from tracer.link.access import Properties
+from tracer.link.drivers import implementations, is_abstract
 from tracer.link.models.base import Model
 from tracer.link.models.all import MODELS
 from tracer.link.program import Program, build_program
@@ -160,6 +162,10 @@ class Linker:
             kind = v[0]
             if kind in ("fn", "bound"):
                 out.append(Edge(fq, v[1], "call", path, site.line, confidence, ()))
+                if kind == "bound" and not self._dispatch_known(fq, site) and is_abstract(self.p, v[1]):
+                    # the subclass the object really is runs its own override
+                    out += [Edge(fq, m, "driver", path, site.line, "candidate", (("abstract", v[1]),))
+                            for m in implementations(self.p, v[2], v[1])]
                 for model in self._call_watchers:
                     out.extend(model.edges(fq, path, site, v, confidence))
             elif kind == "cls":
@@ -171,6 +177,18 @@ class Linker:
                 if model is not None:
                     out.extend(model.edges(fq, path, site, v, confidence))
         return out
+
+    def _dispatch_known(self, fq: str, site) -> bool:
+        """``super().m(...)`` runs the base's ``m`` itself; ``self.m(...)`` in a method is dispatched by the
+        inherited copies (a subclass that overrides ``m`` has its own copy of the caller)."""
+        if site.func[0] != "a":
+            return False
+        receiver = site.func[1]
+        if receiver[0] == "c" and last_name(receiver[1]) == "super":
+            return True
+        fn = self.p.functions[fq]
+        params = fn.facts.params
+        return fn.cls is not None and bool(params) and receiver == ("n", params[0].name)
 
     def _library_init(self, v: tuple) -> bool:
         """Building a program class whose constructor is a library's (a versioned object, an exception)."""
