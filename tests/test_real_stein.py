@@ -168,7 +168,10 @@ def test_every_hop_is_in_the_default_trace_of_the_chain_entry(stein, seed_chains
     missing = [h["step"] for h in chain["hops"]
                if not any((h["caller"], h["callee"], h["kind"], s) in got for s in _sites(h))]
     assert missing == []
-    assert t.view == "skeleton" and len(t.hops) < 480
+    # 480 -> 530: the reschedule's skeleton went 473 -> 518 hops with the abstract methods' candidates
+    # (NetworkInfo.wait -> the async wrapper's, FirewallDriver -> libvirt's NWFilterFirewall, base_api's
+    # impl._get_instance_nw_info -> one of the two network APIs)
+    assert t.view == "skeleton" and len(t.hops) < 530
 
 
 def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):
