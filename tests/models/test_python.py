@@ -202,3 +202,49 @@ def test_getattr_on_a_name_tested_against_a_collection_names_its_members():
         "app.api.Controller.suspend", "app.api.Controller.resume"}
     # '_do_' + an unknown key: the methods the pattern names
     assert ("call", "app.api.Controller._do_scale") in edges(lk, "app.api.Controller.by_prefix")
+
+
+HOOKS = {
+    "app/h.py": """
+        class Resource:
+            def handle_delete(self):
+                return 1
+
+            def run(self, action):
+                handler = getattr(self, 'handle_%s' % action.lower(), None)
+                if callable(handler):
+                    handler()
+
+            def named(self, other):
+                getattr(other, 'handle_%s' % other.kind)()
+
+        class Server(Resource):
+            def handle_create(self):
+                return 2
+
+            def handle_delete(self):
+                return 3
+
+            def other(self):
+                pass
+
+        class Volume(Resource):
+            def handle_create(self):
+                return 4
+
+        class Keeps(Server):
+            pass
+        """,
+}
+
+
+def test_getattr_on_self_by_pattern_reaches_the_subclasses_hooks():
+    lk = link(HOOKS)
+    made = [e for e in lk.edges("app.h.Resource.run") if e.kind == "driver"]
+    assert [(e.target, e.confidence, dict(e.meta)["dispatch"]) for e in made] == [
+        ("app.h.Server.handle_create", "candidate", "handle_*"),
+        ("app.h.Server.handle_delete", "candidate", "handle_*"),
+        ("app.h.Volume.handle_create", "candidate", "handle_*")]
+    # the class's own method stays a plain call; another object's getattr is not a base's hook dispatch
+    assert ("call", "app.h.Resource.handle_delete") in edges(lk, "app.h.Resource.run")
+    assert not [e for e in lk.edges("app.h.Resource.named") if e.kind == "driver"]

@@ -7,6 +7,11 @@ Stage: link.  Must not import libcst or render.
     ("partial", fq, n)        ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
     ("strm", kind, text, name)   a method of a string written in the code (``action.lower``); calling it
                               gives the string it computes (``'CLUSTER_CREATE'.lower().replace('cluster', 'do')``)
+    ("hooks", cls, pattern)   ``getattr(self, 'handle_%s' % action)`` in a method of base class ``cls``:
+                              the methods its subclasses define whose names fit the pattern (``self`` may
+                              be any subclass: this is how a base runs its subclasses' hooks).  One value
+                              for all of them (heat's ``Resource`` has hundreds); calling it makes a
+                              ``candidate`` driver edge to each
 """
 from __future__ import annotations
 
@@ -39,11 +44,15 @@ SPLITS = ("split", "rsplit")  # their elements (a list is its elements)
 
 class Python(Model):
     name = "python"
-    kinds = ("super", "partial", "strm")
-    settled = ("partial", "strm")
+    kinds = ("super", "partial", "strm", "hooks")
+    settled = ("partial", "strm", "hooks")
     external = ("strm",)
     attributes_of = ("str", "cfg")
     calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR
+
+    def __init__(self, core, registry) -> None:
+        super().__init__(core, registry)
+        self._hooks: dict[tuple[str, str], list[str]] = {}  # (class, pattern) -> subclass methods
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
         if dotted == "super" or dotted.endswith(".super"):
@@ -61,12 +70,15 @@ class Python(Model):
         (``'do_' + action``, ``'handle_%s' % x``): the attributes it can name."""
         patterns = self._names(expr[2][1], scope) or self._members_tested(expr[2][1], scope)
         out: set = set()
+        on_self = self._is_self(expr[2][0], scope)
         for v in self.r.eval(expr[2][0], scope):
             for pattern in patterns:
                 if WILD not in pattern:
                     out |= self.r.attribute(v, pattern)
                 elif v[0] in ("inst", "cls"):
                     out |= self._matching(v, pattern)
+                    if on_self and v[0] == "inst" and self._subclass_hooks(v[1], pattern):
+                        out.add(("hooks", v[1], pattern))
         if len(expr[2]) > 2:
             out |= self.r.eval(expr[2][2], scope)
         return frozenset(out)
@@ -106,6 +118,28 @@ class Python(Model):
         if len(names) > MAX_DISPATCH:
             return EMPTY
         return frozenset().union(*(self.r.attribute(v, n) for n in names)) if names else EMPTY
+
+    def _subclass_hooks(self, cls: str, pattern: str) -> list[str]:
+        """The methods the subclasses of ``cls`` define themselves whose name fits ``pattern`` and that are
+        not what ``cls`` has under that name (an inherited copy is not a definition), sorted."""
+        key = (cls, pattern)
+        hit = self._hooks.get(key)
+        if hit is None:
+            regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+            found = set()
+            for sub in self.p.all_subclasses(cls):
+                klass = self.p.classes.get(sub)
+                for name, method in klass.methods.items() if klass else ():
+                    if regex.match(name) and not self.p.functions[method].inherited_from \
+                            and method != self.p.lookup_method(cls, name):
+                        found.add(method)
+            hit = self._hooks[key] = sorted(found)
+        return hit
+
+    def _is_self(self, expr: tuple, scope: str) -> bool:
+        fn = self.p.functions.get(scope)
+        params = fn.facts.params if fn is not None and fn.cls is not None and not fn.inherited_from else ()
+        return bool(params) and expr == ("n", params[0].name)
 
     def _super(self, scope: str) -> Values:
         fn = self.p.functions.get(scope)
@@ -155,5 +189,8 @@ class Python(Model):
         return frozenset(out)
 
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
+        if v[0] == "hooks":
+            meta = (("dispatch", v[2].replace(WILD, "*")),)
+            return [Edge(fq, m, "driver", path, site.line, "candidate", meta) for m in self._subclass_hooks(v[1], v[2])]
         return [Edge(fq, v[1], "call", path, site.line, confidence, ())] if v[0] == "partial" else []
 
