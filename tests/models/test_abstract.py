@@ -86,3 +86,42 @@ def test_self_and_super_calls_are_left_to_the_inherited_copies():
     lk = link(FILES)
     assert not [e for e in lk.edges("app.profiles.Profile.check") if e.kind == "driver"]
     assert not [e for e in lk.edges("app.profiles.Stack.do_create") if e.kind == "driver"]
+
+
+NEW = {
+    "app/info.py": """
+        class Info:
+            def __new__(cls, value):
+                if cls is not Info:
+                    return super().__new__(cls)
+                klass = ClassInfo if isinstance(value, type) else TemplateInfo
+                return super(Info, cls).__new__(klass)
+
+            def __init__(self, value):
+                self.value = value
+
+        class ClassInfo(Info):
+            def get_class(self):
+                return self.value
+
+        class TemplateInfo(Info):
+            def get_class(self):
+                return None
+
+        class Plain:
+            pass
+
+        def lookup(value):
+            Info(value).get_class()
+            Plain()
+        """,
+}
+
+
+def test_a_class_whose_new_picks_another_makes_instances_of_it():
+    lk = link(NEW)
+    assert lk.r.eval(("c", ("n", "Info"), (("n", "value"),), ()), "app.info.lookup") == frozenset({
+        ("inst", "app.info.Info"), ("inst", "app.info.ClassInfo"), ("inst", "app.info.TemplateInfo")})
+    assert {t for k, t in edges(lk, "app.info.lookup")} >= {"app.info.ClassInfo.get_class",
+                                                           "app.info.TemplateInfo.get_class"}
+    assert lk.r.eval(("c", ("n", "Plain"), (), ()), "app.info.lookup") == frozenset({("inst", "app.info.Plain")})

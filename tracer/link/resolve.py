@@ -393,12 +393,28 @@ class Resolver(Attributes, Callers):
                 out = self._specialized(out, v, expr, scope)
             return out
         if kind == "cls":
-            return frozenset({("inst", v[1])})
+            return self.instances(v[1])
         if kind == "ext":
             model = self.models.for_call(v[1])
             return model.call(v[1], expr, scope) if model else frozenset({("exti", v[1])})
         model = self.models.by_kind.get(kind)
         return model.call_value(v, expr, scope) if model else EMPTY
+
+    def instances(self, cls: str) -> Values:
+        """What calling class ``cls`` makes: an instance of it, and of each class its ``__new__`` hands to
+        ``super().__new__(X)`` (``ResourceInfo.__new__`` picks ``ClassResourceInfo`` by the value's type)."""
+        new = self.p.lookup_method(cls, "__new__")
+        if new is None or new not in self.p.functions:
+            return frozenset({("inst", cls)})
+        return self._cached(("new", cls), lambda: self._made_by_new(cls, new))
+
+    def _made_by_new(self, cls: str, new: str) -> Values:
+        out: set[Value] = {("inst", cls)}
+        for d in self.p.functions[new].defs:
+            for ret in d.returns:
+                if ret[0] == "c" and ret[1][0] == "a" and ret[1][2] == "__new__" and ret[2]:
+                    out |= {("inst", x[1]) for x in self.eval(ret[2][0], new) if x[0] == "cls"}
+        return frozenset(out)
 
     def _specialized(self, values: Values, callee: Value, expr: tuple, scope: str) -> Values:
         """A returned value that stands for "what this call passes" (a flow handed to a helper that loads
