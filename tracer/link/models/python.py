@@ -112,7 +112,7 @@ class Python(Model):
         return sorted(out)
 
     def _matching(self, v: tuple, pattern: str) -> Values:
-        regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+        regex = _name_regex(pattern)
         names = sorted({n for k in self.p.mro(v[1]) if k in self.p.classes
                         for n in self.p.classes[k].methods if regex.match(n)})
         if len(names) > MAX_DISPATCH:
@@ -125,7 +125,7 @@ class Python(Model):
         key = (cls, pattern)
         hit = self._hooks.get(key)
         if hit is None:
-            regex = re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
+            regex = _name_regex(pattern)
             found = set()
             for sub in self.p.all_subclasses(cls):
                 klass = self.p.classes.get(sub)
@@ -194,3 +194,7 @@ class Python(Model):
             return [Edge(fq, m, "driver", path, site.line, "candidate", meta) for m in self._subclass_hooks(v[1], v[2])]
         return [Edge(fq, v[1], "call", path, site.line, confidence, ())] if v[0] == "partial" else []
 
+
+def _name_regex(pattern: str) -> re.Pattern:
+    """A getattr name pattern (``WILD`` for the unknown parts) as a regex over whole names."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split(WILD)) + "$")
