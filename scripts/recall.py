@@ -1143,13 +1143,7 @@ def _precision(graph, union, projects, call_kinds, result):
         per[project][0] += 1
         per[project][1] += (a, b) in seen or b in wrapped.get(a, ())
     print("\n4. precision, a lower bound: graph call/driver edges between functions that ran, seen by the runs")
-    total = [0, 0]
-    for project in sorted(per):
-        n, ok = per[project]
-        total[0] += n
-        total[1] += ok
-        print(f"  {project:<8} edges {n:6d}  seen {ok:6d}  {_pct(ok, n)}")
-    print(f"  {'all':<8} edges {total[0]:6d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
+    _print_per_project(per, "edges", 6)
     result["classes"]["precision_lower_bound"] = {p: {"edges": v[0], "seen": v[1]} for p, v in per.items()}
     _precision_at_sites(graph, union, projects, call_kinds, result)
 
@@ -1193,14 +1187,19 @@ def _precision_at_sites(graph, union, projects, call_kinds, result):
     result["precision_at_sites_unseen"] = unseen
     print("\n4b. precision, at the sites the runs executed: claims (edges; a template method's copies one claim,"
           " no candidate edges) the runs saw")
+    _print_per_project(per, "claims", 5)
+    result["classes"]["precision_at_sites"] = {p: {"claims": v[0], "seen": v[1]} for p, v in per.items()}
+
+
+def _print_per_project(per: dict, noun: str, width: int) -> None:
+    """One line per project and one for all: ``noun`` counted, how many the runs saw, the share."""
     total = [0, 0]
     for project in sorted(per):
         n, ok = per[project]
         total[0] += n
         total[1] += ok
-        print(f"  {project:<8} claims {n:5d}  seen {ok:6d}  {_pct(ok, n)}")
-    print(f"  {'all':<8} claims {total[0]:5d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
-    result["classes"]["precision_at_sites"] = {p: {"claims": v[0], "seen": v[1]} for p, v in per.items()}
+        print(f"  {project:<8} {noun} {n:{width}d}  seen {ok:6d}  {_pct(ok, n)}")
+    print(f"  {'all':<8} {noun} {total[0]:{width}d}  seen {total[1]:6d}  {_pct(total[1], total[0])}")
 
 
 def main(argv=None):
