@@ -144,6 +144,42 @@ def test_connect_under_a_submapper_takes_its_controller_and_prefix():
     }
 
 
+LISTED = {
+    "app/api/v1/router.py": """
+        import routes
+        from app.api.v1 import things
+
+        class API:
+            def __init__(self):
+                mapper = routes.Mapper()
+                res = things.ThingController()
+                for prefix in ['/{project_id}', '']:
+                    mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
+                                   action='create_meta', conditions={'method': ['POST']})
+                    mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
+                                   action='replace_meta', conditions={'method': ('PUT', 'PATCH')})
+        """,
+    "app/api/v1/things.py": """
+        class ThingController:
+            def create_meta(self, req, id, body):
+                pass
+
+            def replace_meta(self, req, id, body):
+                pass
+        """,
+}
+
+
+def test_a_method_condition_given_as_a_list_routes_each_verb_it_names():
+    routes = {r.label: r.handler for r in Routes(link(LISTED).r).routes}
+    meta = "app.api.v1.things.ThingController."
+    assert routes == {
+        f"{verb} /v1{pre}/things/{{id}}/meta": meta + action
+        for pre in ("", "/{project_id}")
+        for verb, action in (("POST", "create_meta"), ("PUT", "replace_meta"), ("PATCH", "replace_meta"))
+    }
+
+
 HELPER = {
     "app/api/v1/__init__.py": """
         import routes

@@ -3,7 +3,8 @@
 Stage: link.  Must not import libcst or render.
 
 ``mapper.connect(name, '/clusters/{id}', controller=res, action='get',
-conditions={'method': 'GET'})`` (the name is optional) routes that method and
+conditions={'method': 'GET'})`` (the name is optional; the method a string of
+verbs, ``'GET,HEAD'``, or a list of them, ``['POST']``) routes that method and
 path to the controller's ``action``; ``with mapper.submapper(controller=res,
 path_prefix='/x') as sub:`` gives each ``sub.connect(...)`` its controller and
 prefix.  A connect inside a helper whose arguments come from its parameters
@@ -128,7 +129,17 @@ def _verbs(bound: Bound, conditions: tuple | None, scope: str, env: Env) -> list
         return ["GET"]
     for key, value in conditions[1]:
         if key == ("s", "method"):
-            texts = bound.texts(value, scope, env)
+            texts = _method_texts(bound, value, scope, env)
             verbs = sorted({v.strip().upper() for t in texts for v in t.split(",")} & _HTTP)
             return verbs or ["GET"]
     return ["GET"]
+
+
+def _method_texts(bound: Bound, value: tuple, scope: str, env: Env) -> set[str]:
+    """The verbs a ``method`` condition names: a string (``'GET,HEAD'``) or a list of them (``['POST']``)."""
+    out: set[str] = set()
+    for e, where, en in bound.exprs(value, scope, env):
+        elements = e[1] if e[0] == "l" else (e,)
+        for element in elements:
+            out |= bound.texts(element, where, en)
+    return out
