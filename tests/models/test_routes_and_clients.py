@@ -82,6 +82,38 @@ def test_request_lands_on_the_route_or_is_external():
     assert [e.target for e in external] == ["external POST /widgets"]
 
 
+OWN_PATH = {
+    "app/api/v2/router.py": FILES["app/api/v2/router.py"].replace("'thing', 'things'", "'extension', 'extensions'"),
+    "app/api/v2/things.py": FILES["app/api/v2/things.py"].replace("def show(self, req, id)", "def index(self, req)"),
+    "app/api/wsgi.py": FILES["app/api/wsgi.py"],
+    "app/network.py": """
+        from neutronclient.v2_0 import client
+
+        class API:
+            def __init__(self):
+                self.client = client.Client()
+
+            def list_extensions(self):
+                return self.client.list_extensions()
+        """,
+    "neutronclient/v2_0/client.py": """
+        class Client:
+            def get(self, action):
+                pass
+
+            def list_extensions(self):
+                return self.get('/extensions')
+        """,
+}
+
+
+def test_a_client_library_request_goes_to_the_service_it_serves_not_to_the_callers_own_route():
+    lk = link(OWN_PATH, clients=("neutronclient",))
+    assert "GET /v2/extensions" in {r.label for r in Routes(lk.r).routes}
+    rest = [e for e in lk.edges("app.network.API.list_extensions") if e.kind == "rest"]
+    assert [(e.target, dict(e.meta)["service"]) for e in rest] == [("neutron-api GET /extensions", "neutron-api")]
+
+
 DECORATED = {
     "app/v1.py": """
         class Rest:

@@ -18,7 +18,9 @@ over every caller of the library function) until a verb call whose URL is a
 path; that gives (HTTP method, path template, action key).  A verb call made
 directly on a path (``self.get("/allocation_candidates?%s" % qs)``) counts too.
 The request is then matched against the routes learned from the trees
-(``tracer.link.routes``): path tail and action key, newest API version first.
+(``tracer.link.routes``): path tail and action key, newest API version first; a client library's request
+only against the routes of the project it serves (python-neutronclient's ``GET /extensions`` is neutron's,
+never the caller's own ``GET /extensions``), when the service-types registry knows that project.
 """
 from __future__ import annotations
 
@@ -227,9 +229,10 @@ class Requests:
     def route_for(self, request: Request) -> list[Route]:
         """The routes that answer ``request``: the action key's own route first, newest API version."""
         want = [s for s in request.path.strip("/").split("/") if s]
+        served = self._served_by(request)
         fits = []
         for route in self.routes:
-            if route.method != request.method:
+            if route.method != request.method or (served and served not in self._projects_of(route)):
                 continue
             prefix = _prefix_len(route.path, want)
             if prefix is not None:
@@ -242,6 +245,15 @@ class Requests:
             return []
         best = max(_version_key(route.path, prefix) for route, prefix in fits)
         return sorted({route for route, prefix in fits if _version_key(route.path, prefix) == best})
+
+    def _served_by(self, request: Request) -> str | None:
+        """The project another project's client library sends to (python-neutronclient: neutron), if the registry says."""
+        client = self.p.functions[request.client]
+        return service_types.served_by(client.project) if client.project in self.p.client_projects else None
+
+    def _projects_of(self, route: Route) -> tuple[str, str]:
+        """The names a route's project goes by: its distribution's and its top package's (openstack-heat, heat)."""
+        return route.project, self.p.functions[route.handler].module.split(".", 1)[0]
 
 
 class Clients(Model):

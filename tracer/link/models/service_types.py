@@ -53,6 +53,13 @@ def by_project(name: str) -> ServiceName:
     return ServiceName(short, kinds[0] if len(kinds) == 1 else None)
 
 
+def served_by(library: str) -> str | None:
+    """The registry's project a client library serves (``python-neutronclient`` -> ``neutron``), if it knows it."""
+    name = by_project(library).project
+    _, project = _tables()
+    return name if name in project.values() else None
+
+
 def named(hint: str) -> ServiceName:
     """A name written in the code: a service type when the registry knows it, else a project."""
     return by_type(hint) or by_project(hint)
