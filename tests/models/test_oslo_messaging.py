@@ -138,3 +138,73 @@ def test_a_server_whose_getattr_dispatches_by_the_method_name_binds_to_the_plugi
     lk = link(DISPATCHED, entry_points={"console_scripts": {"app-manager": "app.service:main"}})
     assert [(e.kind, e.target) for e in lk.edges("app.rpcapi.HostAPI.create_host") if e.kind.startswith("rpc")] == [
         ("rpc-call", "app.plugins.HostPlugin.create_host")]
+
+
+LOADED = {
+    "app/rpcapi.py": """
+        import oslo_messaging as messaging
+        from app import local
+
+        class WorkerAPI:
+            def __init__(self, conf):
+                if conf.local:
+                    self.client = local.Client()
+                else:
+                    self.client = messaging.get_rpc_client(None, messaging.Target(topic='app.worker'))
+
+            def build(self, ctxt, name):
+                cctxt = self.client.prepare(version='1.1')
+                return cctxt.call(ctxt, 'build', name=name)
+
+            def nowhere(self, ctxt):
+                return self.client.prepare().call(ctxt, 'no_such_method')
+        """,
+    "app/local.py": """
+        class Context:
+            def call(self, ctxt, method, **kwargs):
+                pass
+
+        class Client:
+            def prepare(self, version=None):
+                return Context()
+        """,
+    "app/manager.py": """
+        class WorkerManager:
+            topic = 'app.worker'
+
+            def __init__(self, host):
+                self.host = host
+
+            def build(self, ctxt, name):
+                pass
+        """,
+    "app/service.py": """
+        import oslo_messaging as messaging
+        from oslo_utils import importutils
+
+        class RPCService:
+            def __init__(self, host, manager_module, manager_class):
+                manager_module = importutils.try_import(manager_module)
+                manager_class = getattr(manager_module, manager_class)
+                self.manager = manager_class(host)
+                self.topic = self.manager.topic
+
+            def start(self):
+                target = messaging.Target(topic=self.topic, server='h')
+                self.server = messaging.get_rpc_server(None, target, [self.manager])
+
+        def main():
+            RPCService('h', 'app.manager', 'WorkerManager').start()
+        """,
+}
+
+
+def test_a_manager_loaded_by_try_import_serves_and_a_send_beside_a_local_call_still_says_its_miss():
+    lk = link(LOADED, entry_points={"console_scripts": {"app-worker": "app.service:main"}})
+    assert [(s.binary, s.topic, s.manager) for s in lk.rpc.services] == [
+        ("app-worker", "app.worker", "app.manager.WorkerManager")]
+    edges = {(e.kind, e.target) for e in lk.edges("app.rpcapi.WorkerAPI.build")}
+    assert {("rpc-call", "app.manager.WorkerManager.build"), ("call", "app.local.Context.call")} <= edges
+    edges, unresolved = lk.resolve("app.rpcapi.WorkerAPI.nowhere")
+    assert ("call", "app.local.Context.call") in {(e.kind, e.target) for e in edges}
+    assert [(u.reason, dict(u.detail)["method"]) for u in unresolved] == [("rpc-unbound", ("no_such_method",))]

@@ -1,5 +1,5 @@
 """link model: oslo.utils' importutils.  A class loaded by its import path; when the path is an option's
-default, the object is the configured *driver* and calls on it are driver hops.  ``import_module`` (and
+default, the object is the configured *driver* and calls on it are driver hops.  ``import_module``, ``try_import`` (and
 importlib's) of a string or an option default is that module (cinder's ``import_module(CONF.db_driver)``).
 
 Stage: link.  Must not import libcst or render.
@@ -25,7 +25,7 @@ from tracer.link.values import WILD, Values, ext_matches
 
 IMPORT_OBJECT = ("import_object", "import_object_ns")
 IMPORT_CLASS = ("import_class",)
-IMPORT_MODULE = ("importutils.import_module", "importlib.import_module")  # (importlib's is the standard one)
+IMPORT_MODULE = ("importutils.import_module", "importutils.try_import", "importlib.import_module")  # (importlib's is the standard one)
 
 
 class OsloUtils(Model):
