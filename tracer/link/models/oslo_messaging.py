@@ -244,9 +244,13 @@ class OsloMessaging(Model):
 
     def unresolved_beside(self, fq: str, site, values: Values, made: list[Edge]) -> tuple[str, tuple] | None:
         """A call of a sender that sent nothing: the literal it writes reaches no server, or it hands the
-        wrapper no literal at all (zun's ``self._cast('echo', message=message)``)."""
+        wrapper no literal at all (zun's ``self._cast('echo', message=message)``); a send that reached no
+        server beside the calls the site makes to other values of its receiver (a context that may be an
+        in-process object with a ``call`` method as well as an RPC client)."""
         if any(e.kind.startswith("rpc-") for e in made):
             return None
+        if made and any(v[0] == "verb" for v in values):  # other receivers resolved (a local shortcut): still a miss
+            return self.unresolved(fq, site, values)
         for v in sorted(values):
             if v[0] not in ("fn", "bound") or v[1] not in self.p.functions or not self.senders(v[1]):
                 continue
