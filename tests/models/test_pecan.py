@@ -106,3 +106,49 @@ def test_a_nested_app_config_and_sub_controllers_set_by_setattr_from_plugins():
         "GET /": "app.api.root.RootController.index",
         "POST /v2/leases": "app.api.leases.LeasesController.post",
     }
+
+
+SET_IN_INIT = {
+    "app/api/app.py": """
+        import pecan
+        from app.api import root
+
+        def setup_app():
+            return pecan.make_app(root.RootController())
+        """,
+    "app/api/root.py": """
+        from pecan import rest
+        from wsmeext import pecan as wsme_pecan
+
+        class PoolsController(rest.RestController):
+            @wsme_pecan.wsexpose(None, status_code=201)
+            def post(self, pool):
+                pass
+
+        class BaseV2(rest.RestController):
+            def __init__(self):
+                self.pools = PoolsController()
+                self._hidden = PoolsController()
+
+        class V2(BaseV2):
+            def __init__(self):
+                super().__init__()
+                self.lbaas = BaseV2()
+
+        class RootController:
+            def __init__(self):
+                self.v2 = V2()
+
+            @wsme_pecan.wsexpose(None)
+            def index(self):
+                pass
+        """,
+}
+
+
+def test_sub_controllers_set_in_init_and_wsme_exposed_methods_are_routed():
+    assert {r.label: r.handler for r in Routes(link(SET_IN_INIT).r).routes} == {
+        "GET /": "app.api.root.RootController.index",
+        "POST /v2/pools": "app.api.root.PoolsController.post",
+        "POST /v2/lbaas/pools": "app.api.root.PoolsController.post",
+    }

@@ -8,12 +8,13 @@ in its ``before``/``on_route`` makes ``pecan.request.x`` that value everywhere.
 The tree starts at the root controller an app config names (``{'root':
 'pkg.controllers.root.RootController', ...}``) or ``pecan.make_app(root)`` is
 given.  A controller's class-level attribute holding another controller is a
-path segment (``v1 = v1.Controller()``; ``containers = ContainersController()``).
+path segment (``v1 = v1.Controller()``; ``containers = ContainersController()``), and so is
+an attribute its ``__init__`` sets (``self.pools = PoolsController()``).
 A ``pecan.rest.RestController`` answers ``GET ''`` with ``get_all``, ``GET
 /{id}`` with ``get_one``/``get``, ``POST ''`` with ``post``, ``PUT``/``PATCH``/
 ``DELETE /{id}`` with ``put``/``patch``/``delete``, and its ``_custom_actions =
 {'stop': ['POST']}`` with ``POST /{id}/stop``; a plain controller's
-``@expose()`` methods answer ``GET /name`` (``index`` the path itself).
+``@expose()`` (or WSME's ``@wsexpose()``) methods answer ``GET /name`` (``index`` the path itself).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ REST_BASES = ("pecan.rest.RestController", "pecan.RestController")
 MAKE_APP = ("pecan.make_app", "pecan.core.make_app", "pecan.Pecan")
 _REST = (("GET", "", "get_all"), ("GET", "/{id}", "get_one"), ("GET", "/{id}", "get"), ("POST", "", "post"),
          ("PUT", "/{id}", "put"), ("PATCH", "/{id}", "patch"), ("DELETE", "/{id}", "delete"))
+EXPOSE = ("expose", "wsexpose")  # pecan's, and WSME's pecan adapter (wsmeext.pecan.wsexpose)
 MAX_DEPTH = 8
 
 
@@ -127,8 +129,25 @@ class Pecan(Model):
                 for v in sorted(self.r.class_level(k, name)):
                     if v[0] == "inst" and self._is_controller(v[1]):
                         out[name] = v[1]
+        out.update(self._init_children(cls))
         out.update(self._set_children(cls))
         return sorted(out.items())
+
+    def _init_children(self, cls: str) -> dict[str, str]:
+        """``self.loadbalancers = LoadBalancersController()`` in the controller's or a base's ``__init__``:
+        an attribute of the instance pecan routes to as it does to a class attribute."""
+        out: dict[str, str] = {}
+        for k in reversed(self.p.mro(cls)):
+            klass = self.p.classes.get(k)
+            fn = self.p.functions.get(klass.methods.get("__init__", "")) if klass else None
+            for a in fn.assigns() if fn else ():
+                t = a.target
+                if t[0] != "a" or t[1] != ("n", "self") or t[2].startswith("_"):
+                    continue
+                for v in sorted(self.r.eval(a.value, fn.fq)):
+                    if v[0] == "inst" and self._is_controller(v[1]):
+                        out[t[2]] = v[1]
+        return out
 
     def _set_children(self, cls: str) -> dict[str, str]:
         """``setattr(self, ext.obj.name, ext.obj)`` in the controller's ``__init__`` (blazar's v2 API loads
@@ -152,7 +171,7 @@ class Pecan(Model):
         return self.r.is_subclass(cls, REST_BASES) or any(self._exposed(fq) for fq in self.p.methods_of(cls).values())
 
     def _exposed(self, fq: str) -> bool:
-        return any(d[0] == "c" and d[1][0] in ("n", "a") and (d[1][-1] == "expose")
+        return any(d[0] == "c" and d[1][0] in ("n", "a") and d[1][-1] in EXPOSE
                    for d in self.p.functions[fq].facts.decorators)
 
     def _custom_actions(self, cls: str) -> list[tuple[str, list[str]]]:
