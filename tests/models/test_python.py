@@ -134,6 +134,30 @@ def test_a_function_handed_to_a_spawn_is_called_with_the_arguments_after_it():
     assert found == {("app.t.job", "callback")}
 
 
+LOCAL_METHOD = {
+    "app/lb.py": """
+        class Provider:
+            def create(self, lb):
+                pass
+
+        def get_driver():
+            return Provider()
+
+        def call_provider(name, method, *args):
+            return method(*args)
+
+        def post(lb):
+            driver = get_driver()
+            call_provider('amphora', driver.create, lb)
+        """,
+}
+
+
+def test_a_method_of_a_local_object_handed_on_is_a_callback_of_the_site_that_hands_it():
+    found = {(e.target, e.confidence) for e in link(LOCAL_METHOD).edges("app.lb.post")}
+    assert ("app.lb.Provider.create", "callback") in found
+
+
 NAMES_FROM_DATA = {
     "app/actions.py": """
         CLUSTER_CREATE = 'CLUSTER_CREATE'

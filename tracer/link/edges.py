@@ -241,7 +241,8 @@ class Linker:
                 kinds = {kind for kind, _ in sources}
                 if arg[0] == "a" and kinds == {"param"}:  # self.m, cls.m: the first parameter of a method
                     return fn.cls is not None and fn.facts.params[:1] and fn.facts.params[0].name == name
-                return bool(kinds & {"def", "import"})
+                # f, module.f; or driver.m: a method of an object the function made (a loaded driver's)
+                return bool(kinds & {"def", "import"}) or (arg[0] == "a" and "expr" in kinds)
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         return True  # a module-level name: a def, an import or a global
 
