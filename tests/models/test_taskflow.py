@@ -116,3 +116,69 @@ def test_plugins_by_configured_name_sub_flows_and_a_helper_that_loads_the_engine
     tasks = [e.target for e in lk.edges("app.flows.run") if e.kind == "flow-task"]
     # the pre flow's plugin, the post flow's plugin, then the factory's sub-flow: in the order they run
     assert tasks == ["app.tasks.Stop.execute", "app.tasks.Start.execute", "app.tasks.Check.execute"]
+
+
+BUILDER_PASSED = {
+    "app/worker.py": """
+        import taskflow.engines
+        from taskflow import task
+        from taskflow.patterns import linear_flow
+
+        class Create(task.Task):
+            def execute(self):
+                pass
+
+        class Plug(task.Task):
+            def execute(self):
+                pass
+
+        class Delete(task.Task):
+            def execute(self):
+                pass
+
+        def _plug_subflow():
+            sub = linear_flow.Flow('plug')
+            sub.add(Plug())
+            return sub
+
+        def get_create_flow():
+            flow = linear_flow.Flow('create')
+            flow.add(Create())
+            flow.add(_plug_subflow())
+            return flow
+
+        def get_delete_flow():
+            flow = linear_flow.Flow('delete')
+            flow.add(Delete())
+            return flow
+
+        class Engines:
+            def load(self, flow):
+                return taskflow.engines.load(flow)
+
+        class Worker:
+            def __init__(self):
+                self.engines = Engines()
+
+            def run_flow(self, func, *args):
+                engine = self.engines.load(func(*args))
+                engine.run()
+
+            def create(self):
+                self.run_flow(get_create_flow)
+
+            def delete(self):
+                self.run_flow(get_delete_flow)
+        """,
+}
+
+
+def test_a_flow_built_by_the_builder_a_caller_passes_runs_only_below_that_caller():
+    lk = link(BUILDER_PASSED)  # (a trace follows an edge with passed_by only below one of those callers)
+    tasks = [(e.target, dict(e.meta)["order"], dict(e.meta)["passed_by"])
+             for e in lk.edges("app.worker.Worker.run_flow") if e.kind == "flow-task"]
+    assert tasks == [
+        ("app.worker.Create.execute", 1, ("app.worker.Worker.create",)),
+        ("app.worker.Plug.execute", 2, ("app.worker.Worker.create",)),
+        ("app.worker.Delete.execute", 1, ("app.worker.Worker.delete",)),
+    ]

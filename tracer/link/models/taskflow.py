@@ -6,7 +6,9 @@ Stage: link.  Must not import libcst or render.
     ("flow", fq)     a taskflow pattern built in function ``fq``
     ("flowadd", fq)  ``flow.add`` bound: it returns the flow (``Flow('x').add(A(), B())``)
     ("engine", fq)   a taskflow engine over the flow built in ``fq``; ``fq`` is ``("param", helper, i)``
-                     when a helper loads the flow its caller passes (read again at each call of the helper)
+                     when a helper loads the flow its caller passes (read again at each call of the helper),
+                     ``("built", fq, i)`` when ``fq`` loads what its parameter ``i`` builds (``func(*args)``):
+                     its run runs each caller's flow, followed only below that caller
     ("run", fq)      ``engine.run`` bound
 
 Each ``<flow>.add(Task(...), ...)`` adds tasks in source order; whoever calls
@@ -27,6 +29,7 @@ from typing import NamedTuple
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
+from tracer.link.resolve import argument
 from tracer.link.values import Values, ext_matches
 
 FLOW_PATTERNS = ("linear_flow.Flow", "graph_flow.Flow", "unordered_flow.Flow")
@@ -71,6 +74,9 @@ class Taskflow(Model):
         ref = self.r.parameter_ref(flow, scope)
         if ref is not None:  # a helper loading what its caller built
             return frozenset({("engine", ref)})
+        built = self._built_by_parameter(flow, scope)
+        if built is not None:  # a helper loading what its caller's builder builds
+            return frozenset({("engine", built)})
         flows = {v[1] for v in self.r.eval(flow, scope) if v[0] == "flow"}
         return frozenset(("engine", f) for f in flows) if flows else frozenset({("engine", scope)})
 
@@ -85,8 +91,19 @@ class Taskflow(Model):
         outer = self.r.parameter_ref(arg, scope)
         if outer is not None:
             return frozenset({("engine", outer)})
+        built = self._built_by_parameter(arg, scope)
+        if built is not None:
+            return frozenset({("engine", built)})
         flows = {x[1] for x in self.r.eval(arg, scope) if x[0] == "flow"}
         return frozenset(("engine", f) for f in flows)
+
+    def _built_by_parameter(self, arg: tuple, scope: str) -> tuple | None:
+        """``("built", fq, position)`` when ``arg`` calls a parameter of ``scope`` (``run_flow(func, *args)``
+        loads ``func(*args)``): the flow is the one each caller's builder returns, never all of them at once."""
+        if arg[0] != "c":
+            return None
+        ref = self.r.parameter_ref(arg[1], scope)
+        return ("built", ref[1], ref[2]) if ref is not None else None
 
     def attribute(self, v: tuple, attr: str) -> Values:
         if v[0] == "flow" and attr == "add":
@@ -101,7 +118,9 @@ class Taskflow(Model):
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         if v[0] == "run":
-            return self._flow_edges(fq, path, site, v[1]) if isinstance(v[1], str) else []
+            if isinstance(v[1], tuple):
+                return self._passed_flow_edges(fq, path, site, v[1]) if v[1][0] == "built" and v[1][1] == fq else []
+            return self._flow_edges(fq, path, site, v[1])
         out: list[Edge] = []
         if v[0] == "ext" and ext_matches(v[1], ENGINE_RUNNERS) and site.args:
             for flow in sorted(x for x in self.r.eval(site.args[0], fq) if x[0] == "flow"):
@@ -125,6 +144,28 @@ class Taskflow(Model):
                 out.append(Edge(fq, t.revert, "flow-task", path, site.line, "exact", meta))
         return out
 
+    def _passed_flow_edges(self, fq: str, path: str, site, ref: tuple) -> list[Edge]:
+        """The run of a flow whose builder is a parameter: each builder's tasks, followed only below the
+        callers that pass it (``passed_by``)."""
+        param = self.p.functions[fq].facts.params[ref[2]]
+        by_flow: dict[str, set[str]] = {}
+        for caller, call, offset in self.r.callers(fq):
+            passed = argument(call, param.name, ref[2] - offset)
+            for builder in sorted(v[1] for v in self.r.eval(passed, caller) if v[0] in ("fn", "bound")) if passed else ():
+                for flow in self._outermost(v[1] for v in self.r.returns(builder) if v[0] == "flow"):
+                    by_flow.setdefault(flow, set()).add(caller)
+        out = []
+        for flow, callers in sorted(by_flow.items()):
+            extra = (("passed_by", tuple(sorted(callers))), ("via", f"parameter {param.name}"))
+            out += [e._replace(meta=tuple(sorted(e.meta + extra))) for e in self._flow_edges(fq, path, site, flow)]
+        return out
+
+    def _outermost(self, flows) -> list[str]:
+        """The flows a builder hands out, without those nested in another of them (their tasks run there)."""
+        flows = set(flows)
+        nested = {t.flow for f in flows for t in self.tasks(f) if t.flow != f}
+        return sorted(flows - nested)
+
     # -- flows ---------------------------------------------------------------
     def tasks(self, flow_fn: str) -> tuple[FlowTask, ...]:
         if flow_fn not in self._tasks:
@@ -146,11 +187,15 @@ class Taskflow(Model):
                 values = self.r.eval_before(arg[1] if arg[0] == "*" else arg, fq, site.line)  # add(*sub_flows())
                 if ("flow", fq) in values:
                     continue  # a sub-flow built here: its own add calls brought its tasks in, in order
+                subs = sorted(v[1] for v in values if v[0] == "flow" and v[1] != fq)
+                inner = {t.task for sub in subs for t in self.tasks(sub)}  # a sub-flow's value holds its tasks too
                 for task in self._task_classes(values):
+                    if task in inner:
+                        continue
                     execute = self.p.lookup_method(task, "execute")
                     revert = self.p.lookup_method(task, "revert")
                     out.append(FlowTask(fq, len(out) + 1, task, execute, site.line, revert))
-                for sub in sorted(v[1] for v in values if v[0] == "flow" and v[1] != fq):
+                for sub in subs:
                     out += [t._replace(order=len(out) + i) for i, t in enumerate(self.tasks(sub), 1)]
         return tuple(out)
 
