@@ -126,3 +126,49 @@ def test_plugins_the_deployment_enables_are_drivers_chosen_by_data_each_configur
         # each enabled plugin is a configured driver; the interface is the only other candidate
         assert got == {("app.plugins.Host.reserve", "configured"), ("app.plugins.Vm.reserve", "configured"),
                        ("app.plugins.Base.reserve", "candidate")}
+
+
+ANNOTATED = {
+    "app/__init__.py": "",
+    "app/net/__init__.py": "",
+    "app/net/base.py": """
+        import abc
+
+        class AbstractNet(metaclass=abc.ABCMeta):
+            @abc.abstractmethod
+            def get_port(self, port_id):
+                pass
+        """,
+    "app/net/real.py": """
+        from app.net import base
+
+        class RealNet(base.AbstractNet):
+            def get_port(self, port_id):
+                return {'id': port_id}
+
+        class NoopNet(base.AbstractNet):
+            def get_port(self, port_id):
+                return None
+        """,
+    "app/use.py": """
+        from oslo_config import cfg
+        from stevedore import driver
+        from app.net import base
+
+        cfg.StrOpt('network_driver', default='real')
+
+        def get_network_driver() -> 'base.AbstractNet':
+            return driver.DriverManager(namespace='app.net', name=cfg.CONF.network_driver).driver
+
+        def port_exists(port_id):
+            net = get_network_driver()
+            net.get_port(port_id)
+        """,
+}
+
+
+def test_a_configured_driver_typed_by_its_abstract_base_is_one_driver_hop_not_two():
+    lk = link(ANNOTATED, {"app.net": {"real": "app.net.real:RealNet", "noop": "app.net.real:NoopNet"}})
+    drivers = [e for e in lk.edges("app.use.port_exists") if e.kind == "driver"]
+    assert {e.meta[0][0] for e in drivers} == {"configured"}
+    assert "app.net.real.RealNet.get_port" in {e.target for e in drivers}

@@ -176,7 +176,7 @@ class Linker:
                 model = self.models.for_call(v[1]) if kind == "ext" else self.models.by_kind.get(kind)
                 if model is not None:
                     out.extend(model.edges(fq, path, site, v, confidence))
-        return out
+        return _configured_first(out)
 
     def _dispatch_known(self, fq: str, site) -> bool:
         """``super().m(...)`` runs the base's ``m`` itself; ``self.m(...)`` in a method is dispatched by the
@@ -265,3 +265,11 @@ class Linker:
                 return "attribute-not-found", ()
             return "untyped-receiver", ()
         return "dynamic-callee", ()
+
+
+def _configured_first(edges: list[Edge]) -> list[Edge]:
+    """A call whose receiver is also a configured driver (a loader annotated with the abstract base it
+    returns) runs that driver: the abstract method's candidate implementations would be a second hop."""
+    if not any(e.kind == "driver" and e.meta[:1] and e.meta[0][0] == "configured" for e in edges):
+        return edges
+    return [e for e in edges if not (e.kind == "driver" and e.meta[:1] and e.meta[0][0] == "abstract")]
