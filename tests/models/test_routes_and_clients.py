@@ -212,6 +212,46 @@ def test_a_method_condition_given_as_a_list_routes_each_verb_it_names():
     }
 
 
+FALLBACK = {
+    "app/api/v2/router.py": """
+        import routes
+        from app.api.v2 import things
+        from app.common import wsgi
+
+        class API:
+            def __init__(self):
+                mapper = routes.Mapper()
+                res = things.ThingController()
+                reject = wsgi.RejectMethodController()
+                mapper.connect('/things', controller=res, action='index', conditions={'method': ['GET']})
+                mapper.connect('/things', controller=res, action='create', conditions=dict(method=['POST']))
+                mapper.connect('/things', controller=reject, action='reject', allowed_methods='GET, POST')
+                mapper.connect('/other', controller=reject, action='reject')
+        """,
+    "app/api/v2/things.py": """
+        class ThingController:
+            def index(self, req):
+                pass
+
+            def create(self, req, body):
+                pass
+        """,
+    "app/common/wsgi.py": """
+        class RejectMethodController:
+            def reject(self, req, allowed_methods):
+                pass
+        """,
+}
+
+
+def test_a_connect_without_a_method_condition_is_no_get_route_where_an_earlier_connect_routes_get():
+    assert {r.label: r.handler for r in Routes(link(FALLBACK).r).routes} == {
+        "GET /v2/things": "app.api.v2.things.ThingController.index",
+        "POST /v2/things": "app.api.v2.things.ThingController.create",
+        "GET /v2/other": "app.common.wsgi.RejectMethodController.reject",
+    }
+
+
 HELPER = {
     "app/api/v1/__init__.py": """
         import routes

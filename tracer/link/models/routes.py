@@ -19,7 +19,7 @@ from functools import cached_property
 
 from tracer.link.models.base import Model
 from tracer.link.models.bound import Bound
-from tracer.link.models.routes_connect import connected_routes
+from tracer.link.models.routes_connect import connected_routes, first_match
 from tracer.link.program import MODULE_BODY
 from tracer.link.records import Route
 from tracer.link.resolve import last_name, sites_in_order
@@ -54,11 +54,13 @@ class RoutesLib(Model):
                 found += self._resource(fq, fn, site)
             elif last_name(site.func) == "ControllerExtension" and len(site.args) >= 3 and site.args[1][0] == "s":
                 extensions.append((site.args[1][1], site.args[2], fq, f"{fn.path}:{site.line}"))
+        connected: list[tuple[Route, bool]] = []
         for fq, site in sites_in_order(self.sites_named("connect")):
             if site.func[0] == "a":
                 module = self.p.functions[fq].module
                 version = next((f"/{part}" for part in module.split(".") if _VERSION.match(part)), "")
-                found += connected_routes(self, fq, site, version)
+                connected += connected_routes(self, fq, site, version)
+        found += first_match(connected)
         for module in sorted(self.p.modules):
             found += self._route_tables(f"{module}.{MODULE_BODY}", self.p.module_body(module))
         found += self._extension_actions(found, extensions)

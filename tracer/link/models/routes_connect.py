@@ -14,7 +14,8 @@ action=r['action'], ...)``) declares, for each call of the helper, one route per
 element of the list it loops over (read under that call's binding,
 ``tracer.link.models.bound``).  The URL starts with the router module's API
 version (``api.v1`` -> ``/v1``).  A connect without a method condition answers
-every method; it is recorded as GET.
+every method no earlier connect of its path takes; it is recorded as GET, unless one before it in its
+file routes GET there.
 """
 from __future__ import annotations
 
@@ -26,8 +27,27 @@ _HTTP = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 MAX_ROWS = 200  # route dicts one helper call may declare
 
 
-def connected_routes(model, fq: str, site, version: str) -> list[Route]:
-    """The routes one ``<mapper>.connect(...)`` call declares (per call of its helper, when in one)."""
+def first_match(connected: list[tuple[Route, bool]]) -> list[Route]:
+    """routes answers a request with the first connect that fits: one without a method condition
+    (glance's ``reject`` fallback after the path's real routes) gets only what no earlier connect of
+    its path in that file takes, so it is no GET route when one is declared before it."""
+    explicit: dict[tuple[str, str, str], int] = {}
+    for route, any_method in connected:
+        if not any_method:
+            file, line = route.site.rsplit(":", 1)
+            key = (file, route.method, route.path)
+            explicit[key] = min(explicit.get(key, int(line)), int(line))
+    out = []
+    for route, any_method in connected:
+        file, line = route.site.rsplit(":", 1)
+        if not any_method or explicit.get((file, route.method, route.path), int(line) + 1) > int(line):
+            out.append(route)
+    return out
+
+
+def connected_routes(model, fq: str, site, version: str) -> list[tuple[Route, bool]]:
+    """The routes one ``<mapper>.connect(...)`` call declares (per call of its helper, when in one), each
+    with whether the connect has no method condition (it answers any method; recorded as GET)."""
     fn = model.p.functions[fq]
     kw = {k: v for k, v in site.kwargs if k}
     sub = _submapper(fn, site.func[1], site.line)
@@ -37,14 +57,14 @@ def connected_routes(model, fq: str, site, version: str) -> list[Route]:
     bound = Bound(model.r)
     if not _from_parameters(model.r, fq, site):
         return _declared(model, bound, fq, site, version, ())
-    out: list[Route] = []
+    out: list[tuple[Route, bool]] = []
     for caller, call, offset in model.r.callers(fq):
         for env in _rows(bound, fq, bound.bind(fq, call, caller, (), offset), site.line):
             out += _declared(model, bound, fq, site, version, env)
     return out
 
 
-def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> list[Route]:
+def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> list[tuple[Route, bool]]:
     p = model.p
     fn = p.functions[fq]
     kw = {k: v for k, v in site.kwargs if k}
@@ -55,6 +75,7 @@ def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> lis
     prefixes = _known(bound.texts(sub["path_prefix"], fq, env)) if "path_prefix" in sub else [""]
     actions = _known(bound.texts(kw["action"], fq, env))
     verbs = _verbs(bound, kw.get("conditions"), fq, env)
+    any_method = _method_condition(kw.get("conditions")) is None
     where = f"{fn.path}:{site.line}"
     out = []
     for expr, scope, _ in bound.exprs(controller, fq, env):
@@ -62,7 +83,7 @@ def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> lis
             methods = model.p.methods_of(cls)
             for action in actions:
                 if action in methods:
-                    out += [Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where)
+                    out += [(Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where), any_method)
                             for v in verbs for pre in prefixes for path in paths]
     return out
 
@@ -125,14 +146,22 @@ def _submapper(fn, receiver: tuple, line: int) -> dict:
 
 
 def _verbs(bound: Bound, conditions: tuple | None, scope: str, env: Env) -> list[str]:
-    if conditions is None or conditions[0] != "d":
+    value = _method_condition(conditions)
+    if value is None:
         return ["GET"]
-    for key, value in conditions[1]:
-        if key == ("s", "method"):
-            texts = _method_texts(bound, value, scope, env)
-            verbs = sorted({v.strip().upper() for t in texts for v in t.split(",")} & _HTTP)
-            return verbs or ["GET"]
-    return ["GET"]
+    texts = _method_texts(bound, value, scope, env)
+    return sorted({v.strip().upper() for t in texts for v in t.split(",")} & _HTTP) or ["GET"]
+
+
+def _method_condition(conditions: tuple | None) -> tuple | None:
+    """The ``method`` of ``conditions={'method': ...}`` or ``conditions=dict(method=...)``."""
+    if conditions is None:
+        return None
+    if conditions[0] == "d":
+        return next((value for key, value in conditions[1] if key == ("s", "method")), None)
+    if conditions[0] == "c" and conditions[1] == ("n", "dict"):
+        return next((value for key, value in conditions[3] if key == "method"), None)
+    return None
 
 
 def _method_texts(bound: Bound, value: tuple, scope: str, env: Env) -> set[str]:
