@@ -227,6 +227,7 @@ FALLBACK = {
                 mapper.connect('/things', controller=res, action='create', conditions=dict(method=['POST']))
                 mapper.connect('/things', controller=reject, action='reject', allowed_methods='GET, POST')
                 mapper.connect('/other', controller=reject, action='reject')
+                mapper.connect('/v2', controller=reject, action='reject')
         """,
     "app/api/v2/things.py": """
         class ThingController:
@@ -249,6 +250,7 @@ def test_a_connect_without_a_method_condition_is_no_get_route_where_an_earlier_c
         "GET /v2/things": "app.api.v2.things.ThingController.index",
         "POST /v2/things": "app.api.v2.things.ThingController.create",
         "GET /v2/other": "app.common.wsgi.RejectMethodController.reject",
+        "GET /v2": "app.common.wsgi.RejectMethodController.reject",  # the version written in the path: once
     }
 
 

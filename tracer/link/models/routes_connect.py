@@ -13,7 +13,7 @@ mapper.connect(r['name'], path_prefix + r['url'], controller=controller,
 action=r['action'], ...)``) declares, for each call of the helper, one route per
 element of the list it loops over (read under that call's binding,
 ``tracer.link.models.bound``).  The URL starts with the router module's API
-version (``api.v1`` -> ``/v1``).  A connect without a method condition answers
+version (``api.v1`` -> ``/v1``) unless it is written there.  A connect without a method condition answers
 every method no earlier connect of its path takes; it is recorded as GET, unless one before it in its
 file routes GET there.
 """
@@ -83,9 +83,14 @@ def _declared(model, bound: Bound, fq: str, site, version: str, env: Env) -> lis
             methods = model.p.methods_of(cls)
             for action in actions:
                 if action in methods:
-                    out += [(Route(v, f"{version}{pre}{path}", None, methods[action], fn.project, where), any_method)
-                            for v in verbs for pre in prefixes for path in paths]
+                    out += [(Route(v, _versioned(version, pre + path), None, methods[action], fn.project, where),
+                             any_method) for v in verbs for pre in prefixes for path in paths]
     return out
+
+
+def _versioned(version: str, path: str) -> str:
+    """The router module's API version in front of the path, unless the path starts with it (``'/v1'``)."""
+    return path if version and (path == version or path.startswith(version + "/")) else version + path
 
 
 def _from_parameters(r, fq: str, site) -> bool:
