@@ -176,66 +176,34 @@ def test_connect_under_a_submapper_takes_its_controller_and_prefix():
     }
 
 
-LISTED = {
+CONNECT_FORMS = {
     "app/api/v1/router.py": """
-        import routes
-        from app.api.v1 import things
+        from routes import Mapper
+        from app.common.wsgi import RejectMethodController
+        from app.api.v1.things import ThingController
 
-        class API:
-            def __init__(self):
-                mapper = routes.Mapper()
-                res = things.ThingController()
-                for prefix in ['/{project_id}', '']:
-                    mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
-                                   action='create_meta', conditions={'method': ['POST']})
-                    mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
-                                   action='replace_meta', conditions={'method': ('PUT', 'PATCH')})
+        def make_mapper():
+            res, reject, mapper = ThingController(), RejectMethodController(), Mapper()
+            for prefix in ['/{project_id}', '']:
+                mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
+                               action='create_meta', conditions={'method': ['POST']})
+                mapper.connect('meta', '%s/things/{id}/meta' % prefix, controller=res,
+                               action='replace_meta', conditions={'method': ('PUT', 'PATCH')})
+            mapper.connect('/things', controller=res, action='index', conditions=dict(method=['GET']))
+            mapper.connect('/things', controller=reject, action='reject', allowed_methods='GET')
+            mapper.connect('/other', controller=reject, action='reject')
+            mapper.connect('/v1', controller=reject, action='reject')
         """,
     "app/api/v1/things.py": """
         class ThingController:
+            def index(self, req):
+                return {'things': []}
+
             def create_meta(self, req, id, body):
-                pass
+                return body
 
             def replace_meta(self, req, id, body):
-                pass
-        """,
-}
-
-
-def test_a_method_condition_given_as_a_list_routes_each_verb_it_names():
-    routes = {r.label: r.handler for r in Routes(link(LISTED).r).routes}
-    meta = "app.api.v1.things.ThingController."
-    assert routes == {
-        f"{verb} /v1{pre}/things/{{id}}/meta": meta + action
-        for pre in ("", "/{project_id}")
-        for verb, action in (("POST", "create_meta"), ("PUT", "replace_meta"), ("PATCH", "replace_meta"))
-    }
-
-
-FALLBACK = {
-    "app/api/v2/router.py": """
-        import routes
-        from app.api.v2 import things
-        from app.common import wsgi
-
-        class API:
-            def __init__(self):
-                mapper = routes.Mapper()
-                res = things.ThingController()
-                reject = wsgi.RejectMethodController()
-                mapper.connect('/things', controller=res, action='index', conditions={'method': ['GET']})
-                mapper.connect('/things', controller=res, action='create', conditions=dict(method=['POST']))
-                mapper.connect('/things', controller=reject, action='reject', allowed_methods='GET, POST')
-                mapper.connect('/other', controller=reject, action='reject')
-                mapper.connect('/v2', controller=reject, action='reject')
-        """,
-    "app/api/v2/things.py": """
-        class ThingController:
-            def index(self, req):
-                pass
-
-            def create(self, req, body):
-                pass
+                return body
         """,
     "app/common/wsgi.py": """
         class RejectMethodController:
@@ -245,14 +213,17 @@ FALLBACK = {
 }
 
 
-def test_a_connect_without_a_method_condition_is_no_get_route_where_an_earlier_connect_routes_get():
-    assert {r.label: r.handler for r in Routes(link(FALLBACK).r).routes} == {
-        "GET /v2/things": "app.api.v2.things.ThingController.index",
-        "POST /v2/things": "app.api.v2.things.ThingController.create",
-        "GET /v2/other": "app.common.wsgi.RejectMethodController.reject",
-        "GET /v2": "app.common.wsgi.RejectMethodController.reject",  # the version written in the path: once
+def test_connect_reads_verb_lists_and_dict_conditions_and_a_fallback_gets_no_get_taken_before_it():
+    routes = {r.label: r.handler for r in Routes(link(CONNECT_FORMS).r).routes}
+    meta, reject = "app.api.v1.things.ThingController.", "app.common.wsgi.RejectMethodController.reject"
+    assert routes == {
+        **{f"{verb} /v1{pre}/things/{{id}}/meta": meta + action
+           for pre in ("", "/{project_id}")
+           for verb, action in (("POST", "create_meta"), ("PUT", "replace_meta"), ("PATCH", "replace_meta"))},
+        "GET /v1/things": meta + "index",  # the fallback connected after it answers only other methods
+        "GET /v1/other": reject,  # no method condition and nothing before it: recorded as GET
+        "GET /v1": reject,  # the version written in the path: not prefixed twice
     }
-
 
 HELPER = {
     "app/api/v1/__init__.py": """
