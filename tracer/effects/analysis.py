@@ -20,10 +20,11 @@ from tracer.effects.notify import Notifications
 from tracer.effects.objects import Objects
 from tracer.effects.records import branches, guarded
 from tracer.effects.summary import EMPTY, Built, Site, Summary, Template, expand, is_unknown, literal
-from tracer.effects.texts import Env, Texts, arguments, render
+from tracer.effects.texts import Env, Texts, arguments
 from tracer.effects.view import LinkView
 from tracer.effects.wrappers import Wrappers
 from tracer.link.edges import Linker
+from tracer.link.exprs import render
 
 FOLLOWED = ("call", "driver")
 MAX_TARGETS = 2

@@ -18,8 +18,9 @@ the connector's protocol when the factory's argument gives it.
 from __future__ import annotations
 
 from tracer.effects.summary import expand, literal
-from tracer.effects.texts import Texts, arguments, render
+from tracer.effects.texts import Texts, arguments
 from tracer.effects.view import LinkView
+from tracer.link.exprs import render
 
 EXECUTE = ("processutils.execute", "processutils.trycmd", "processutils.ssh_execute",
            "subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output",

@@ -23,8 +23,8 @@ from collections import defaultdict
 from functools import cached_property
 from typing import NamedTuple
 
-from tracer.effects.texts import render
 from tracer.effects.view import LinkView
+from tracer.link.exprs import render
 from tracer.link.program import MODULE_BODY
 
 REGISTERS = ("register_opts", "register_opt", "register_cli_opts", "register_cli_opt")

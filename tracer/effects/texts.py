@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from tracer.effects.summary import MAX_TEXTS, is_unknown, literal, unknown
 from tracer.effects.view import LinkView
+from tracer.link.exprs import render
 
 MAX_DEPTH = 8
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
@@ -55,24 +56,6 @@ def arguments(view: LinkView, callee: str, site, offset: int | None = None) -> l
         if given is not None:
             out.append((param.name, given))
     return out
-
-
-def render(expr: tuple) -> str:
-    """Source-like text of a recorded expression (for a part known only at run time)."""
-    tag = expr[0]
-    if tag == "n":
-        return expr[1]
-    if tag == "a":
-        return f"{render(expr[1])}.{expr[2]}"
-    if tag == "c":
-        return f"{render(expr[1])}(...)"
-    if tag in ("s", "i"):
-        return expr[1] if tag == "i" else repr(expr[1])
-    if tag == "k":
-        return f"{render(expr[1])}[{render(expr[2])}]"
-    if tag == "*":
-        return f"*{render(expr[1])}"
-    return "..."
 
 
 class Texts:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from tracer.effects.texts import render
 from tracer.effects.view import LinkView
+from tracer.link.exprs import render
 
 MAX_WRAPPERS = 4  # decorators followed per function
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from tracer.link.access import Properties
 from tracer.link.drivers import implementations, is_abstract
+from tracer.link.exprs import render
 from tracer.link.models.base import Model
 from tracer.link.models.all import MODELS
 from tracer.link.program import Program, build_program
@@ -29,25 +30,10 @@ from tracer.link.records import Edge, Unresolved
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import Routes
 
-__all__ = ["Edge", "Linker", "Unresolved", "build_index", "render_expr"]
+__all__ = ["Edge", "Linker", "Unresolved", "build_index"]
 
 _EXTERNAL = ("ext", "exti", "str", "cfg")  # library code or data: not a call of the program
 MAX_PASSED = 8  # functions a callable parameter may stand for before it is left unresolved
-
-
-def render_expr(expr: tuple) -> str:
-    tag = expr[0]
-    if tag == "n":
-        return expr[1]
-    if tag == "a":
-        return f"{render_expr(expr[1])}.{expr[2]}"
-    if tag == "c":
-        return f"{render_expr(expr[1])}(...)"
-    if tag == "s":
-        return repr(expr[1])
-    if tag == "k":
-        return f"{render_expr(expr[1])}[{render_expr(expr[2])}]"
-    return "<expr>"
 
 
 def build_index(modules, entry_points=None, client_projects=(), models=MODELS) -> Program:
@@ -122,21 +108,21 @@ class Linker:
                 made += self._callbacks(fq, fn.path, site)
             except RecursionError:
                 self.r.reset_active()
-                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-deep"))
+                unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), "too-deep"))
                 continue
             for model in self._call_watchers:  # a send made through a wrapper that reached no server
                 said = model.unresolved_beside(fq, site, values, made)
                 if said:
-                    unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), *said))
+                    unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), *said))
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
             if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them
-                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), "too-many-values"))
+                unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), "too-many-values"))
             if made:
                 edges.extend(made)
             elif not any(v[0] in _EXTERNAL or v[0] in self.models.external or self._library_init(v) for v in values):
                 reason, detail = self._reason(site, fq, values)
-                unresolved.append(Unresolved(fq, fn.path, site.line, render_expr(site.func), reason, detail))
+                unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), reason, detail))
             else:
                 self.external_calls += 1
         for site in self.r.decorator_sites(fq):
@@ -225,7 +211,7 @@ class Linker:
             line = site.arg_lines[i] if i < len(site.arg_lines) else site.line
             for v in sorted(self.r.eval(arg, fq)):
                 if v[0] in ("fn", "bound") and v[1] in self.p.functions:
-                    meta = (("via", render_expr(site.func)),)
+                    meta = (("via", render(site.func)),)
                     out.append(Edge(fq, v[1], "call", path, line, "callback", meta))
         return out
 

@@ -12,6 +12,24 @@ from tracer.link.values import WILD
 _CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXaeEgGcou%]")
 
 
+def render(expr: tuple) -> str:
+    """Source-like text of a recorded expression, for messages (``x.y(...)[k]``; ``...`` for the rest)."""
+    tag = expr[0]
+    if tag == "n":
+        return expr[1]
+    if tag == "a":
+        return f"{render(expr[1])}.{expr[2]}"
+    if tag == "c":
+        return f"{render(expr[1])}(...)"
+    if tag in ("s", "i"):
+        return expr[1] if tag == "i" else repr(expr[1])
+    if tag == "k":
+        return f"{render(expr[1])}[{render(expr[2])}]"
+    if tag == "*":
+        return f"*{render(expr[1])}"
+    return "..."
+
+
 def last_name(expr: tuple) -> str | None:
     if expr[0] == "n":
         return expr[1]
