@@ -466,6 +466,13 @@ class Resolver(Attributes, Callers):
         offset = 1 if callee[0] in BOUND_KINDS else 0
         return argument(_CallExpr(expr), name, position - offset)
 
+    def passed_for(self, ref: tuple, callee: Value, expr: tuple) -> tuple | None:
+        """The argument a recorded call ``expr`` of ``callee`` gives the parameter ``ref`` names
+        (``("param", fq, position)``, as ``parameter_ref`` makes it): how a value held in a parameter
+        is made concrete at a call."""
+        param = self.p.functions[ref[1]].facts.params[ref[2]]
+        return self.passed(callee, expr, param.name, ref[2])
+
     def parameter_ref(self, expr: tuple, scope: str) -> tuple | None:
         """``("param", fq, position)`` when ``expr`` is a name that is only a parameter of ``scope``."""
         if expr[0] != "n" or scope not in self.p.functions or not self.is_parameter(expr[1], scope):

@@ -84,8 +84,7 @@ class Taskflow(Model):
         ref = v[1]
         if not isinstance(ref, tuple) or ref[1] != callee[1]:
             return frozenset({v})
-        param = self.p.functions[ref[1]].facts.params[ref[2]]
-        arg = self.r.passed(callee, expr, param.name, ref[2])
+        arg = self.r.passed_for(ref, callee, expr)
         if arg is None:
             return EMPTY
         outer = self.r.parameter_ref(arg, scope)
