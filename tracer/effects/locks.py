@@ -128,7 +128,7 @@ class Locks:
         """``self.prefix`` in a method: the strings the constructions of its class give it (the parameter's
         default counts only where a construction leaves it out)."""
         fn = self.p.functions.get(scope)
-        if expr[0] != "a" or fn is None or fn.cls is None or not fn.facts.params or expr[1] != ("n", fn.facts.params[0].name):
+        if expr[0] != "a" or fn is None or not fn.is_self(expr[1]):
             return ()
         init = self.p.lookup_method(fn.cls, "__init__")
         if init is None or init not in self.p.functions:

@@ -194,7 +194,7 @@ class Texts:
 
 def _is_self(expr: tuple, view: LinkView, scope: str) -> bool:
     fn = view.function(scope)
-    return bool(fn and fn.cls and fn.facts.params and expr == ("n", fn.facts.params[0].name))
+    return fn is not None and fn.is_self(expr)
 
 
 def _concrete(text: tuple) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from tracer.link.exprs import last_name
 from tracer.link.program import Program
 
 
@@ -55,20 +56,16 @@ def is_abstract(p: Program, fq: str) -> bool:
     fn = p.functions.get(fq)
     if fn is None or fn.cls is None or fn.inherited_from:
         return False
-    if any(_last(d) == "abstractmethod" for d in fn.facts.decorators):
+    if any(last_name(d) == "abstractmethod" for d in fn.facts.decorators):
         return True
     return all(not d.assigns and not d.returns and not d.is_generator
-               and all(_last(c.func) == "NotImplementedError" for c in d.calls) for d in fn.defs)
+               and all(last_name(c.func) == "NotImplementedError" for c in d.calls) for d in fn.defs)
 
 
 def implementations(p: Program, cls: str, method: str) -> list[str]:
     """The concrete overrides of the abstract ``method`` a call on an instance typed ``cls`` may run."""
     name = method.rsplit(".", 1)[1]
     return [m for m in overrides(p, cls, name) if m != method and not is_abstract(p, m)]
-
-
-def _last(expr: tuple) -> str | None:
-    return expr[1] if expr[0] == "n" else expr[2] if expr[0] == "a" else None
 
 
 def named_driver(p: Program, configured: str, needle: str) -> str | None:

@@ -172,9 +172,7 @@ class Linker:
         receiver = site.func[1]
         if receiver[0] == "c" and last_name(receiver[1]) == "super":
             return True
-        fn = self.p.functions[fq]
-        params = fn.facts.params
-        return fn.cls is not None and bool(params) and receiver == ("n", params[0].name)
+        return self.p.functions[fq].is_self(receiver)
 
     def _library_init(self, v: tuple) -> bool:
         """Building a program class whose constructor is a library's (a versioned object, an exception)."""
@@ -226,7 +224,7 @@ class Linker:
             if sources:
                 kinds = {kind for kind, _ in sources}
                 if arg[0] == "a" and kinds == {"param"}:  # self.m, cls.m: the first parameter of a method
-                    return fn.cls is not None and fn.facts.params[:1] and fn.facts.params[0].name == name
+                    return fn.is_self(("n", name))
                 # f, module.f; or driver.m: a method of an object the function made (a loaded driver's)
                 return bool(kinds & {"def", "import"}) or (arg[0] == "a" and "expr" in kinds)
             fn = self.p.functions.get(fn.parent) if fn.parent else None

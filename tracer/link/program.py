@@ -49,6 +49,11 @@ class Function(NamedTuple):
     def line(self) -> int:
         return self.defs[0].line
 
+    def is_self(self, expr: tuple) -> bool:
+        """Whether ``expr`` is the method's own first parameter (``self``, ``cls``), by name."""
+        params = self.facts.params
+        return self.cls is not None and bool(params) and expr == ("n", params[0].name)
+
     def calls(self):
         for d in self.defs:
             yield from d.calls

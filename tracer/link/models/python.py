@@ -137,9 +137,9 @@ class Python(Model):
         return hit
 
     def _is_self(self, expr: tuple, scope: str) -> bool:
+        """``self`` of a method's own def (an inherited copy's ``self`` is already the subclass)."""
         fn = self.p.functions.get(scope)
-        params = fn.facts.params if fn is not None and fn.cls is not None and not fn.inherited_from else ()
-        return bool(params) and expr == ("n", params[0].name)
+        return fn is not None and not fn.inherited_from and fn.is_self(expr)
 
     def _super(self, scope: str) -> Values:
         fn = self.p.functions.get(scope)
