@@ -142,7 +142,7 @@ class Pecan(Model):
             fn = self.p.functions.get(klass.methods.get("__init__", "")) if klass else None
             for a in fn.assigns() if fn else ():
                 t = a.target
-                if t[0] != "a" or t[1] != ("n", "self") or t[2].startswith("_"):
+                if t[0] != "a" or not fn.is_self(t[1]) or t[2].startswith("_"):
                     continue
                 for v in sorted(self.r.eval(a.value, fn.fq)):
                     if v[0] == "inst" and self._is_controller(v[1]):
