@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from tracer.diff.changes import SITE, Change, HopView
-from tracer.diff.match import Lone, Matching, Pair
+from tracer.diff.match import Lone, Matching
 from tracer.diff.steps import Side, Step
 from tracer.graph.records import short_name
 

@@ -1,10 +1,9 @@
-"""facts: encode records to plain nested tuples and back (for marshal and JSON).
+"""facts: encode records to plain nested tuples and back (for marshal).
 
 Stage: facts.  Must not import libcst, networkx or later stages.
 """
 from __future__ import annotations
 
-import json
 from itertools import repeat
 
 from tracer.facts.model import (
@@ -76,17 +75,3 @@ def _function(f: tuple) -> FunctionFacts:
         tuple(map(_new, repeat(CallSite, len(calls)), calls)) if calls else (), gen,
         tuple(map(_new, repeat(Read, len(reads)), reads)) if reads else (), returns_type,
     ))
-
-
-def _tuplify(value: object) -> object:
-    if isinstance(value, list):
-        return tuple(_tuplify(v) for v in value)
-    return value
-
-
-def to_json(facts: ModuleFacts | ScanFailure) -> str:
-    return json.dumps(encode(facts), separators=(",", ":"), ensure_ascii=False)
-
-
-def from_json(text: str) -> ModuleFacts | ScanFailure:
-    return decode(_tuplify(json.loads(text)))

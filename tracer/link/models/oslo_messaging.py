@@ -105,12 +105,6 @@ class OsloMessaging(Model):
     def bind(self, topic: str, namespace: str | None, method: str) -> list[Binding]:
         return self._servers.bind(topic, namespace, method)
 
-    def service_of_topic(self, topic: str) -> str | None:
-        for svc in self.services:
-            if svc.topic == topic:
-                return svc.binary
-        return None
-
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         if v[0] == "verb":
