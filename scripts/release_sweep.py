@@ -260,7 +260,7 @@ def _totals(specs: list[str], rows: list[dict]) -> list[str]:
         f"{sum(1 for r in rows if r['spec'].startswith('cinder=='))} cinder)",
         f"- exit 0: {len(rows) - len(failed)}; non-zero: {len(failed)}" + (f" ({', '.join(failed)})" if failed else ""),
         f"- core files skipped: {len(core)}" + (f" ({', '.join(core)})" if core else ""),
-        f"- files skipped over all releases: " + (", ".join(f"{n} {k}" for k, n in sorted(skipped.items())) or "none"),
+        "- files skipped over all releases: " + (", ".join(f"{n} {k}" for k, n in sorted(skipped.items())) or "none"),
         f"- sweep time: {seconds / 3600:.2f} h of child wall time; slowest release: {slowest['spec']} "
         f"({slowest['seconds']} s); largest peak memory: {heaviest['spec']} ({heaviest['peak_mb']} MB)",
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracer import api, compare
+from tracer import compare
 from tracer.diff.changes import swapped
 from tracer.graph.records import TraceOptions
 

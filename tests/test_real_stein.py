@@ -5,7 +5,6 @@ Marked ``real``: the trees are fetched once with pip and their facts cached
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest

@@ -1,7 +1,6 @@
 """The linked-program cache on a real release: every output is byte-identical with and without it."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
