@@ -37,7 +37,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 class Import(NamedTuple):
@@ -116,6 +116,7 @@ class FunctionFacts(NamedTuple):
     is_generator: bool
     reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10; 11: with the yields and setattr of the models work)
     returns_type: Expr | None = None  # the classes the return annotation names (schema 12)
+    globals: tuple = ()  # tuple[str]: names a ``global`` statement in the body declares (schema 14)
 
 
 class ClassFacts(NamedTuple):

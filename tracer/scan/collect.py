@@ -136,12 +136,13 @@ class _Scope:
     is_generator: bool = False
     reads: tuple = ()
     returns_type: tuple | None = None
+    globals: list = field(default_factory=list)
 
     def as_function(self) -> FunctionFacts:
         return FunctionFacts(
             self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
             self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
-            tuple(self.calls), self.is_generator, self.reads, self.returns_type,
+            tuple(self.calls), self.is_generator, self.reads, self.returns_type, tuple(self.globals),
         )
 
     def as_class(self) -> ClassFacts:
@@ -312,6 +313,12 @@ class _Collector(cst.CSTVisitor):
             line = self.lines.chain(".".join(parts)) or self.last_line
         self.reads.on_chain(node, parts, line)
         return False  # a chain of names holds no call: nothing below it to count
+
+    def visit_Global(self, node: cst.Global) -> None:
+        """``global x`` in a def: its assignments to ``x`` bind the module's ``x``."""
+        scope = self.stack[-1]
+        if scope.kind == "function":
+            scope.globals.extend(n.name.value for n in node.names if n.name.value not in scope.globals)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.reads.mark_target(node.target)
