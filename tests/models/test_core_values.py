@@ -32,3 +32,122 @@ ITEMS = {
 def test_an_item_of_a_dict_attribute_is_what_the_class_stores_under_any_key():
     assert edges(link(ITEMS), "app.drivers.Host.pull") == {
         ("call", "app.drivers.Glance.pull"), ("call", "app.drivers.Docker.pull")}
+
+
+REGISTRY = {
+    "app/reg.py": """
+        import itertools
+
+        class Info:
+            def __init__(self, name, plugin):
+                self.plugin = plugin
+
+            def resolved(self):
+                return self
+
+        class Registry:
+            def __init__(self):
+                self._registry = {'resources': {}}
+
+            def _register_info(self, path, info):
+                registry = self._registry
+                for key in path[:-1]:
+                    registry = registry[key]
+                registry[path[-1]] = info
+
+            def register(self, name, plugin):
+                self._register_info(['resources', name], Info(name, plugin))
+
+            def iterable_by(self, name):
+                impl = self._registry.get(name)
+                if impl:
+                    yield impl
+
+            def get_plugin(self, name):
+                infos = sorted(itertools.chain(self.iterable_by(name), []))
+                return infos[0].resolved().plugin if infos else None
+        """,
+    "app/env.py": """
+        from app import reg
+
+        class Compute:
+            def create(self):
+                pass
+
+        _environment = None
+
+        def global_env():
+            global _environment
+            if _environment is None:
+                initialize()
+            return _environment
+
+        def initialize():
+            global _environment
+            env = reg.Registry()
+            env.register('compute', Compute)
+            _environment = env
+
+        def load():
+            return global_env().get_plugin('compute'), None
+
+        def run():
+            plugin, _ = load()
+            plugin().create()
+        """,
+}
+
+
+def test_a_global_statement_binds_the_module_name_and_a_local_alias_fills_the_dict():
+    lk = link(REGISTRY)
+    # global_env() is what initialize() stored under ``global``; the registry's items come from the writes
+    # made through ``registry = self._registry`` (walked down by ``registry = registry[key]``); ``return
+    # self`` of a method gives the receiver; ``a, b = f()`` follows f's ``return g(...)``
+    assert ("call", "app.reg.Registry.get_plugin") in edges(lk, "app.env.load")
+    assert ("call", "app.env.Compute.create") in edges(lk, "app.env.run")
+    assert lk.r.returns("app.env.global_env") == frozenset({("ext", "builtins.None"), ("inst", "app.reg.Registry")})
+
+
+def test_an_assignment_without_global_stays_local():
+    lk = link({"app/m.py": """
+        _x = None
+
+        class A:
+            def go(self):
+                pass
+
+        def set_local():
+            _x = A()
+
+        def use():
+            _x.go()
+        """})
+    assert edges(lk, "app.m.use") == set()
+
+
+def test_new_returning_another_class_makes_its_instances():
+    lk = link({"app/b.py": """
+        class OpenStackClients:
+            def client(self, name):
+                pass
+
+        class ClientBackend:
+            def __new__(cls, context):
+                return OpenStackClients()
+
+        def use(context):
+            ClientBackend(context).client('nova')
+        """})
+    assert ("call", "app.b.OpenStackClients.client") in edges(lk, "app.b.use")
+
+
+def test_none_has_no_attributes():
+    lk = link({"app/n.py": """
+        class A:
+            def __init__(self):
+                self.defn = None
+
+            def t(self):
+                return self.defn.t
+        """})
+    assert lk.r.returns("app.n.A.t") == frozenset()

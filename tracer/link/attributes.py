@@ -44,6 +44,8 @@ class Attributes:
             sub = f"{v[1]}.{attr}"
             return frozenset({("mod", sub)}) if sub in self.p.modules else self.global_name(v[1], attr)
         if kind == "ext":
+            if v[1] == "builtins.None":  # None has no attributes: the path where it is None raises there
+                return EMPTY
             model = self.models.ext_attributes.get(v[1])
             return model.ext_attribute(v[1], attr) if model else frozenset({("ext", f"{v[1]}.{attr}")})
         if kind == "exti":
@@ -314,11 +316,34 @@ class Attributes:
             fn = self.p.functions[method]
             selfname = fn.facts.params[0].name if fn.facts.params else None
             for scope in [method] + self._closures(method):  # a closure sees the method's self
-                for a in self.p.functions[scope].assigns():
+                assigns = tuple(self.p.functions[scope].assigns())
+                aliases = _dict_aliases(assigns, ("n", selfname))
+                for a in assigns:
                     t = a.target
                     if t[0] == "a" and t[1] == ("n", selfname):
                         table[t[2]].append((scope, a.value))
                     elif t[0] == "k" and t[1][0] == "a" and t[1][1] == ("n", selfname):  # self.x[k] = v
                         table["[]" + t[1][2]].append((scope, (t[2], a.value)))
+                    elif t[0] == "k" and t[1][0] == "n" and t[1][1] in aliases:  # d = self.x; d[k] = v
+                        table["[]" + aliases[t[1][1]]].append((scope, (t[2], a.value)))
         self._inst_attrs[cls] = table
         return table
+
+
+def _dict_aliases(assigns: tuple, me: tuple) -> dict[str, str]:
+    """Local names that stand for a dict attribute of ``me``: ``d = self.x``, and ``d = d[k]`` walking down
+    its nested dicts (the levels are one dict to the reader: ``self.x[k]`` gives every level's items)."""
+    out: dict[str, str] = {}
+    for a in assigns:
+        t, v = a.target, a.value
+        if t[0] == "n" and v[0] == "a" and v[1] == me:
+            out.setdefault(t[1], v[2])
+    if out:
+        for a in assigns:
+            t, v = a.target, a.value
+            if t[0] == "n" and t[1] in out and v[0] == "k" and v[1] == t:
+                continue  # d = d[k]: still the same dict
+            if t[0] == "n" and t[1] in out and not (v[0] == "a" and v[1] == me and v[2] == out[t[1]]):
+                del out[t[1]]  # bound to something else too: not an alias
+    return out
+

@@ -36,6 +36,8 @@ class Callers:
         given = self._by_decorator(fn, where) if self._decorating else EMPTY
         if given:
             return given
+        if index == 1 and fn.cls and _is_setter(fn.defs[where[0]], fn.name):
+            return self._assigned_through(fn.cls, fn.name)
         declared = self.declared(fn, param.annotation)
         if declared and not any(self.p.subclasses.get(c) for c in declared):
             return frozenset(("inst", c) for c in declared)  # what nothing subclasses, callers cannot refine
@@ -51,6 +53,27 @@ class Callers:
             else:
                 out |= self.forwarded(caller, site, param.name)
         return self.conforming(out, declared) if declared else frozenset(out)
+
+    def _assigned_through(self, cls: str, attr: str) -> Values:
+        """The value of a property setter: what ``obj.attr = v`` assigns where ``obj`` is a ``cls`` (or a
+        subclass's instance: ``self.stack = stack`` in the class's own ``__init__``)."""
+        out: set[Value] = set()
+        for scope, target, value in self._attribute_writes().get(attr, ()):
+            if any(v[0] in ("inst", "drv") and cls in self.p.mro(v[1]) for v in self.eval(target[1], scope)):
+                out |= self.eval(value, scope)
+        return frozenset(out)
+
+    def _attribute_writes(self) -> dict[str, list]:
+        """attr -> (scope, target, value) of every ``x.attr = value`` in the program (built once)."""
+        if self._writes is None:
+            writes: dict[str, list] = defaultdict(list)
+            for fq, fn in self.p.functions.items():
+                if fn.inherited_from is None:
+                    for a in fn.assigns():
+                        if a.target[0] == "a":
+                            writes[a.target[2]].append((fq, a.target, a.value))
+            self._writes = writes
+        return self._writes
 
     def _by_decorator(self, fn: Function, where: tuple[int, int]) -> Values:
         """A parameter a library decorator fills (webob's wsgify hands the function its request object):
@@ -334,3 +357,9 @@ class Callers:
                     if offset is not None:
                         mine.append((caller, site, offset))
         return mine
+
+
+def _is_setter(facts, name: str) -> bool:
+    """Whether a def is decorated ``@name.setter`` (a property's setter)."""
+    return ("a", ("n", name), "setter") in facts.decorators
+

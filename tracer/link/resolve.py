@@ -48,6 +48,7 @@ class Resolver(Attributes, Callers):
         self._run_sites: dict[str, tuple] = {}
         self._near: dict[tuple[str, str], tuple] = {}
         self._handed_back: dict[str, tuple | None] = {}
+        self._writes: dict[str, list] | None = None  # attr -> every ``x.attr = v`` (property setters' values)
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -120,7 +121,7 @@ class Resolver(Attributes, Callers):
                 if imp.bound:
                     names[imp.bound].append(("import", imp))
             for a in d.assigns:
-                if a.target[0] == "n":
+                if a.target[0] == "n" and a.target[1] not in d.globals:  # global x; x = v binds the module's x
                     names[a.target[1]].append(("expr", a.value))
             for site in d.calls:  # devices = []; devices.append(x): x is an element of devices
                 func = site.func
@@ -128,9 +129,20 @@ class Resolver(Attributes, Callers):
                     if any(kind == "expr" for kind, _ in names.get(func[1][1], ())):
                         names[func[1][1]].append(("expr", site.args[_APPENDS[func[2]]]))
         prefix = fn.facts.qualname
+        if prefix == MODULE_BODY:
+            for writer, a in self._global_writes(fn.module):
+                names[a.target[1]].append(("in", (a.value, writer)))
         self._add_defs(names, fn.module, "" if prefix == MODULE_BODY else prefix + ".<locals>.")
         self._locals[fq] = names
         return names
+
+    def _global_writes(self, module: str) -> list[tuple[str, tuple]]:
+        """The assignments defs of ``module`` make to names they declare ``global``: (def, assign)."""
+        out = []
+        for f in self.p.modules[module].functions:
+            if f.globals:
+                out += [(f"{module}.{f.qualname}", a) for a in f.assigns if a.target[0] == "n" and a.target[1] in f.globals]
+        return out
 
     def _add_defs(self, names: dict[str, list], module: str, prefix: str) -> None:
         """The defs and classes written directly in the scope whose qualname prefix is ``prefix``."""
@@ -216,6 +228,12 @@ class Resolver(Attributes, Callers):
         value, index = expr[1], expr[2]
         if value[0] == "k" and value[1][0] == "n":
             return self._table_element(value, index, scope)
+        if value[0] == "it":  # for a, b in rows: element ``index`` of each row the iterable holds
+            out: set[Value] = set()
+            for row, where in self._rows(value[1], scope, 0):
+                if len(row[1]) > index:
+                    out |= self.eval(row[1][index], where)
+            return frozenset(out)
         if value[0] != "c":
             return EMPTY
         out: set[Value] = set()
@@ -225,7 +243,29 @@ class Resolver(Attributes, Callers):
                 for ret in d.returns:
                     if ret[0] == "l" and len(ret[1]) > index:
                         out |= self.eval(ret[1][index], fn.fq)
+                    elif ret[0] == "c":  # return g(...): element ``index`` of what g returns
+                        out |= self.eval(("t", ret, index), fn.fq)
         return frozenset(out)
+
+    def _rows(self, expr: tuple, scope: str, depth: int) -> list[tuple[tuple, str]]:
+        """The tuple or list displays iterating ``expr`` gives (a display of rows, a comprehension of one,
+        what a name is bound to, what a called function returns), each with the scope to read it in."""
+        if depth > 3:
+            return []
+        tag = expr[0]
+        if tag == "l":
+            return [(row, scope) for row in expr[1] if row[0] == "l"]
+        out: list[tuple[tuple, str]] = []
+        if tag == "n":
+            for bound, where in self.bound_exprs(expr[1], scope):
+                out += self._rows(bound, where, depth + 1)
+        elif tag == "c":
+            for v in self.eval(expr[1], scope):
+                fn = self.p.functions.get(v[1]) if v[0] in ("fn",) + BOUND_KINDS else None
+                for d in fn.defs if fn else ():
+                    for ret in d.returns:
+                        out += self._rows(ret, fn.fq, depth + 1)
+        return out
 
     def _table_element(self, value: tuple, index: int, scope: str) -> Values:
         keys = set(strings(self.eval(value[2], scope)))
@@ -301,7 +341,8 @@ class Resolver(Attributes, Callers):
                 return [(item, fn.fq) for kind, item in sources if kind == "expr"]
             fn = self.p.functions.get(fn.parent) if fn.parent else None
         body = f"{self.p.functions[scope].module}.{MODULE_BODY}"
-        return [(item, body) for kind, item in self.locals_of(body).get(name, ()) if kind == "expr"]
+        return [(item, body) if kind == "expr" else item for kind, item in self.locals_of(body).get(name, ())
+                if kind in ("expr", "in")]
 
     def name(self, name: str, scope: str) -> Values:
         return self._cached(("name", name, scope), lambda: self._name(name, scope))
@@ -352,6 +393,8 @@ class Resolver(Attributes, Callers):
         for kind, item in sources:
             if kind == "expr":
                 out |= self.eval(item, fn.fq)
+            elif kind == "in":  # written by a def under ``global``: read in that def's scope
+                out |= self.eval(*item)
             elif kind == "param":
                 out |= self.param(fn.fq, item)
             elif kind == "import":
@@ -395,6 +438,8 @@ class Resolver(Attributes, Callers):
         if kind == "cls":
             return self.instances(v[1])
         if kind == "ext":
+            if v[1] == "builtins.None":  # calling None raises: it makes no value
+                return EMPTY
             model = self.models.for_call(v[1])
             return model.call(v[1], expr, scope) if model else frozenset({("exti", v[1])})
         model = self.models.by_kind.get(kind)
@@ -414,6 +459,8 @@ class Resolver(Attributes, Callers):
             for ret in d.returns:
                 if ret[0] == "c" and ret[1][0] == "a" and ret[1][2] == "__new__" and ret[2]:
                     out |= {("inst", x[1]) for x in self.eval(ret[2][0], new) if x[0] == "cls"}
+                elif ret[0] == "c":  # return OpenStackClients(context): the object it makes stands for this one
+                    out |= {x for x in self.eval(ret, new) if x[0] in ("inst", "drv")}
         return frozenset(out)
 
     def _specialized(self, values: Values, callee: Value, expr: tuple, scope: str) -> Values:
@@ -441,6 +488,8 @@ class Resolver(Attributes, Callers):
                 for ret in d.returns:
                     name = ret[1] if ret[0] == "n" else None
                     position = names.index(name) if name in names[first:] else None
+                    if first and names and name == names[0] and not self._is_classmethod(fn):
+                        position = 0  # return self: the receiver, as the call's bound value says it
                     if position is not None and not all(kind == "param" for kind, _ in sources.get(name, ())):
                         position = None  # reassigned in the body: not only what the caller gave
                     found.append((ret, name, position))
@@ -456,6 +505,9 @@ class Resolver(Attributes, Callers):
         for ret, name, position in handed:
             if position is None:
                 out |= self.eval(ret, fq)
+                continue
+            if position == 0:  # return self: an instance of the class the method was bound to
+                out |= {("inst", callee[2])} if callee[0] == "bound" else self.eval(ret, fq)
                 continue
             arg = self.passed(callee, expr, name, position) if expr[0] == "c" else None
             out |= self.eval(arg, scope) if arg is not None else self.eval(ret, fq)
