@@ -272,3 +272,37 @@ def test_getattr_on_self_by_pattern_reaches_the_subclasses_hooks():
     # the class's own method stays a plain call; another object's getattr is not a base's hook dispatch
     assert ("call", "app.h.Resource.handle_delete") in edges(lk, "app.h.Resource.run")
     assert not [e for e in lk.edges("app.h.Resource.named") if e.kind == "driver"]
+
+
+WEAKREF = {
+    "app/w.py": """
+        import weakref
+
+        class Stack:
+            def clients(self):
+                pass
+
+        class Resource:
+            def __init__(self, stack):
+                self.stack = stack
+
+            @property
+            def stack(self):
+                return self._stackref()
+
+            @stack.setter
+            def stack(self, stack):
+                self._stackref = weakref.ref(stack)
+
+            def client(self):
+                self.stack.clients()
+
+        def make():
+            Resource(Stack())
+        """,
+}
+
+
+def test_a_weak_reference_called_gives_the_object_and_a_setter_gets_what_is_assigned():
+    # weakref.ref(x)() is x; the setter's parameter is what ``self.stack = stack`` assigns
+    assert ("call", "app.w.Stack.clients") in edges(link(WEAKREF), "app.w.Resource.client")

@@ -172,3 +172,35 @@ def test_a_configured_driver_typed_by_its_abstract_base_is_one_driver_hop_not_tw
     drivers = [e for e in lk.edges("app.use.port_exists") if e.kind == "driver"]
     assert {e.meta[0][0] for e in drivers} == {"configured"}
     assert "app.net.real.RealNet.get_port" in {e.target for e in drivers}
+
+
+MAPPED = {
+    "app/backends/os/__init__.py": """
+        from app.backends.os import nova
+        compute = nova.NovaClient
+        """,
+    "app/backends/os/nova.py": """
+        class NovaClient:
+            def server_create(self):
+                pass
+        """,
+    "app/env.py": """
+        from stevedore import extension
+
+        def mapping(namespace):
+            mgr = extension.ExtensionManager(namespace=namespace, invoke_on_load=False)
+            return [[name, mgr[name].plugin] for name in mgr.names()]
+
+        def run():
+            for name, backend in mapping('app.backends'):
+                backend.compute().server_create()
+        """,
+}
+
+
+def test_an_extension_read_by_name_and_an_entry_point_naming_a_module():
+    # mgr[name] is one of the manager's extensions; its plugin is what the entry point names, here a
+    # module; ``for name, backend in rows`` takes element 1 of each row the helper's comprehension makes
+    lk = link(MAPPED, {"app.backends": {"openstack": "app.backends.os"}})
+    assert ("call", "app.backends.os.nova.NovaClient.server_create") in {
+        (e.kind, e.target) for e in lk.edges("app.env.run")}

@@ -7,6 +7,7 @@ Stage: link.  Must not import libcst or render.
     ("partial", fq, n)        ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
     ("strm", kind, text, name)   a method of a string written in the code (``action.lower``); calling it
                               gives the string it computes (``'CLUSTER_CREATE'.lower().replace('cluster', 'do')``)
+    ("wref", value)           ``weakref.ref(x)`` of a program value: calling it gives ``x`` back
     ("hooks", cls, pattern)   ``getattr(self, 'handle_%s' % action)`` in a method of base class ``cls``:
                               the methods its subclasses define whose names fit the pattern (``self`` may
                               be any subclass: this is how a base runs its subclasses' hooks).  One value
@@ -24,6 +25,8 @@ from tracer.link.records import Edge
 from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, strings, templates
 
 PARTIALS = ("functools.partial",)
+WEAKREFS = ("weakref.ref",)  # ref(x)() is x
+PROXIES = ("weakref.proxy",)  # proxy(x) stands for x
 GETATTR = ("builtins.getattr",)
 MAX_DISPATCH = 24  # methods a getattr(obj, 'do_' + x) may name
 # built-ins that hand back (the elements of) their arguments: with smashed containers, their values
@@ -44,11 +47,11 @@ SPLITS = ("split", "rsplit")  # their elements (a list is its elements)
 
 class Python(Model):
     name = "python"
-    kinds = ("super", "partial", "strm", "hooks")
+    kinds = ("super", "partial", "strm", "hooks", "wref")
     settled = ("partial", "strm", "hooks")
     external = ("strm",)
     attributes_of = ("str", "cfg")
-    calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR
+    calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR + WEAKREFS + PROXIES
 
     def __init__(self, core, registry) -> None:
         super().__init__(core, registry)
@@ -59,6 +62,11 @@ class Python(Model):
             return self._super(scope)
         if ext_matches(dotted, GETATTR):
             return self._getattr(expr, scope) if len(expr[2]) >= 2 else frozenset({("exti", dotted)})
+        if ext_matches(dotted, WEAKREFS + PROXIES):
+            values = self.r.eval(expr[2][0], scope) if expr[2] and expr[2][0][0] != "*" else EMPTY
+            if ext_matches(dotted, PROXIES):
+                return values
+            return frozenset(("wref", v) for v in values if v[0] in ("inst", "drv"))
         if ext_matches(dotted, PASS_THROUGH):
             return frozenset().union(*(self.r.eval(a[1] if a[0] == "*" else a, scope) for a in expr[2]))
         if expr[2]:
@@ -168,6 +176,8 @@ class Python(Model):
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
         if v[0] == "strm":
             return self._string_method(v, expr, scope)
+        if v[0] == "wref":
+            return frozenset({v[1]})
         return self.r.returns(v[1]) if v[0] == "partial" else EMPTY
 
     def _string_method(self, v: tuple, expr: tuple, scope: str) -> Values:

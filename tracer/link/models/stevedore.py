@@ -129,9 +129,12 @@ class Stevedore(Model):
             return set()
         out = set()
         for name in chosen:
-            cls = self.r.class_by_path(table[name].replace(":", "."))
+            target = table[name].replace(":", ".")
+            cls = self.r.class_by_path(target)
             if cls:
                 out.add((kind, cls))
+            elif target in self.p.modules and kind in ("cls", "drvcls"):  # an entry point naming a module
+                out.add(("mod", target))
         return out
 
     def _driver(self, expr: tuple, scope: str) -> Values:
@@ -151,6 +154,16 @@ class Stevedore(Model):
                 if cls:
                     out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
         return frozenset(out)
+
+    def subscript(self, v: tuple, keys: list[str]) -> Values:
+        """``mgr[name]``: the extension loaded under ``name`` (any of them when the name is unknown)."""
+        if v[0] != "extmgr" or len(v) > 4:
+            return EMPTY
+        if keys and v[2] == "*":
+            return frozenset({("extmgr", v[1], tuple(sorted(keys)), v[3])})
+        if keys and isinstance(v[2], tuple) and v[2][:1] != ("param",):
+            return frozenset({("extmgr", v[1], tuple(k for k in v[2] if k in keys), v[3])})
+        return frozenset({v})
 
     def attribute(self, v: tuple, attr: str) -> Values:
         if v[0] == "plugin":
