@@ -88,7 +88,7 @@ class Memo:
             if self._waiting:
                 for k in self._waiting.pop(key, ()):
                     done = self._pending.pop(k, None)
-                    if done is not None:
+                    if done is not None and done[0]:  # an empty answer may have read an inner head's first "nothing": asked again
                         self.done[k] = done[0]
         return result
 
