@@ -3,7 +3,7 @@
 Run:  python scripts/check_chains.py [tests/data/seed_paths.json] [-s nova==19.0.0 -s cinder==14.0.0] [--trace]
 
 With ``--trace`` it also traces each chain from its entry (the HTTP route, or the
-controller for an internal entry) with ``--driver libvirt --driver rbd`` and
+controller for an internal entry) with the chain's ``drivers`` (default ``--driver libvirt --driver rbd``) and
 reports which hops the default (skeleton) trace holds.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def trace_report(ws, chain: dict) -> tuple[int, list[str], int]:
     # the legacy attach runs in the except handler of attachment_create (CinderAPIVersionNotAvailable);
     # the reschedule starts in the handler of RescheduledException: both are error paths
     errors = chain["id"] in ERROR_PATHS
-    options = TraceOptions(drivers=("libvirt", "rbd"), errors=errors)
+    options = TraceOptions(drivers=tuple(chain.get("drivers", ("libvirt", "rbd"))), errors=errors)
     try:
         t = api.trace(ws, entry_of(chain), options)
     except EntryError as exc:  # no indexed route answers the entry: say so, trace from the controller

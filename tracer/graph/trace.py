@@ -71,8 +71,8 @@ class Tracer:
         drivers: dict[tuple, list[Edge]] = {}
         guard_of: dict[tuple, tuple] = {}
         for e, g in pairs:
-            if e.kind == "driver":
-                group = (e.line, dict(e.meta).get("configured"))
+            if e.kind == "driver":  # implementations of one method at one site are alternatives
+                group = (e.line, dict(e.meta).get("configured"), e.target.rsplit(".", 1)[1])
                 drivers.setdefault(group, []).append(e)
                 guard_of.setdefault(group, g)
             else:
