@@ -1134,14 +1134,21 @@ def _precision(graph, union, projects, call_kinds, result):
         if "<locals>" in w:
             wrapped[_fold_lambda(a)] |= reach[w]
     per = collections.defaultdict(lambda: [0, 0])
-    for (a, b), edges in graph.pairs.items():
+    unseen = []
+    for (a, b), edges in sorted(graph.pairs.items()):
         if a == b or a not in ran or b not in ran or not any(e["kind"] in call_kinds for e in edges):
             continue
         project = a.split(".", 1)[0]
         if project not in projects or b.split(".", 1)[0] not in projects:
             continue
+        ok = (a, b) in seen or b in wrapped.get(a, ())
         per[project][0] += 1
-        per[project][1] += (a, b) in seen or b in wrapped.get(a, ())
+        per[project][1] += ok
+        if not ok:
+            unseen.append({"caller": a, "callee": b, "edges": [
+                {k: e.get(k) for k in ("kind", "confidence", "site", "copy_of")} for e in edges
+                if e["kind"] in call_kinds]})
+    result["precision_unseen"] = unseen
     print("\n4. precision, a lower bound: graph call/driver edges between functions that ran, seen by the runs")
     _print_per_project(per, "edges", 6)
     result["classes"]["precision_lower_bound"] = {p: {"edges": v[0], "seen": v[1]} for p, v in per.items()}
