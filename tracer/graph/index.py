@@ -77,7 +77,8 @@ class LiveIndex:
         fn = self.l.p.functions.get(fq)
         if fn is None:
             return None
-        transaction = any(d[0] == "a" and d[2] in ("reader", "writer") for d in fn.facts.decorators)
+        from tracer.link.models.oslo_db import opens_transaction  # the linker's, loaded with it
+        transaction = opens_transaction(self.l.p, fq)
         return FunctionInfo(fn.project, fn.module, fn.path, fn.line, fn.cls, fn.inherited_from, transaction)
 
     def is_database(self, fq: str) -> bool:

@@ -105,9 +105,10 @@ class Snapshot:
 # -- building a snapshot from a live workspace --------------------------------
 def program_part(program, routes: list[Route], backend: Iterable[str], skipped: tuple,
                  service_of: Callable[[str], str]) -> Snapshot:
+    from tracer.link.models.oslo_db import opens_transaction  # building needs the linker anyway
     functions = {}
     for fq, fn in program.functions.items():
-        transaction = any(d[0] == "a" and d[2] in ("reader", "writer") for d in fn.facts.decorators)
+        transaction = opens_transaction(program, fq)
         functions[fq] = (fn.project, fn.module, fn.path, fn.line, fn.cls, fn.inherited_from, transaction,
                          service_of(fq))
     classes = {fq: ClassInfo(k.path, k.facts.line, program.mro(fq), dict(k.methods))

@@ -47,7 +47,47 @@ class OsloDb(Model):
         return self.backend_modules
 
     def is_database(self, fq: str) -> bool:
-        if fq.rsplit(".", 1)[0] in self.backend_modules:
+        return fq.rsplit(".", 1)[0] in self.backend_modules or opens_transaction(self.p, fq)
+
+
+def opens_transaction(program, fq: str) -> bool:
+    """Whether function ``fq`` opens an enginefacade transaction: decorated ``@<context>.reader`` /
+    ``.writer``, or entering ``<context>.writer.using(ctx)`` in a ``with``, directly or through a helper of
+    its module that returns one (``with session_for_write() as session``, glance's and senlin's)."""
+    fn = program.functions.get(fq)
+    if fn is None:
+        return False
+    if any(d[0] == "a" and d[2] in TRANSACTIONS for d in fn.facts.decorators):
+        return True
+    for a in fn.assigns():
+        value = a.value
+        if value[0] != "w" or value[1][0] != "c":
+            continue
+        entered = value[1]
+        if _is_using(entered, {}):
             return True
-        fn = self.p.functions.get(fq)
-        return fn is not None and any(d[0] == "a" and d[2] in TRANSACTIONS for d in fn.facts.decorators)
+        if entered[1][0] == "n":  # a helper of the same module
+            helper = program.functions.get(f"{fn.module}.{entered[1][1]}")
+            if helper is not None and _returns_using(helper):
+                return True
+    return False
+
+
+def _returns_using(helper) -> bool:
+    """``return _wrap_session(writer.using(ctx))`` with ``writer = <context>.writer`` (or inline)."""
+    local = {a.target[1]: a.value for a in helper.assigns() if a.target[0] == "n"}
+    return any(_is_using(e, local) for d in helper.defs for e in d.returns)
+
+
+def _is_using(expr: tuple, local: dict, depth: int = 0) -> bool:
+    """``X.reader.using(...)`` / ``X.writer.using(...)``, possibly passed to a wrapper call."""
+    if depth > 3 or expr[0] != "c":
+        return False
+    func = expr[1]
+    if func[0] == "a" and func[2] == "using":
+        holder = func[1]
+        if holder[0] == "n":
+            holder = local.get(holder[1], holder)
+        if holder[0] == "a" and holder[2] in TRANSACTIONS:
+            return True
+    return any(_is_using(arg, local, depth + 1) for arg in expr[2] if isinstance(arg, tuple))
