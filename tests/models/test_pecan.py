@@ -152,3 +152,70 @@ def test_sub_controllers_set_in_init_and_wsme_exposed_methods_are_routed():
         "POST /v2/pools": "app.api.root.PoolsController.post",
         "POST /v2/lbaas/pools": "app.api.root.PoolsController.post",
     }
+
+
+LOOKUP = {
+    "app/api/config.py": """
+        app = {'root': 'app.api.root.RootController'}
+        """,
+    "app/api/version.py": """
+        ID_VERSION1 = 'v1'
+        """,
+    "app/api/root.py": """
+        import pecan
+        from pecan import rest
+        from app.api import version
+
+        class PortsController(rest.RestController):
+            def __init__(self, node_ident=None):
+                self.node_ident = node_ident
+
+            @pecan.expose()
+            def post(self, port):
+                pass
+
+        class NodesController(rest.RestController):
+            _subcontroller_map = {'ports': PortsController}
+
+            @pecan.expose()
+            def post(self, node):
+                pass
+
+            @pecan.expose()
+            def _lookup(self, ident, *remainder):
+                subcontroller = self._subcontroller_map.get(remainder[0])
+                if subcontroller:
+                    return subcontroller(node_ident=ident), remainder[1:]
+
+        class V1Controller:
+            _subcontroller_map = {'nodes': NodesController()}
+
+            @pecan.expose()
+            def index(self):
+                pass
+
+            @pecan.expose()
+            def _lookup(self, primary_key, *remainder):
+                controller = self._subcontroller_map.get(primary_key)
+                return controller, remainder
+
+        V1 = V1Controller()
+
+        class RootController:
+            @pecan.expose()
+            def _lookup(self, primary_key, *remainder):
+                if primary_key and primary_key != version.ID_VERSION1:
+                    remainder = [primary_key] + list(remainder)
+                return V1, remainder
+        """,
+}
+
+
+def test_lookup_routes_to_what_it_returns():
+    # by a dict read with the key: under each dict key; with remainder[0]: under {key}/<dict key>; else
+    # under the literal the key is compared with
+    assert {r.label: r.handler for r in Routes(link(LOOKUP).r).routes} == {
+        "GET /v1": "app.api.root.V1Controller.index",
+        "POST /v1/nodes": "app.api.root.NodesController.post",
+        "POST /v1/nodes/{ident}/ports": "app.api.root.PortsController.post",
+    }

@@ -18,6 +18,7 @@ A ``pecan.rest.RestController`` answers ``GET ''`` with ``get_all``, ``GET
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from tracer.link.models.base import Model
@@ -115,7 +116,7 @@ class Pecan(Model):
                     out += [Route(v, f"{base}/{{id}}/{action}", None, methods[action], project, where) for v in verbs]
         else:
             for name, fq in methods.items():
-                if self._exposed(fq):
+                if self._exposed(fq) and not name.startswith("_"):  # pecan routes no private name (_lookup)
                     out.append(Route("GET", (base or "/") if name == "index" else f"{base}/{name}", None, fq, project, where))
         return out
 
@@ -131,7 +132,70 @@ class Pecan(Model):
                         out[name] = v[1]
         out.update(self._init_children(cls))
         out.update(self._set_children(cls))
+        for name, child in self._lookup_children(cls).items():
+            out.setdefault(name, child)
         return sorted(out.items())
+
+    def _lookup_children(self, cls: str) -> dict[str, str]:
+        """``_lookup(self, key, *remainder)`` returns ``(controller, remainder)``: pecan routes what is left
+        of the path to it.  A controller read from a dict by ``key`` is under each of the dict's keys
+        (``self._subcontroller_map.get(key)``); read by ``remainder[0]``, under ``{key}/<dict key>``;
+        else under the literals the body compares ``key`` with (``key != version.ID_VERSION1``), or
+        ``{key}``."""
+        method = self.p.lookup_method(cls, "_lookup")
+        fn = self.p.functions.get(method) if method else None
+        params = [p.name for p in fn.facts.params] if fn is not None else []
+        if len(params) < 2:
+            return {}
+        key, rest = params[1], next((p.name for p in fn.facts.params if p.kind == "*"), None)
+        bound = {a.target[1]: a.value for a in fn.assigns() if a.target[0] == "n"}
+        out: dict[str, str] = {}
+        for ret in (r for d in fn.defs for r in d.returns):
+            if ret[0] != "l" or not ret[1]:
+                continue
+            made = ret[1][0]
+            read = bound.get(made[1], made) if made[0] == "n" else made
+            if read[0] == "c" and read[1][0] == "n":  # subcontroller(node_ident=ident): the class it was read as
+                read = bound.get(read[1][1], read)
+            table, by = _dict_read(read)
+            if table is not None and by in (("n", key), ("k", ("n", rest), ("i", "0"))):
+                prefix = "" if by == ("n", key) else f"{{{key}}}/"
+                for name, value in self._dict_items(cls, table, method):
+                    for v in sorted(value):
+                        if v[0] in ("inst", "cls") and self._is_controller(v[1]):
+                            out.setdefault(prefix + name, v[1])
+                continue
+            tested = self._compared(fn, key) or [f"{{{key}}}"]
+            for v in sorted(self.r.eval(made, method)):
+                if v[0] == "inst" and self._is_controller(v[1]):
+                    for name in tested:
+                        out.setdefault(name, v[1])
+        return out
+
+    def _dict_items(self, cls: str, table: tuple, method: str) -> list[tuple[str, frozenset]]:
+        """The literal keys and values of the dict display ``self.x`` / ``X`` names (a class attribute)."""
+        attr = table[2] if table[0] == "a" else table[1] if table[0] == "n" else None
+        for k in self.p.mro(cls):
+            klass = self.p.classes.get(k)
+            for expr in klass.attrs.get(attr, ()) if klass and attr else ():
+                if expr[0] == "d":
+                    scope = self.r.class_scope(k)
+                    return [(name[1], self.r.eval(value, scope)) for name, value in expr[1] if name[0] == "s"]
+        return []
+
+    def _compared(self, fn, key: str) -> list[str]:
+        """The texts ``key`` is compared with in the guards of the def's call sites."""
+        names: set[str] = set()
+        for site in fn.calls():
+            for guard in site.guard:
+                names.update(m.group(2) for m in _COMPARED.finditer(guard[1]) if m.group(1) == key)
+        out: set[str] = set()
+        for dotted in sorted(names):
+            expr: tuple = ("n", dotted.split(".")[0])
+            for part in dotted.split(".")[1:]:
+                expr = ("a", expr, part)
+            out.update(strings(self.r.eval(expr, fn.fq)))
+        return sorted(out)
 
     def _init_children(self, cls: str) -> dict[str, str]:
         """``self.loadbalancers = LoadBalancersController()`` in the controller's or a base's ``__init__``:
@@ -183,6 +247,18 @@ class Pecan(Model):
                                   for key, verbs in expr[1] if key[0] == "s" and verbs[0] == "l")
         return []
 
+
+
+_COMPARED = re.compile(r"\b(\w+)\s*(?:==|!=)\s*([A-Za-z_][\w.]*)")
+
+
+def _dict_read(expr: tuple) -> tuple[tuple | None, tuple | None]:
+    """``D.get(k)`` or ``D[k]``: (D, k); else (None, None)."""
+    if expr[0] == "c" and expr[1][0] == "a" and expr[1][2] == "get" and expr[2]:
+        return expr[1][1], expr[2][0]
+    if expr[0] == "k":
+        return expr[1], expr[2]
+    return None, None
 
 
 def _root_entries(display: tuple, depth: int = 0) -> list[str]:
