@@ -36,8 +36,7 @@ GRAPH_GAPS = {
     "zun-container-logs": [],
     "heat-stack-create": [],
     "heat-stack-delete": [],
-    # 16: server.suspend() on what novaclient's servers.get returned (a Resource read through __getattr__)
-    "heat-stack-suspend": [16],
+    "heat-stack-suspend": [],
     # 21: an edge of kind call (see TRACE_GAPS); 22: openstacksdk is not read
     "senlin-cluster-create": [21, 22],
     "senlin-cluster-scale-out": [21, 22],
@@ -56,7 +55,7 @@ TRACE_GAPS = {
     "zun-container-logs": [5],
     "heat-stack-create": [],
     "heat-stack-delete": [],
-    "heat-stack-suspend": [16],
+    "heat-stack-suspend": [],
     # 2/3, 12: calls whose subtree has no hop (the skeleton leaves them out); 21: the edge is a call, not a
     # driver hop (the backend module is picked from a registry by ``cloud_backend``); 22: openstacksdk
     "senlin-cluster-create": [2, 12, 21, 22],

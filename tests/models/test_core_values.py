@@ -151,3 +151,37 @@ def test_none_has_no_attributes():
                 return self.defn.t
         """})
     assert lk.r.returns("app.n.A.t") == frozenset()
+
+
+def test_a_class_stored_in_a_class_attribute_is_constructed_by_its_subclass_copy():
+    lk = link({"app/c.py": """
+        class Resource:
+            def __init__(self, manager, info):
+                self.manager = manager
+
+        class Server(Resource):
+            def suspend(self):
+                self.manager.suspend(self)
+
+        class Manager:
+            resource_class = None
+
+            def _get(self, url):
+                return self.resource_class(self, {})
+
+        class ServerManager(Manager):
+            resource_class = Server
+
+            def get(self, ident):
+                return self._get('/servers/%s' % ident)
+
+            def suspend(self, server):
+                pass
+
+        def use(m):
+            ServerManager().get('x').suspend()
+        """})
+    # ServerManager gets its own copy of _get (its resource_class differs), which builds a Server; the
+    # Server's manager is what that call passes (a constructor is also called through the attribute)
+    assert ("call", "app.c.Server.suspend") in edges(lk, "app.c.use")
+    assert ("call", "app.c.ServerManager.suspend") in edges(lk, "app.c.Server.suspend")

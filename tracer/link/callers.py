@@ -175,7 +175,13 @@ class Callers:
     def _callers(self, fq: str) -> list[tuple[str, tuple, int]]:
         fn = self.p.functions[fq]
         if fn.name == "__init__" and fn.cls:
-            candidates = list(self.sites_near(self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1], fn.project))
+            short = self.p.classes[fn.cls].facts.qualname.rsplit(".", 1)[-1]
+            candidates = list(self.sites_near(short, fn.project))
+            names = {short} | {self.p.classes[k].facts.qualname.rsplit(".", 1)[-1] for k in self.p.all_subclasses(fn.cls)
+                                if k in self.p.classes and self.p.lookup_method(k, "__init__") == fq}
+            aliases = set().union(*(self._class_aliases().get(n, ()) for n in names))
+            for alias in sorted(aliases):  # self.resource_class(...) of a class whose __init__ this is
+                candidates += self.sites_near(alias, fn.project)
             candidates += self._from_subclasses(fn.cls, "__init__") + self._from_subclasses(fn.cls, "cls")
         else:
             candidates = self.sites_near(fn.name, fn.project)
@@ -189,6 +195,20 @@ class Callers:
         if fn.name != "__init__":
             out += self._handed_on(fq)
         return out
+
+    def _class_aliases(self) -> dict[str, set[str]]:
+        """Class name -> the class-level attribute names a class is stored under (``resource_class =
+        Server`` in each client manager): a call of ``self.resource_class(...)`` may construct it."""
+        if self._aliases is None:
+            aliases: dict[str, set[str]] = defaultdict(set)
+            for klass in self.p.classes.values():
+                for attr, values in klass.attrs.items():
+                    for v in values:
+                        name = last_name(v)
+                        if name and name != attr and name[:1].isupper():
+                            aliases[name].add(attr)
+            self._aliases = aliases
+        return self._aliases
 
     def _handed_on(self, fq: str) -> list:
         """``spawn(f, a, b)``, ``tg.add_thread(self._run, ctx)``: a function handed to a call with the

@@ -241,7 +241,7 @@ class _Symbols:
                 for sub in subs:
                     if hier.lookup_method(sub, name) != method:
                         continue  # overridden on the way down
-                    if any(hier.lookup_method(sub, x) != hier.lookup_method(cls, x) for x in called):
+                    if any(_served_by(hier, sub, x) != _served_by(hier, cls, x) for x in called):
                         copies.append((sub, name, hier.functions[method]))
         for sub, name, fn in copies:  # registered after the search: lookups above saw only real defs
             fq = f"{sub}.{name}"
@@ -402,6 +402,20 @@ def _keyword_sites(functions: Mapping[str, Function], keyword: str) -> tuple:
 
 def _fq_line_col(item: tuple) -> tuple:
     return item[0], item[1].line, item[1].col
+
+
+def _served_by(hier: Program, cls: str, name: str) -> str | None:
+    """What ``self.name(...)`` calls on a ``cls``: its method, or the class whose class-level attribute of
+    that name comes first in the MRO (``resource_class = Server``, set by each manager subclass)."""
+    for k in hier.mro(cls):
+        klass = hier.classes.get(k)
+        if klass is None:
+            continue
+        if name in klass.methods:
+            return klass.methods[name]
+        if name in klass.attrs:
+            return f"{k}.{name}"
+    return None
 
 
 def _self_calls(fn: Function) -> set[str]:

@@ -49,6 +49,7 @@ class Resolver(Attributes, Callers):
         self._near: dict[tuple[str, str], tuple] = {}
         self._handed_back: dict[str, tuple | None] = {}
         self._writes: dict[str, list] | None = None  # attr -> every ``x.attr = v`` (property setters' values)
+        self._aliases: dict[str, set[str]] | None = None  # class name -> class attributes holding the class
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
