@@ -204,3 +204,30 @@ def test_an_extension_read_by_name_and_an_entry_point_naming_a_module():
     lk = link(MAPPED, {"app.backends": {"openstack": "app.backends.os"}})
     assert ("call", "app.backends.os.nova.NovaClient.server_create") in {
         (e.kind, e.target) for e in lk.edges("app.env.run")}
+
+
+FLOW_PLUGINS = {
+    "app/flows/create.py": """
+        from taskflow.patterns import linear_flow
+
+        def get_flow(**kwargs):
+            return linear_flow.Flow('create')
+        """,
+    "app/run.py": """
+        from stevedore import driver
+
+        def by_type(task):
+            return driver.DriverManager('app.flows', task.type, invoke_on_load=True).driver
+
+        def by_literal():
+            return driver.DriverManager('app.flows', 'create').driver
+        """,
+}
+
+
+def test_a_function_entry_point_and_a_name_the_data_gives():
+    # invoke_on_load calls the function: .driver is what it returns; a name read from data may be any of
+    # the group's entry points; without invoke_on_load .driver is the function itself
+    lk = link(FLOW_PLUGINS, {"app.flows": {"create": "app.flows.create:get_flow"}})
+    assert lk.r.returns("app.run.by_type") == frozenset({("flow", "app.flows.create.get_flow")})
+    assert lk.r.returns("app.run.by_literal") == frozenset({("fn", "app.flows.create.get_flow")})

@@ -232,14 +232,10 @@ class Callers:
         return out
 
     def _names_code(self, arg: tuple, scope: str) -> bool:
-        """``f`` bound by a def or an import, ``self.m`` / ``cls.m``, or ``module.f``: how code is handed on."""
+        """``f`` bound by a def or an import, ``self.m`` / ``cls.m``, ``module.f``, or a method of a local
+        object (``pool.spawn(task.run, executor)``): how code is handed on."""
         if arg[0] == "a":
-            if arg[1][0] != "n":
-                return False
-            fn = self.p.functions.get(scope)
-            if fn is not None and fn.cls and fn.facts.params and fn.facts.params[0].name == arg[1][1]:
-                return True
-            arg = arg[1]
+            return arg[1][0] == "n"  # its value says whether it is a function (the caller checks it is fq)
         fn = self.p.functions.get(scope)
         while fn is not None:
             sources = self.locals_of(fn.fq).get(arg[1])

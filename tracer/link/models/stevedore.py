@@ -4,7 +4,10 @@
 Stage: link.  Must not import libcst or render.
 
     ("plugin", fq, kind)   a manager whose ``.driver`` is ``(kind, fq)``: a configured driver (``drv``)
-                           when the name is an option's default, else a plain instance
+                           when the name is an option's default, else a plain instance; for an entry
+                           point naming a function, kind "fn", or "call" with ``invoke_on_load`` (then
+                           ``.driver`` is what the function returns).  A name the code does not give
+                           (``task.type``) may be any entry point of the group
     ("extmgr", group, names, kind)   an extension manager (Named/Enabled/Extension/Hook): the entry points
                            ``names`` of ``group`` (a sorted tuple; "*" for all; ``("param", fq, i)`` when
                            the names are what a helper's caller passes), loaded as ``kind`` ("inst" with
@@ -145,14 +148,24 @@ class Stevedore(Model):
         if namespace is None or name is None:
             return EMPTY
         out: set = set()
-        names = self.r.eval(name, scope)
+        names = [v for v in self.r.eval(name, scope) if v[0] in ("str", "cfg")]
+        kw_invoke = kw.get("invoke_on_load")
+        invoked = kw_invoke is not None and kw_invoke != ("n", "False")
         for group in strings(self.r.eval(namespace, scope)):
             table = self.p.entry_points.get(group, {})
-            for v in names:
-                target = table.get(v[1]) if v[0] in ("str", "cfg") else None
-                cls = self.r.class_by_path(target.replace(":", ".")) if target else None
+            chosen = names
+            if not names and self.r.parameter_ref(name, scope) is None and len(table) <= MAX_PLUGINS:
+                chosen = [("str", n) for n in sorted(table)]  # a name the data gives: any of the group's
+            for v in chosen:
+                target = table.get(v[1])
+                if not target:
+                    continue
+                path = target.replace(":", ".")
+                cls = self.r.class_by_path(path)
                 if cls:
                     out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
+                elif path in self.p.functions:  # a function: .driver is what calling it gives (invoke_on_load)
+                    out.add(("plugin", path, "call" if invoked else "fn"))
         return frozenset(out)
 
     def subscript(self, v: tuple, keys: list[str]) -> Values:
@@ -167,7 +180,11 @@ class Stevedore(Model):
 
     def attribute(self, v: tuple, attr: str) -> Values:
         if v[0] == "plugin":
-            return frozenset({(v[2], v[1])}) if attr == "driver" else EMPTY
+            if attr != "driver":
+                return EMPTY
+            if v[2] == "call":
+                return self.r.returns(v[1])
+            return frozenset({(v[2], v[1])})
         if len(v) > 4:
             return EMPTY
         if attr == "extensions":
