@@ -185,3 +185,23 @@ def test_a_class_stored_in_a_class_attribute_is_constructed_by_its_subclass_copy
     # Server's manager is what that call passes (a constructor is also called through the attribute)
     assert ("call", "app.c.Server.suspend") in edges(lk, "app.c.use")
     assert ("call", "app.c.ServerManager.suspend") in edges(lk, "app.c.Server.suspend")
+
+
+def test_a_lambda_called_through_a_parameter_gives_its_body():
+    lk = link({"app/l.py": """
+        class Flow:
+            def run(self):
+                pass
+
+        def retry(func):
+            return func()
+
+        class Executor:
+            def _get_flow(self):
+                return Flow()
+
+            def _run(self):
+                flow = retry(lambda: self._get_flow())
+                flow.run()
+        """})
+    assert ("call", "app.l.Flow.run") in edges(lk, "app.l.Executor._run")

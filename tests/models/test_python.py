@@ -306,3 +306,24 @@ WEAKREF = {
 def test_a_weak_reference_called_gives_the_object_and_a_setter_gets_what_is_assigned():
     # weakref.ref(x)() is x; the setter's parameter is what ``self.stack = stack`` assigns
     assert ("call", "app.w.Stack.clients") in edges(link(WEAKREF), "app.w.Resource.client")
+
+
+def test_a_base_method_reached_through_super_runs_with_the_subclass_self():
+    lk = link({"app/s.py": """
+        class Executor:
+            def begin(self, task):
+                self._run(task)
+
+            def _run(self, task):
+                pass
+
+        class FlowExecutor(Executor):
+            def begin(self, task):
+                super(FlowExecutor, self).begin(task)
+
+            def _run(self, task):
+                pass
+        """})
+    # Python runs Executor.begin with self a FlowExecutor: self._run is the subclass's (and the base's
+    # own, for an Executor)
+    assert edges(lk, "app.s.Executor.begin") >= {("call", "app.s.FlowExecutor._run"), ("call", "app.s.Executor._run")}

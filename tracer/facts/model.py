@@ -23,6 +23,7 @@ a whole tree's facts fit in memory and round-trip through JSON:
     ("x", expr)                      an instance of what ``expr`` names (``except Error as e``)
     ("it", expr)                     an element of iterating ``expr`` (``for x in expr``, comprehensions)
     ("*", expr)                      a starred argument
+    ("L", body)                      ``lambda: body`` (a lambda with parameters is opaque) (schema 15)
     ("o",)                           anything else (opaque)
 
 An annotation is kept as the classes it names: a name, an attribute chain, or a ("u", ...) of them
@@ -37,7 +38,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 
 class Import(NamedTuple):
@@ -116,7 +117,7 @@ class FunctionFacts(NamedTuple):
     is_generator: bool
     reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10; 11: with the yields and setattr of the models work)
     returns_type: Expr | None = None  # the classes the return annotation names (schema 12)
-    globals: tuple = ()  # tuple[str]: names a ``global`` statement in the body declares (schema 14)
+    globals: tuple = ()  # tuple[str]: names a ``global`` statement in the body declares (schema 15)
 
 
 class ClassFacts(NamedTuple):

@@ -18,6 +18,7 @@ from tracer.link.program import MODULE_BODY, Function
 from tracer.link.values import BOUND_KINDS, Value, Values
 
 MAX_CALLERS = 60
+MAX_SUPER = 24  # subclasses whose override reaches a base method through super() (its self's classes)
 
 
 class Callers:
@@ -32,7 +33,7 @@ class Callers:
         param = fn.defs[where[0]].params[index]
         if index == 0 and fn.cls and not self._is_static(fn):
             kind = "cls" if self._is_classmethod(fn) else "inst"
-            return frozenset({(kind, fn.cls)})
+            return frozenset({(kind, fn.cls)} | {(kind, k) for k in self._run_by_super(fn)})
         given = self._by_decorator(fn, where) if self._decorating else EMPTY
         if given:
             return given
@@ -53,6 +54,26 @@ class Callers:
             else:
                 out |= self.forwarded(caller, site, param.name)
         return self.conforming(out, declared) if declared else frozenset(out)
+
+    def _run_by_super(self, fn: Function) -> tuple[str, ...]:
+        """The subclasses whose own override of the method calls ``super().name(...)`` and lands here:
+        Python runs this body with ``self`` one of them (glance's taskflow executor's
+        ``begin_processing`` runs the base's, whose ``self._run`` is the subclass's)."""
+        hit = self._by_super.get(fn.fq)
+        if hit is not None:
+            return hit
+        out = []
+        if fn.inherited_from is None and self.p.subclasses.get(fn.cls):
+            for k in sorted(self.p.all_subclasses(fn.cls)):
+                override = self.p.lookup_method(k, fn.name)
+                if override is None or override == fn.fq:
+                    continue
+                over = self.p.functions[override]
+                owner = self.p.functions[over.inherited_from].cls if over.inherited_from else over.cls
+                if _calls_super(over, fn.name) and self.p.lookup_method(k, fn.name, after=owner) == fn.fq:
+                    out.append(k)
+        hit = self._by_super[fn.fq] = tuple(out[:MAX_SUPER])
+        return hit
 
     def _assigned_through(self, cls: str, attr: str) -> Values:
         """The value of a property setter: what ``obj.attr = v`` assigns where ``obj`` is a ``cls`` (or a
@@ -378,4 +399,10 @@ class Callers:
 def _is_setter(facts, name: str) -> bool:
     """Whether a def is decorated ``@name.setter`` (a property's setter)."""
     return ("a", ("n", name), "setter") in facts.decorators
+
+
+def _calls_super(fn: Function, name: str) -> bool:
+    """Whether the def calls ``super().name(...)`` or ``super(Cls, self).name(...)``."""
+    return any(site.func[0] == "a" and site.func[2] == name and site.func[1][0] == "c"
+               and site.func[1][1] == ("n", "super") for site in fn.calls())
 

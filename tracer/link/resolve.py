@@ -15,6 +15,8 @@ reads is never changed.
 """
 from __future__ import annotations
 
+from ast import literal_eval
+
 import builtins
 import re
 from collections import defaultdict
@@ -50,6 +52,7 @@ class Resolver(Attributes, Callers):
         self._handed_back: dict[str, tuple | None] = {}
         self._writes: dict[str, list] | None = None  # attr -> every ``x.attr = v`` (property setters' values)
         self._aliases: dict[str, set[str]] | None = None  # class name -> class attributes holding the class
+        self._by_super: dict[str, tuple[str, ...]] = {}  # method -> subclasses running it through super()
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -199,6 +202,8 @@ class Resolver(Attributes, Callers):
         if tag == "x":
             return frozenset(("inst", v[1]) if v[0] == "cls" else ("exti", v[1]) for v in self.eval(expr[1], scope)
                              if v[0] in ("cls", "ext"))
+        if tag == "L":  # a lambda: calling it gives its body's values, read where it was written
+            return frozenset({("lam", scope, repr(expr[1]))})
         return EMPTY
 
     def _entered(self, expr: tuple, scope: str) -> Values:
@@ -438,6 +443,8 @@ class Resolver(Attributes, Callers):
             return out
         if kind == "cls":
             return self.instances(v[1])
+        if kind == "lam":
+            return self.eval(literal_eval(v[2]), v[1])
         if kind == "ext":
             if v[1] == "builtins.None":  # calling None raises: it makes no value
                 return EMPTY

@@ -21,10 +21,11 @@ Stage: link.  Plain tuples, hashable, sortable:
     ("flow", fq)                a taskflow pattern built in function ``fq``
     ("engine", fq)              a taskflow engine loaded in get_flow ``fq``
     ("run", fq)                 ``engine.run`` bound
+    ("lam", scope, body)        ``lambda: body`` written in ``scope`` (``body`` the repr of its expression)
     ("partial", fq, n)          ``functools.partial(f, a1..an)``: calling it calls ``fq`` with n arguments first
 
-The core (``tracer.link.resolve``) makes mod, cls, inst, fn, bound, str, cfg, ext
-and exti; every other tag belongs to one library model (``tracer.link.models``),
+The core (``tracer.link.resolve``) makes mod, cls, inst, fn, bound, str, cfg, ext,
+exti and lam; every other tag belongs to one library model (``tracer.link.models``),
 which declares it in its ``kinds``.
 
 A list, tuple or set is its elements (containers are "smashed": ``[a, b][0]``,

@@ -95,6 +95,11 @@ def _dict(node: cst.Dict, depth: int) -> Expr:
     return ("d", pairs)
 
 
+def _has_params(params: cst.Parameters) -> bool:
+    return bool(params.params or params.posonly_params or params.kwonly_params
+                or isinstance(params.star_arg, cst.Param) or params.star_kwarg)
+
+
 _HANDLERS = {
     cst.Name: lambda n, d: ("n", n.value),
     cst.Attribute: lambda n, d: ("a", to_expr(n.value, d), n.attr.value),
@@ -113,6 +118,8 @@ _HANDLERS = {
     cst.Subscript: _subscript,
     cst.BinaryOperation: _binop,
     cst.Await: lambda n, d: to_expr(n.expression, d),
+    # ``lambda: f(x)`` (no parameters: its body reads only names of the scope that writes it)
+    cst.Lambda: lambda n, d: ("L", to_expr(n.body, d)) if not _has_params(n.params) else ("o",),
     # a comprehension is recorded as a one-element display; its loop variables as assignments
     cst.ListComp: lambda n, d: ("l", (to_expr(n.elt, d),)),
     cst.SetComp: lambda n, d: ("l", (to_expr(n.elt, d),)),
