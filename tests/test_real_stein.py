@@ -170,7 +170,10 @@ def test_every_hop_is_in_the_default_trace_of_the_chain_entry(stein, seed_chains
     # 480 -> 530: the reschedule's skeleton went 473 -> 518 hops with the abstract methods' candidates
     # (NetworkInfo.wait -> the async wrapper's, FirewallDriver -> libvirt's NWFilterFirewall, base_api's
     # impl._get_instance_nw_info -> one of the two network APIs)
-    assert t.view == "skeleton" and len(t.hops) < 530
+    # 530 -> 600: 517 -> 579 once a base method reached through super() from an override runs with the
+    # subclass's self (nova-network's FlatDHCPManager/VlanManager, cells v1 messages: branches that the
+    # defaults use_neutron=True and cells v1 off would rule out, which the trace does not evaluate)
+    assert t.view == "skeleton" and len(t.hops) < 600
 
 
 def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):

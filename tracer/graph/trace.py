@@ -25,6 +25,7 @@ DB_REACH = 3  # calls from a kept function within which database access is shown
 ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
+MAX_DISPATCH = 24  # names of one getattr dispatch shown one by one (the python model's cap on such names)
 
 
 @dataclass
@@ -70,9 +71,17 @@ class Tracer:
         out: list[tuple[Edge, tuple]] = []
         drivers: dict[tuple, list[Edge]] = {}
         guard_of: dict[tuple, tuple] = {}
+        names: dict[tuple, set[str]] = {}
+        for e, _ in pairs:
+            if e.kind == "driver":
+                names.setdefault((e.line, dict(e.meta).get("configured")), set()).add(e.target.rsplit(".", 1)[1])
         for e, g in pairs:
-            if e.kind == "driver":  # implementations of one method at one site are alternatives
-                group = (e.line, dict(e.meta).get("configured"), e.target.rsplit(".", 1)[1])
+            if e.kind == "driver":
+                # the implementations of one method at a site are alternatives; a getattr dispatch by name
+                # over few names (heat's 19 handle_<action>) is one call per name, over many
+                # (neutronclient's 75 list_<collection>) one call whose name the data gives
+                site = (e.line, dict(e.meta).get("configured"))
+                group = site + ((e.target.rsplit(".", 1)[1],) if len(names[site]) <= MAX_DISPATCH else ())
                 drivers.setdefault(group, []).append(e)
                 guard_of.setdefault(group, g)
             else:
