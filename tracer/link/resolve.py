@@ -240,6 +240,8 @@ class Resolver(Attributes, Callers):
                 if len(row[1]) > index:
                     out |= self.eval(row[1][index], where)
             return frozenset(out)
+        if value[0] == "k":  # a, b = x[k]: a row of a table or of a (smashed) sequence is its values
+            return self.eval(value, scope)
         if value[0] != "c":
             return EMPTY
         out: set[Value] = set()
