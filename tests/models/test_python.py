@@ -327,3 +327,24 @@ def test_a_base_method_reached_through_super_runs_with_the_subclass_self():
     # Python runs Executor.begin with self a FlowExecutor: self._run is the subclass's (and the base's
     # own, for an Executor)
     assert edges(lk, "app.s.Executor.begin") >= {("call", "app.s.FlowExecutor._run"), ("call", "app.s.Executor._run")}
+
+
+def test_a_function_handed_to_hasattr_or_wraps_is_not_called():
+    lk = link({"app/d.py": """
+        import functools
+
+        def deco(method):
+            @functools.wraps(method)
+            def wrapper(*args):
+                return method(*args)
+            if not hasattr(wrapper, 'schemas'):
+                setattr(wrapper, 'schemas', [])
+            run_later(wrapper)
+            return wrapper
+
+        def run_later(f):
+            f()
+        """})
+    made = {(e.target, e.line) for e in lk.edges("app.d.deco") if e.confidence == "callback"}
+    # wraps(method) and hasattr/setattr only look at it; run_later(wrapper) calls it
+    assert made == {("app.d.deco.<locals>.wrapper", 10)}

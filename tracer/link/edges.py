@@ -28,6 +28,7 @@ from tracer.link.models.all import MODELS
 from tracer.link.program import Program, build_program
 from tracer.link.records import Edge, Unresolved
 from tracer.link.resolve import Resolver, last_name
+from tracer.link.values import ext_matches
 from tracer.link.routes import Routes
 
 __all__ = ["Edge", "Linker", "Unresolved", "build_index"]
@@ -201,6 +202,8 @@ class Linker:
         """A program function handed to another call (``spawn_n(f)``, ``Wrapper(self.m)``) will be called by it."""
         out = []
         args = list(site.args) + [v for _, v in site.kwargs]
+        if self._inert(site, fq):
+            return out
         for i, arg in enumerate(args):
             if arg[0] not in ("n", "a") or (arg[0] == "n" and self.r.is_parameter(arg[1], fq)):
                 continue  # a parameter passed on: its own callers carry the edge
@@ -212,6 +215,15 @@ class Linker:
                     meta = (("via", render(site.func)),)
                     out.append(Edge(fq, v[1], "call", path, line, "callback", meta))
         return out
+
+    def _inert(self, site, fq: str) -> bool:
+        """Whether the callee is library code that never calls what it is handed (``hasattr(f, 'x')``,
+        ``functools.wraps(f)``): then handing a function to it is no callback."""
+        inert = self.r.models.inert
+        if not inert or last_name(site.func) not in {d.rpartition(".")[2] for d in inert}:
+            return False
+        values = self.r.eval(site.func, fq)
+        return bool(values) and all(v[0] == "ext" and ext_matches(v[1], inert) for v in values)
 
     def _names_code(self, arg: tuple, fq: str) -> bool:
         """``f`` bound by a def or an import, or ``self.m`` / ``module.f``: what a callback is written as."""

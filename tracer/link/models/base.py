@@ -45,6 +45,7 @@ class Model:
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
     specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
     tables: ClassVar[tuple[str, ...]] = ()  # attribute names whose keyed entries are one table program-wide
+    inert: ClassVar[tuple[str, ...]] = ()  # library callables that never call a function handed to them
 
     def __init__(self, core: Resolver, registry: Registry) -> None:
         self.r = core
@@ -173,6 +174,7 @@ class Registry:
                 self.attributes_of[kind] = model
             for attr in model.tables:
                 self.tables[attr] = model
+        self.inert = tuple(sorted({d for m in self._models.values() for d in m.inert}))
         self.settled = frozenset(k for m in self._models.values() for k in m.settled)
         self.external = frozenset(k for m in self._models.values() for k in m.external)
         self._routes: list[Route] | None = None

@@ -25,6 +25,14 @@ from tracer.link.records import Edge
 from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, strings, templates
 
 PARTIALS = ("functools.partial",)
+# built-ins and functools that look at or decorate a function, never call it: no callback
+INERT = (
+    "builtins.hasattr", "builtins.getattr", "builtins.setattr", "builtins.delattr", "builtins.isinstance",
+    "builtins.issubclass", "builtins.callable", "builtins.id", "builtins.repr", "builtins.type", "builtins.vars",
+    "builtins.dir", "builtins.hash", "functools.wraps", "functools.update_wrapper", "inspect.signature",
+    "inspect.getfullargspec", "inspect.getargspec", "inspect.isfunction", "inspect.ismethod",
+    "inspect.getmodule", "inspect.unwrap",
+)
 WEAKREFS = ("weakref.ref",)  # ref(x)() is x
 PROXIES = ("weakref.proxy",)  # proxy(x) stands for x
 GETATTR = ("builtins.getattr",)
@@ -52,6 +60,7 @@ class Python(Model):
     external = ("strm",)
     attributes_of = ("str", "cfg")
     calls = ("super",) + PASS_THROUGH + PARTIALS + GETATTR + WEAKREFS + PROXIES
+    inert = INERT
 
     def __init__(self, core, registry) -> None:
         super().__init__(core, registry)
