@@ -205,3 +205,22 @@ def test_a_lambda_called_through_a_parameter_gives_its_body():
                 flow.run()
         """})
     assert ("call", "app.l.Flow.run") in edges(lk, "app.l.Executor._run")
+
+
+def test_a_property_read_in_a_branch_test_runs_its_getter():
+    lk = link({"app/h.py": """
+        class Host:
+            @property
+            def supports_sev(self):
+                return True
+
+            def slots(self):
+                if not self.supports_sev:
+                    return 0
+                while self.supports_sev and 1:
+                    break
+                return 1
+        """})
+    # (the line is the scan's nearest known one: tests have no call of their own to place them)
+    assert {(e.kind, e.target, dict(e.meta).get("access")) for e in lk.edges("app.h.Host.slots")} == {
+        ("call", "app.h.Host.supports_sev", "read")}

@@ -38,7 +38,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 class Import(NamedTuple):
@@ -118,6 +118,7 @@ class FunctionFacts(NamedTuple):
     reads: tuple = ()  # tuple[Read]: attribute reads that may be options (schema 10; 11: with the yields and setattr of the models work)
     returns_type: Expr | None = None  # the classes the return annotation names (schema 12)
     globals: tuple = ()  # tuple[str]: names a ``global`` statement in the body declares (schema 15)
+    tests: tuple = ()  # tuple[(Expr, line)]: attribute chains an if/while test reads, outside calls (schema 16)
 
 
 class ClassFacts(NamedTuple):

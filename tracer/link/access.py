@@ -8,7 +8,8 @@ Python runs a property's getter where its attribute is read (``volume.name``, ``
 'yes'``): each is a call edge from the function that reads or writes, at that line.  A property is a
 method decorated ``@property`` / ``@cached_property`` (its ``@x.setter`` def shares the node), or a class
 attribute ``x = property(getter, setter)``.  The reads seen are those the facts record: the receivers and
-arguments of call sites, assigned values and targets, and the option-like chains of ``FunctionFacts.reads``.
+arguments of call sites, assigned values and targets, the option-like chains of ``FunctionFacts.reads``
+and the attributes a branch's test reads (``FunctionFacts.tests``).
 
 The same reading finds the protocol methods of the program's classes that Python calls implicitly:
 ``__getitem__``/``__setitem__`` for ``x[k]`` read or assigned, ``__setattr__`` for ``x.a = v``,
@@ -106,6 +107,8 @@ class Properties:
                 reader.target(a.target, a.line)
             for read in d.reads:
                 reader.visit(read.expr, read.line, False)
+            for expr, line in d.tests:
+                reader.visit(expr, line, False)
         return self._made(fq, fn.path, found)
 
     @property

@@ -137,12 +137,14 @@ class _Scope:
     reads: tuple = ()
     returns_type: tuple | None = None
     globals: list = field(default_factory=list)
+    tests: list = field(default_factory=list)
 
     def as_function(self) -> FunctionFacts:
         return FunctionFacts(
             self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
             self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
             tuple(self.calls), self.is_generator, self.reads, self.returns_type, tuple(self.globals),
+            tuple(self.tests),
         )
 
     def as_class(self) -> ClassFacts:
@@ -261,9 +263,18 @@ class _Collector(cst.CSTVisitor):
     def visit_If(self, node: cst.If) -> None:
         self.guards.on_if(node)
         self.reads.mark_test(node.test)
+        self._tested(node.test)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         self.reads.mark_test(node.test)
+        self._tested(node.test)
+
+    def _tested(self, test: cst.BaseExpression) -> None:
+        """The attributes a branch's test reads (``if not self.supports_amd_sev``): a property runs there."""
+        scope = self._code_scope()
+        if scope.kind == "function":
+            line = self._line(test)
+            scope.tests.extend((expr, line) for expr in _attributes_read(test))
 
     def visit_For(self, node: cst.For) -> None:
         self.guards.on_loop(node)
@@ -272,6 +283,7 @@ class _Collector(cst.CSTVisitor):
     def visit_While(self, node: cst.While) -> None:
         self.guards.on_loop(node)
         self.reads.mark_test(node.test)
+        self._tested(node.test)
 
     def visit_Try(self, node: cst.Try) -> None:
         self.guards.on_try(node)
@@ -471,3 +483,25 @@ def _params(params: cst.Parameters) -> tuple:
     if params.star_kwarg is not None:
         out.append(Param(params.star_kwarg.name.value, "**", None))
     return tuple(out)
+
+
+def _attributes_read(node: cst.BaseExpression, depth: int = 0) -> list:
+    """The outermost attribute chains a test expression reads, outside calls (a call is a site of its own,
+    its receiver and arguments read there): ``a.b`` in ``not a.b``, ``a.b and c.d``, ``a.b == 'x'``."""
+    if depth > 8:
+        return []
+    if isinstance(node, cst.Attribute):
+        return [to_expr(node)]
+    if isinstance(node, cst.UnaryOperation):
+        return _attributes_read(node.expression, depth + 1)
+    if isinstance(node, cst.BooleanOperation):
+        return _attributes_read(node.left, depth + 1) + _attributes_read(node.right, depth + 1)
+    if isinstance(node, cst.Comparison):
+        out = _attributes_read(node.left, depth + 1)
+        for target in node.comparisons:
+            out += _attributes_read(target.comparator, depth + 1)
+        return out
+    if isinstance(node, cst.Subscript):
+        return _attributes_read(node.value, depth + 1)
+    return []
+
