@@ -241,7 +241,8 @@ class Tracer:
 
 
 def _edge_order(e: Edge) -> tuple:
-    return (e.line, dict(e.meta).get("order", 0), e.kind, e.target)
+    meta = dict(e.meta)  # several flows run at one site (a flow chosen by data): each flow's tasks together
+    return (e.line, meta.get("flow", ""), meta.get("order", 0), e.kind, e.target)
 
 
 def _matching_or_configured(group: list[Edge], wanted: tuple[str, ...]) -> Edge:
