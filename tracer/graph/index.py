@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 from tracer.link.drivers import named_driver
+from tracer.link.models.oslo_db import opens_transaction
 from tracer.link.records import Edge
 
 if TYPE_CHECKING:
@@ -77,7 +78,6 @@ class LiveIndex:
         fn = self.l.p.functions.get(fq)
         if fn is None:
             return None
-        from tracer.link.models.oslo_db import opens_transaction  # the linker's, loaded with it
         transaction = opens_transaction(self.l.p, fq)
         return FunctionInfo(fn.project, fn.module, fn.path, fn.line, fn.cls, fn.inherited_from, transaction)
 

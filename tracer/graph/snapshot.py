@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 from tracer.facts.store import BlobStore
 from tracer.graph.index import NO_ANSWER, Answer, FunctionInfo, LiveIndex
 from tracer.link.drivers import named_driver
+from tracer.link.models.oslo_db import opens_transaction
 from tracer.link.records import Edge, Route
 
 FORMAT = 1
@@ -105,7 +106,6 @@ class Snapshot:
 # -- building a snapshot from a live workspace --------------------------------
 def program_part(program, routes: list[Route], backend: Iterable[str], skipped: tuple,
                  service_of: Callable[[str], str]) -> Snapshot:
-    from tracer.link.models.oslo_db import opens_transaction  # building needs the linker anyway
     functions = {}
     for fq, fn in program.functions.items():
         transaction = opens_transaction(program, fq)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tracer.graph.index import QueryIndex
 from tracer.graph.records import Hop, HopKey, Trace, TraceOptions, hop_key
+from tracer.link.models.python import MAX_DISPATCH  # the names one getattr dispatch may name
 from tracer.link.records import Edge
 
 __all__ = ["Hop", "HopKey", "Trace", "TraceOptions", "Tracer", "hop_key"]
@@ -25,7 +26,6 @@ DB_REACH = 3  # calls from a kept function within which database access is shown
 ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
-MAX_DISPATCH = 24  # names of one getattr dispatch shown one by one (the python model's cap on such names)
 
 
 @dataclass

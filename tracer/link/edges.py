@@ -219,11 +219,11 @@ class Linker:
     def _inert(self, site, fq: str) -> bool:
         """Whether the callee is library code that never calls what it is handed (``hasattr(f, 'x')``,
         ``functools.wraps(f)``): then handing a function to it is no callback."""
-        inert = self.r.models.inert
-        if not inert or last_name(site.func) not in {d.rpartition(".")[2] for d in inert}:
+        models = self.r.models
+        if last_name(site.func) not in models.inert_names:
             return False
         values = self.r.eval(site.func, fq)
-        return bool(values) and all(v[0] == "ext" and ext_matches(v[1], inert) for v in values)
+        return bool(values) and all(v[0] == "ext" and ext_matches(v[1], models.inert) for v in values)
 
     def _names_code(self, arg: tuple, fq: str) -> bool:
         """``f`` bound by a def or an import, or ``self.m`` / ``module.f``: what a callback is written as."""

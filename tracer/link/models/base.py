@@ -175,6 +175,7 @@ class Registry:
             for attr in model.tables:
                 self.tables[attr] = model
         self.inert = tuple(sorted({d for m in self._models.values() for d in m.inert}))
+        self.inert_names = frozenset(d.rpartition(".")[2] for d in self.inert)  # a cheap test before evaluating
         self.settled = frozenset(k for m in self._models.values() for k in m.settled)
         self.external = frozenset(k for m in self._models.values() for k in m.external)
         self._routes: list[Route] | None = None
