@@ -20,8 +20,6 @@ from functools import cached_property
 
 from tracer.effects.view import LinkView
 
-REGISTRY_BASE = "VersionedObjectRegistry"
-REGISTER = ("register", "register_if")
 MAX_DEPTH = 5
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _INSTANCE_KINDS = ("inst", "objn", "drv")
@@ -40,44 +38,20 @@ class Objects:
         self._registered: set[str] = set()
         self._memo: dict[tuple, frozenset] = {}
 
-    # -- the registry ------------------------------------------------------------
+    # -- the registry (the oslo.versionedobjects link model's) -----------------------
     @property
     def namespaces(self) -> dict[str, dict[str, list[str]]]:
         """Module -> registered class name -> classes (the registry's ``setattr`` target)."""
         if self._spaces is None:
-            self._spaces = {}
-            for fq in sorted(self.p.classes):
-                self._maybe_register(fq)
+            self._spaces = self.v.registered_objects()
+            for names in self._spaces.values():
+                for short, classes in sorted(names.items()):
+                    self._by_snake[snake(short)].extend(classes)
+                    self._registered.update(classes)
         return self._spaces
 
     def registered(self, cls: str) -> bool:
         return bool(self.namespaces) and cls in self._registered
-
-    def _maybe_register(self, fq: str) -> None:
-        klass = self.p.classes[fq]
-        for d in klass.facts.decorators:
-            func = d[1] if d[0] == "c" else d
-            if func[0] != "a" or func[2] not in REGISTER:
-                continue
-            for v in self.v.eval(func[1], self.v.class_scope(fq)):
-                module = self._namespace_of(v[1]) if v[0] == "cls" else None
-                if module is not None:
-                    short = fq.rsplit(".", 1)[-1]
-                    self._spaces.setdefault(module, {}).setdefault(short, []).append(fq)
-                    self._by_snake[snake(short)].append(fq)
-                    self._registered.add(fq)
-
-    def _namespace_of(self, registry: str) -> str | None:
-        if not any(k.endswith(REGISTRY_BASE) for k in self.p.mro(registry)):
-            return None
-        hook = self.p.lookup_method(registry, "registration_hook")
-        fn = self.p.functions.get(hook) if hook else None
-        for site in fn.calls() if fn else ():
-            if site.func == ("n", "setattr") and site.args:
-                for v in self.v.eval(site.args[0], fn.fq):
-                    if v[0] == "mod":
-                        return v[1]
-        return None
 
     @cached_property
     def method_names(self) -> frozenset[str]:

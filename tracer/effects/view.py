@@ -53,6 +53,10 @@ class LinkView:
                         table[a.target[1]].append((a.value, f"{module}.{f.qualname}"))
         return table.get(name, [])
 
+    def registered_objects(self) -> dict[str, dict[str, list[str]]]:
+        """oslo.versionedobjects: module -> registered class name -> classes (``objects.Instance``)."""
+        return self.r.models["oslo_versionedobjects"].namespaces
+
     # -- call sites --------------------------------------------------------------
     def sites_named(self, name: str):
         return self.r.sites_named(name)

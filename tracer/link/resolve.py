@@ -56,6 +56,7 @@ class Resolver(Attributes, Callers):
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
+        self._module_setters = [m for m in self.models if type(m).module_attribute is not Model.module_attribute]
         self._specializing = {k: m for m in self.models for k in m.specializes}
         self._calling_models = [m for m in self.models if type(m).calls_into is not Model.calls_into]
         self._decorating = {m for m in self.models if type(m).decorated_param is not Model.decorated_param}
@@ -390,6 +391,9 @@ class Resolver(Attributes, Callers):
                     out |= self.global_name(imp.module, name) if imp.module in self.p.modules else set()
         if not out and f"{module}.{name}" in self.p.modules:
             out.add(("mod", f"{module}.{name}"))
+        if not out:
+            for model in self._module_setters:  # set on the module by a library at run time
+                out |= model.module_attribute(module, name)
         if not out and name == "__name__":
             out.add(("str", module))
         if not out and name in _BUILTINS:

@@ -111,6 +111,11 @@ class Model:
         """What ``x.attr`` is when ``x`` is no object of the program (``CONF.x``: an option's default)."""
         return EMPTY
 
+    def module_attribute(self, module: str, name: str) -> Values:
+        """``module.name`` for a name no statement of the module binds, set by the library at run time
+        (oslo.versionedobjects' registry ``setattr``s each registered class on a package)."""
+        return EMPTY
+
     # -- edges ---------------------------------------------------------------
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         """The edges a call site makes whose callee is ``v`` (of ``kinds``, or ``("ext", one of calls)``,

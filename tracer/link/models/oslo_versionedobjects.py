@@ -12,6 +12,12 @@ script; then the object's ``remotable`` wrapper calls the client's
 classmethod), whose RPC send is bound by the oslo.messaging model.  The edge is
 an ``rpc-call`` from the calling site with ``in_service`` set to that service's
 binary: a trace follows it only while it runs in that service.
+
+A class decorated ``@<Registry>.register`` (a ``VersionedObjectRegistry`` subclass) is an
+attribute of the package its ``registration_hook`` fills with ``setattr(objects, cls.obj_name(),
+cls)``: ``objects.Instance`` is that class, though only the registry says so (nova's and cinder's
+newest trees also say it to type checkers with ``from .instance import *``; Stein's, masakari's and
+ironic's do not).
 """
 from __future__ import annotations
 
@@ -21,6 +27,9 @@ from tracer.link.models.base import Model
 from tracer.link.records import Edge
 
 REMOTABLE = ("remotable", "remotable_classmethod")
+REGISTRY_BASE = "VersionedObjectRegistry"
+REGISTER = "register"
+REGISTER_IF = "register_if"  # ``register_if(False)`` keeps the class out of the namespace
 ACTIONS = {"remotable": "object_action", "remotable_classmethod": "object_class_action_versions"}
 
 
@@ -32,6 +41,51 @@ class OsloVersionedObjects(Model):
     def __init__(self, core, registry) -> None:
         super().__init__(core, registry)
         self._sent: dict[tuple[str, str], list[Edge]] = {}
+        self._spaces: dict[str, dict[str, list[str]]] | None = None
+
+    # -- the registry's namespace ------------------------------------------------
+    def module_attribute(self, module: str, name: str) -> frozenset:
+        classes = self.namespaces.get(module, {}).get(name, ())
+        return frozenset(("cls", c) for c in classes)
+
+    @property
+    def namespaces(self) -> dict[str, dict[str, list[str]]]:
+        """Module -> registered class name -> the classes registered under it (several versions may be)."""
+        if self._spaces is None:
+            self._spaces = {}  # asked again while it is read (a decorator's names): nothing yet
+            spaces: dict[str, dict[str, list[str]]] = {}
+            hooks: dict[str, str | None] = {}
+            for fq in sorted(self.p.classes):
+                for registry in self._registries(fq):
+                    if registry not in hooks:
+                        hooks[registry] = self._namespace_of(registry)
+                    if hooks[registry] is not None:
+                        spaces.setdefault(hooks[registry], {}).setdefault(fq.rsplit(".", 1)[-1], []).append(fq)
+            self._spaces = spaces
+        return self._spaces
+
+    def _registries(self, fq: str) -> list[str]:
+        """The classes ``fq`` is registered with by its decorators (``@base.NovaObjectRegistry.register``)."""
+        out = []
+        for d in self.p.classes[fq].facts.decorators:
+            if d[0] == "c" and d[1][0] == "a" and d[1][2] == REGISTER_IF and d[2][:1] != (("n", "False"),):
+                d = d[1]
+            if d[0] == "a" and d[2] == REGISTER:
+                out += [v[1] for v in self.r.eval(d[1], self.r.class_scope(fq)) if v[0] == "cls"]
+        return out
+
+    def _namespace_of(self, registry: str) -> str | None:
+        """The module the registry's ``registration_hook`` ``setattr``s the classes on."""
+        if not any(k.endswith(REGISTRY_BASE) for k in self.p.mro(registry)):
+            return None
+        hook = self.p.lookup_method(registry, "registration_hook")
+        fn = self.p.functions.get(hook) if hook else None
+        for site in fn.calls() if fn else ():
+            if site.func == ("n", "setattr") and site.args:
+                for v in self.r.eval(site.args[0], fn.fq):
+                    if v[0] == "mod":
+                        return v[1]
+        return None
 
     def edges(self, fq: str, path: str, site, v: tuple, confidence: str) -> list[Edge]:
         if v[0] not in ("fn", "bound") or not self._indirections:
