@@ -13,7 +13,7 @@ with the text of the arguments it passes, so that composing along a trace
 from __future__ import annotations
 
 from tracer.effects.commands import Commands
-from tracer.effects.config import BACKEND, DEFAULT, Config, Decl
+from tracer.effects.config import Config
 from tracer.effects.database import Database
 from tracer.effects.locks import Locks
 from tracer.effects.notify import Notifications
@@ -25,6 +25,7 @@ from tracer.effects.view import LinkView
 from tracer.effects.wrappers import Wrappers
 from tracer.link.edges import Linker
 from tracer.link.exprs import render
+from tracer.link.models.oslo_config import BACKEND, DEFAULT, Decl
 
 FOLLOWED = ("call", "driver")
 MAX_TARGETS = 2

@@ -21,135 +21,42 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
-from typing import NamedTuple
 
 from tracer.effects.view import LinkView
-from tracer.link.exprs import render
-from tracer.link.program import MODULE_BODY
+from tracer.link.models.oslo_config import BACKEND, CONF_OBJECTS, DEFAULT, Decl, attribute_chain, chain_expr
 
-REGISTERS = ("register_opts", "register_opt", "register_cli_opts", "register_cli_opt")
-DEFAULT = "DEFAULT"
-BACKEND = "<backend>"
-CONF_OBJECTS = ("cfg.CONF", "cfg.ConfigOpts")
 DYNAMIC = ("import_object", "import_object_ns", "import_class")
-MAX_DEPTH = 6
 MAX_FLOW_SITES = 40
-
-
-class Decl(NamedTuple):
-    module: str
-    name: str
-    type: str
-    default: str | None
-    help: str
-    site: str  # path:line of the declaration
 
 
 class Config:
     def __init__(self, view: LinkView) -> None:
         self.v = view
         self.p = view.p
+        self._model = view.r.models["oslo_config"]
         self._kind: dict[tuple, str | None] = {}
         self._proxy: dict[str, bool] = {}
 
-    # -- declarations and registrations -------------------------------------------
+    # -- declarations and registrations (the oslo.config link model's) ------------------
     def decls(self, name: str, group: str | None = None) -> list[Decl]:
-        """Declarations of option ``name``: those registered in ``group`` when any is, else those registered
-        nowhere the trees say (a declaration registered in another group is another option)."""
-        found = [self._decl(m, o) for m, o in self.p.options.get(name, ())]
-        if group and group != BACKEND:
-            exact = [d for d in found if group in self.groups.get((d.module, d.name), ())]
-            found = exact or [d for d in found if not self.groups.get((d.module, d.name))]
-        return sorted(set(found), key=lambda d: (d.module, d.site))
+        return self._model.decls(name, group)
 
-    def _decl(self, module: str, o) -> Decl:
-        path = self.p.modules[module].path
-        return Decl(module, o.name, o.type, literal(o.default), getattr(o, "help", "") or "", f"{path}:{o.line}")
-
-    @cached_property
+    @property
     def groups(self) -> dict[tuple[str, str], set[str]]:
-        """(declaring module, option) -> the groups it is registered in."""
-        out: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for name in REGISTERS:
-            for fq, site in self.v.sites_named(name):
-                opts = site.args[0] if site.args else next((v for k, v in site.kwargs if k in ("opts", "opt")), None)
-                if opts is None:
-                    continue
-                group = next((v for k, v in site.kwargs if k == "group"), site.args[1] if len(site.args) > 1 else None)
-                where = self.group_name(group, fq) if group is not None else DEFAULT
-                for key in self.option_list(opts, fq, 0):
-                    out[key].add(where)
-        return out
+        return self._model.groups
 
-    @cached_property
+    @property
     def group_names(self) -> frozenset[str]:
-        return frozenset(g for groups in self.groups.values() for g in groups) - {DEFAULT}
-
-    def option_list(self, expr: tuple, scope: str, depth: int) -> set[tuple[str, str]]:
-        """(module, name) of every option declaration an option list expression holds."""
-        if depth > MAX_DEPTH:
-            return set()
-        tag = expr[0]
-        if tag == "c" and _declares(expr):
-            return {(self._module(scope), expr[2][0][1])}
-        if tag in ("l", "c"):
-            items = expr[1] if tag == "l" else list(expr[2])
-            return set().union(*(self.option_list(e, scope, depth + 1) for e in items)) if items else set()
-        if tag in ("*", "it"):
-            return self.option_list(expr[1], scope, depth + 1)
-        if tag == "+":
-            return self.option_list(expr[1], scope, depth + 1) | self.option_list(expr[2], scope, depth + 1)
-        if tag == "n":
-            return set().union(set(), *(self.option_list(e, w, depth + 1) for e, w in self.v.bound(expr[1], scope)))
-        if tag == "a":
-            out: set = set()
-            for v in self.v.eval(expr[1], scope):
-                if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
-                    body = f"{v[1]}.{MODULE_BODY}"
-                    for e, w in self.v.bound(expr[2], body):
-                        out |= self.option_list(e, w, depth + 1)
-            return out
-        return set()
-
-    def group_name(self, expr: tuple, scope: str, depth: int = 0) -> str:
-        tag = expr[0]
-        if tag == "s":
-            return expr[1]
-        if tag == "n" and expr[1] == "None":
-            return DEFAULT
-        if tag == "c" and (last := _last(expr[1])) and last.endswith("OptGroup"):
-            name = next((v for k, v in expr[3] if k == "name"), expr[2][0] if expr[2] else None)
-            return name[1] if name and name[0] == "s" else "{" + render(expr) + "}"
-        if tag == "a" and expr[2] == "name":
-            return self.group_name(expr[1], scope, depth + 1)
-        if tag in ("n", "a") and depth < MAX_DEPTH:
-            names = {self.group_name(e, w, depth + 1) for e, w in self._bound(expr, scope)}
-            if len(names) == 1:
-                return names.pop()
-        strings = sorted({v[1] for v in self.v.eval(expr, scope) if v[0] == "str"})
-        return strings[0] if len(strings) == 1 else "{" + render(expr) + "}"
-
-    def _bound(self, expr: tuple, scope: str) -> list[tuple[tuple, str]]:
-        if expr[0] == "n":
-            return self.v.bound(expr[1], scope)
-        out = []
-        for v in self.v.eval(expr[1], scope):
-            if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
-                out += self.v.bound(expr[2], f"{v[1]}.{MODULE_BODY}")
-        return out
-
-    def _module(self, scope: str) -> str:
-        fn = self.p.functions.get(scope)
-        return fn.module if fn else scope.rsplit(".", 1)[0]
+        return self._model.group_names
 
     # -- reads ----------------------------------------------------------------------
     def option_read(self, expr: tuple, scope: str) -> tuple[str, str] | None:
         """(group, option) read by an attribute chain, or None when the chain is no option read."""
-        chain = _chain(expr)
+        chain = attribute_chain(expr)
         if chain is None:
             return None
         for i in range(1, len(chain)):
-            kind = self.kind(_expr(chain[:i]), scope)
+            kind = self.kind(chain_expr(chain[:i]), scope)
             if kind is None:
                 continue
             rest = chain[i:]
@@ -246,46 +153,12 @@ class Config:
         for name in sorted(self.p.options):
             for module, o in self.p.options[name]:
                 if o.default and o.default[0] == "s" and "." in o.default[1]:
-                    out[o.default[1]].append(self._decl(module, o))
+                    out[o.default[1]].append(self._model.decl(module, o))
         return out
-
-
-def literal(expr: tuple | None) -> str | None:
-    """An option default as the declaration writes it."""
-    if expr is None:
-        return None
-    if expr[0] in ("s", "i"):
-        return expr[1]
-    if expr[0] == "l":
-        return "[" + ", ".join(literal(e) or "" for e in expr[1]) + "]"
-    return render(expr)
-
-
-def _declares(expr: tuple) -> bool:
-    last = _last(expr[1])
-    return bool(last and last.endswith("Opt") and expr[2] and expr[2][0][0] == "s")
 
 
 def _last(expr: tuple) -> str | None:
     return expr[1] if expr[0] == "n" else expr[2] if expr[0] == "a" else None
-
-
-def _chain(expr: tuple) -> list[str] | None:
-    parts = []
-    while expr[0] == "a":
-        parts.append(expr[2])
-        expr = expr[1]
-    if expr[0] != "n":
-        return None
-    parts.append(expr[1])
-    return parts[::-1]
-
-
-def _expr(parts: list[str]) -> tuple:
-    expr: tuple = ("n", parts[0])
-    for p in parts[1:]:
-        expr = ("a", expr, p)
-    return expr
 
 
 def _kwargs_key(value: tuple, fn) -> str | None:

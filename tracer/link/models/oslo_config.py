@@ -12,17 +12,38 @@ from __future__ import annotations
 
 import re
 
+from collections import defaultdict
+from functools import cached_property
+from typing import NamedTuple
+
+from tracer.link.exprs import render
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
 from tracer.link.values import WILD, Values, templates
 
 MAX_FITTING = 6  # options a name with an unknown part may stand for
+REGISTERS = ("register_opts", "register_opt", "register_cli_opts", "register_cli_opt")
+DEFAULT = "DEFAULT"
+BACKEND = "<backend>"
+MAX_DEPTH = 6
+CONF_OBJECTS = ("cfg.CONF", "cfg.ConfigOpts")  # the configuration object's names
+_UNKNOWN = object()
+
+
+class Decl(NamedTuple):
+    module: str
+    name: str
+    type: str
+    default: str | None
+    help: str
+    site: str  # path:line of the declaration
 
 
 class OsloConfig(Model):
     name = "oslo_config"
     kinds = ("cfgmap",)
     calls = ("cfg.CONF.get",)
+    reads_sites = REGISTERS
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
         """``CONF.get(name)``: the option ``name``'s default; a name built around an unknown part
@@ -67,3 +88,172 @@ class OsloConfig(Model):
     def string_defaults(self, option: str) -> list[str]:
         """The string defaults declared for the option ``option``, in declaration order."""
         return [o.default[1] for _, o in self.p.options.get(option, ()) if o.default and o.default[0] == "s"]
+
+    # -- an option's default as a value (which way a branch goes: ``tracer.link.branches``) --
+    def option_value(self, expr: tuple, scope: str) -> tuple[bool, object]:
+        """(True, the declared default) when ``expr`` reads one option of the configuration object
+        (``CONF.opt``, ``CONF.group.opt``) whose declarations agree on it; else (False, None)."""
+        chain = attribute_chain(expr)
+        if chain is None or len(chain) < 2:
+            return False, None
+        for i in range(1, len(chain)):
+            values = self.r.eval(chain_expr(chain[:i]), scope)
+            if any(v[0] in ("ext", "exti") and v[1].endswith(CONF_OBJECTS) for v in values):
+                rest = chain[i:]
+                if len(rest) > 2:
+                    return False, None
+                group, name = (rest[0], rest[1]) if len(rest) == 2 else (DEFAULT, rest[0])
+                found = {_constant(o.default) for m, o in self.p.options.get(name, ())
+                         if (m, name) in {(d.module, d.name) for d in self.decls(name, group)}}
+                if len(found) == 1 and (value := found.pop()) is not _UNKNOWN:
+                    return True, value
+                return False, None
+        return False, None
+
+    # -- declarations and registrations (read by the effects too) -------------------
+    def decls(self, name: str, group: str | None = None) -> list[Decl]:
+        """Declarations of option ``name``: those registered in ``group`` when any is, else those registered
+        nowhere the trees say (a declaration registered in another group is another option)."""
+        found = [self.decl(m, o) for m, o in self.p.options.get(name, ())]
+        if group and group != BACKEND:
+            exact = [d for d in found if group in self.groups.get((d.module, d.name), ())]
+            found = exact or [d for d in found if not self.groups.get((d.module, d.name))]
+        return sorted(set(found), key=lambda d: (d.module, d.site))
+
+    def decl(self, module: str, o) -> Decl:
+        path = self.p.modules[module].path
+        return Decl(module, o.name, o.type, literal(o.default), getattr(o, "help", "") or "", f"{path}:{o.line}")
+
+    @cached_property
+    def groups(self) -> dict[tuple[str, str], set[str]]:
+        """(declaring module, option) -> the groups it is registered in."""
+        out: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for name in REGISTERS:
+            for fq, site in self.sites_named(name):
+                opts = site.args[0] if site.args else next((v for k, v in site.kwargs if k in ("opts", "opt")), None)
+                if opts is None:
+                    continue
+                group = next((v for k, v in site.kwargs if k == "group"), site.args[1] if len(site.args) > 1 else None)
+                where = self.group_name(group, fq) if group is not None else DEFAULT
+                for key in self.option_list(opts, fq, 0):
+                    out[key].add(where)
+        return out
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(g for groups in self.groups.values() for g in groups) - {DEFAULT}
+
+    def option_list(self, expr: tuple, scope: str, depth: int) -> set[tuple[str, str]]:
+        """(module, name) of every option declaration an option list expression holds."""
+        if depth > MAX_DEPTH:
+            return set()
+        tag = expr[0]
+        if tag == "c" and _declares(expr):
+            return {(self._module(scope), expr[2][0][1])}
+        if tag in ("l", "c"):
+            items = expr[1] if tag == "l" else list(expr[2])
+            return set().union(*(self.option_list(e, scope, depth + 1) for e in items)) if items else set()
+        if tag in ("*", "it"):
+            return self.option_list(expr[1], scope, depth + 1)
+        if tag == "+":
+            return self.option_list(expr[1], scope, depth + 1) | self.option_list(expr[2], scope, depth + 1)
+        if tag == "n":
+            return set().union(set(), *(self.option_list(e, w, depth + 1) for e, w in self.r.bound_exprs(expr[1], scope)))
+        if tag == "a":
+            out: set = set()
+            for v in self.r.eval(expr[1], scope):
+                if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
+                    body = f"{v[1]}.{MODULE_BODY}"
+                    for e, w in self.r.bound_exprs(expr[2], body):
+                        out |= self.option_list(e, w, depth + 1)
+            return out
+        return set()
+
+    def group_name(self, expr: tuple, scope: str, depth: int = 0) -> str:
+        tag = expr[0]
+        if tag == "s":
+            return expr[1]
+        if tag == "n" and expr[1] == "None":
+            return DEFAULT
+        if tag == "c" and (last := _last(expr[1])) and last.endswith("OptGroup"):
+            name = next((v for k, v in expr[3] if k == "name"), expr[2][0] if expr[2] else None)
+            return name[1] if name and name[0] == "s" else "{" + render(expr) + "}"
+        if tag == "a" and expr[2] == "name":
+            return self.group_name(expr[1], scope, depth + 1)
+        if tag in ("n", "a") and depth < MAX_DEPTH:
+            names = {self.group_name(e, w, depth + 1) for e, w in self._bound(expr, scope)}
+            if len(names) == 1:
+                return names.pop()
+        strings = sorted({v[1] for v in self.r.eval(expr, scope) if v[0] == "str"})
+        return strings[0] if len(strings) == 1 else "{" + render(expr) + "}"
+
+    def _bound(self, expr: tuple, scope: str) -> list[tuple[tuple, str]]:
+        if expr[0] == "n":
+            return self.r.bound_exprs(expr[1], scope)
+        out = []
+        for v in self.r.eval(expr[1], scope):
+            if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
+                out += self.r.bound_exprs(expr[2], f"{v[1]}.{MODULE_BODY}")
+        return out
+
+    def _module(self, scope: str) -> str:
+        fn = self.p.functions.get(scope)
+        return fn.module if fn else scope.rsplit(".", 1)[0]
+
+
+def literal(expr: tuple | None) -> str | None:
+    """An option default as the declaration writes it."""
+    if expr is None:
+        return None
+    if expr[0] in ("s", "i"):
+        return expr[1]
+    if expr[0] == "l":
+        return "[" + ", ".join(literal(e) or "" for e in expr[1]) + "]"
+    return render(expr)
+
+
+def _declares(expr: tuple) -> bool:
+    last = _last(expr[1])
+    return bool(last and last.endswith("Opt") and expr[2] and expr[2][0][0] == "s")
+
+
+def _last(expr: tuple) -> str | None:
+    return expr[1] if expr[0] == "n" else expr[2] if expr[0] == "a" else None
+
+
+def _constant(default: tuple | None):
+    """A declared default as a Python value: a literal, a bool, None (no default is None, as oslo.config
+    has it; a deployment sets some of those, a database connection: ``--any-config`` follows them)."""
+    if default is None or default == ("n", "None"):
+        return None
+    if default[0] == "s":
+        return default[1]
+    if default[0] == "n" and default[1] in ("True", "False"):
+        return default[1] == "True"
+    if default[0] == "i":
+        try:
+            return int(default[1], 0)
+        except ValueError:
+            try:
+                return float(default[1])
+            except ValueError:
+                return _UNKNOWN
+    return _UNKNOWN
+
+
+def attribute_chain(expr: tuple) -> list[str] | None:
+    parts = []
+    while expr[0] == "a":
+        parts.append(expr[2])
+        expr = expr[1]
+    if expr[0] != "n":
+        return None
+    parts.append(expr[1])
+    return parts[::-1]
+
+
+def chain_expr(parts: list[str]) -> tuple:
+    expr: tuple = ("n", parts[0])
+    for p in parts[1:]:
+        expr = ("a", expr, p)
+    return expr
