@@ -24,7 +24,7 @@ def check_hops_view(ws: api.Workspace, chain: dict) -> None:
     assert view.view == "skeleton, hops"
     # every hop of the view is a hop of the skeleton (a folded first expansion may move to a later call)
     assert {(h.caller, h.callee, h.site) for h in view.hops} <= {(h.caller, h.callee, h.site) for h in skeleton.hops}
-    assert {f.reason for f in view.folded} <= {"receiver", "same", "seen", "later", "more"}
+    assert {f.reason for f in view.folded} <= {"receiver", "same", "seen", "later", "more", "config"}
 
 
 @pytest.mark.parametrize("chain_id", sorted(STEIN))

@@ -319,7 +319,7 @@ def trace(ws: Workspace, entry_text: str, opts: TraceOptions | None = None, effe
         result = ws.tracer.trace(entry.fq, opts, label=entry.label)
     ws.remember()
     result = Trace(result.entry, result.entry_label, result.entry_service, result.hops, result.view,
-                   tuple((t.project, t.version, t.origin) for t in ws.trees))
+                   tuple((t.project, t.version, t.origin) for t in ws.trees), folded=result.folded)
     if not opts.hops:  # the hops view keeps each hop where it first happens, in execution order
         result = views.least_conditional(result)
     shown = views.apply(result, opts)

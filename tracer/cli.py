@@ -157,6 +157,7 @@ def trace(
     depth: Optional[int] = typer.Option(None, "--depth", min=0, help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls, e.g. rbd (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
+    any_config: bool = typer.Option(False, "--any-config", help="also follow branches the options' declared defaults turn off (if CONF.cells.enable)"),
     effects: bool = typer.Option(False, "--effects", help="what each hop touches: tables, options, notifications, commands, locks"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
@@ -167,7 +168,7 @@ def trace(
     _check_output(output, debug)
     ws = _load(source, debug)
     opts = TraceOptions(full=full or view is View.full, depth=depth, drivers=tuple(driver or ()), errors=errors,
-                        hops=view is View.hops, main=main, focus=tuple(focus or ()), hide=tuple(hide or ()))
+                        any_config=any_config, hops=view is View.hops, main=main, focus=tuple(focus or ()), hide=tuple(hide or ()))
     try:
         t = api.trace(ws, entry, opts, effects=effects)
     except EntryError as exc:
@@ -210,6 +211,7 @@ def effects(
     full: bool = typer.Option(False, "--full", help="every resolved call, not just the skeleton"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow calls made in except handlers (error paths)"),
+    any_config: bool = typer.Option(False, "--any-config", help="also follow branches the options' declared defaults turn off (if CONF.cells.enable)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
@@ -219,7 +221,8 @@ def effects(
     _check_output(output, debug)
     ws = _load(source, debug)
     try:
-        t = api.trace(ws, entry, TraceOptions(full=full, drivers=tuple(driver or ()), errors=errors), effects=True)
+        t = api.trace(ws, entry, TraceOptions(full=full, drivers=tuple(driver or ()), errors=errors,
+                                              any_config=any_config), effects=True)
     except EntryError as exc:
         _fail(exc, debug)
     _check_drivers(ws, t, driver or [])
@@ -359,6 +362,7 @@ def diff(
     depth: Optional[int] = typer.Option(None, "--depth", help="stop after this many levels"),
     driver: Optional[list[str]] = typer.Option(None, "--driver", help="implementation to follow at driver calls (repeatable)"),
     errors: bool = typer.Option(False, "--errors", help="also follow error paths; their changes are typed error-path-*"),
+    any_config: bool = typer.Option(False, "--any-config", help="also follow branches the options' declared defaults turn off (if CONF.cells.enable)"),
     sites: bool = typer.Option(False, "--sites", help="also list hops whose call site only moved (not differences)"),
     effects: bool = typer.Option(True, "--effects/--no-effects", help="also compare what the operation touches: tables, options, notifications, commands, locks (default on)"),
     exit_code: bool = typer.Option(False, "--exit-code", help="exit 1 when there are differences, 0 when none"),
@@ -381,7 +385,7 @@ def diff(
     try:
         d = (compare.diff_surface(ws_old, ws_new, surfaces[0]) if surfaces else
              compare.diff(ws_old, ws_new, entry, TraceOptions(full=full, depth=depth, drivers=tuple(driver or ()),
-                                                              errors=errors), sites=sites, effects=effects))
+                                                              errors=errors, any_config=any_config), sites=sites, effects=effects))
     except EntryError as exc:
         _fail(exc, debug)
     _write_diff(d, fmt.value, ws_old, ws_new, output, debug, ascii)

@@ -31,7 +31,7 @@ def _plain_function(f: FunctionFacts) -> tuple:
     return (
         f.qualname, f.line, f.end_line, _plain(f.params), f.decorators, f.cls, f.parent, _plain(f.imports),
         _plain(f.assigns), f.returns, _plain(f.calls), f.is_generator, _plain(f.reads), f.returns_type, f.globals,
-        f.tests,
+        f.tests, f.exits, f.conds,
     )
 
 
@@ -68,11 +68,11 @@ def _class(c: tuple) -> ClassFacts:
 
 def _function(f: tuple) -> FunctionFacts:
     (qualname, line, end_line, params, decorators, cls, parent, imports, assigns, returns, calls, gen, reads,
-     returns_type, names, tests) = f
+     returns_type, names, tests, exits, conds) = f
     return _new(FunctionFacts, (  # _records inlined: this runs for every function of every file
         qualname, line, end_line, tuple(map(_new, repeat(Param, len(params)), params)) if params else (),
         decorators, cls, parent, tuple(map(_new, repeat(Import, len(imports)), imports)) if imports else (),
         tuple(map(_new, repeat(Assign, len(assigns)), assigns)) if assigns else (), returns,
         tuple(map(_new, repeat(CallSite, len(calls)), calls)) if calls else (), gen,
-        tuple(map(_new, repeat(Read, len(reads)), reads)) if reads else (), returns_type, names, tests,
+        tuple(map(_new, repeat(Read, len(reads)), reads)) if reads else (), returns_type, names, tests, exits, conds,
     ))

@@ -38,7 +38,7 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 
 class Import(NamedTuple):
@@ -72,6 +72,7 @@ class CallSite(NamedTuple):
     arg_lines: tuple = ()  # line of each argument: positional first, then keyword, in source order
     on_error: bool = False  # made inside an ``except`` handler: an error path
     guard: tuple = ()  # tuple[Guard] of the enclosing branches in this def, innermost first (plain tuples)
+    after: tuple = ()  # tuple[str]: tests of the early exits before it (``if t: return``), outermost first (17)
 
 
 class Assign(NamedTuple):
@@ -119,6 +120,8 @@ class FunctionFacts(NamedTuple):
     returns_type: Expr | None = None  # the classes the return annotation names (schema 12)
     globals: tuple = ()  # tuple[str]: names a ``global`` statement in the body declares (schema 15)
     tests: tuple = ()  # tuple[(Expr, line)]: attribute chains an if/while test reads, outside calls (schema 16)
+    exits: tuple = ()  # tuple[(Expr, guard, after)]: each ``return`` in order, a bare one as None, as a call site's (17)
+    conds: tuple = ()  # tuple[(name, text)]: ``name = <a comparison, not, and/or>``, the test as source text (17)
 
 
 class ClassFacts(NamedTuple):

@@ -76,7 +76,8 @@ class Fold:
     (hops whose callee is drawn earlier, listed on one line), ``more`` (past the hops view's limit),
     ``branch`` (``--main``: only under an ``if`` with no ``else`` or in an ``except``), ``receiver``
     (only through one of several possible receivers), ``hidden`` (``--hide``), ``focus`` (off the
-    ``--focus`` paths).  ``hops`` counts every hop left out, subtrees included; ``names`` are the
+    ``--focus`` paths), ``config`` (calls under a branch the options' defaults rule out: the trace's own,
+    ``--any-config`` follows them; ``hops`` counts those calls).  ``hops`` counts every hop left out, subtrees included; ``names`` are the
     qualified callees of the first hops left out and ``sites`` their call sites, pairwise.
     """
 
@@ -117,6 +118,7 @@ class TraceOptions:
     main: bool = False  # fold what runs only under a branch or through one of several possible receivers
     focus: tuple[str, ...] = ()  # keep only the way from the entry to hops matching one of these
     hide: tuple[str, ...] = ()  # fold the subtrees of hops matching one of these
+    any_config: bool = False  # follow branches the options' defaults rule out too (``tracer.link.branches``)
 
 
 def hop_key(h: Hop) -> HopKey:

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from tracer.graph.index import QueryIndex
-from tracer.graph.records import Hop, HopKey, Trace, TraceOptions, hop_key
+from tracer.graph.records import Fold, Hop, HopKey, Trace, TraceOptions, hop_key
 from tracer.link.models.python import MAX_DISPATCH  # the names one getattr dispatch may name
 from tracer.link.records import Edge
 
@@ -68,6 +68,8 @@ class Tracer:
         pairs = list(zip(answer.edges, answer.guards))
         if not (opts.full or opts.errors):
             pairs = [(e, g) for e, g in pairs if ("on_error", True) not in e.meta]
+        if not (opts.full or opts.any_config):
+            pairs = [(e, g) for e, g in pairs if not _off(e, opts)]
         out: list[tuple[Edge, tuple]] = []
         drivers: dict[tuple, list[Edge]] = {}
         guard_of: dict[tuple, tuple] = {}
@@ -210,7 +212,42 @@ class Tracer:
             for _, target, d, svc in reversed(children):
                 stack.append((target, d, svc, path | {target}))
         ordered = _renumber(self._order(entry, hops))
-        return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton")
+        folded = self._off_by_default(entry, ordered, opts) if not (opts.full or opts.any_config) else ()
+        return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton",
+                     folded=folded)
+
+    def _off_by_default(self, entry: str, hops: list[Hop], opts: TraceOptions) -> tuple[Fold, ...]:
+        """What the trace left out under branches the options' defaults rule out: the calls the trace with
+        those branches on would show, each said under the nearest hop shown on its way from the entry."""
+        step_of = {entry: 0}
+        for h in hops:
+            if not h.repeat:
+                step_of.setdefault(h.callee, h.step)
+        wider = dataclasses.replace(opts, any_config=True)
+        g = self.explore(entry, wider)
+        off = [e for e in g.edges if _off(e, opts)]
+        if not off:
+            return ()
+        keep = self._keep(g, entry)
+        parent: dict[str, str] = {}
+        todo = [entry]
+        while todo:  # the first way from the entry to each function, on the wider exploration
+            u = todo.pop(0)
+            for v in g.succ.get(u, ()):
+                if v not in parent and v != entry:
+                    parent[v] = u
+                    todo.append(v)
+        left: dict[int, dict[tuple[str, str], None]] = {}
+        for e in off:
+            if e.source not in keep or not (e.target in keep or self._interesting(e)):
+                continue
+            u = e.source
+            while u not in step_of and u in parent:
+                u = parent[u]
+            if u in step_of:
+                left.setdefault(step_of[u], {})[(e.target, e.site)] = None
+        return tuple(Fold(step, "config", len(calls), tuple(t for t, _ in calls), tuple(s for _, s in calls))
+                     for step, calls in sorted(left.items()))
 
     def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
         if opts.full:
@@ -238,6 +275,13 @@ class Tracer:
 
         walk(entry, {entry})
         return out
+
+
+def _off(e: Edge, opts: TraceOptions) -> bool:
+    """The call runs only under a branch the defaults rule out, and no ``--driver`` asked for it by name
+    (``--driver rbd`` turns on ``if CONF.libvirt.images_type == 'rbd'``)."""
+    text = dict(e.meta).get("off_by_default")
+    return bool(text) and not any(w.lower() in text.lower() for w in opts.drivers)
 
 
 def _edge_order(e: Edge) -> tuple:

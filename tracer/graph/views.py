@@ -72,6 +72,7 @@ def expand_where_least_conditional(root: Node) -> bool:
             return moved
         old, new = move
         new.kids, old.kids = old.kids, new.kids
+        new.folds, old.folds = old.folds, new.folds  # what the trace left out of the expansion goes with it
         new.hop = dataclasses.replace(new.hop, repeat=False)
         old.hop = dataclasses.replace(old.hop, repeat=True)
         moved = True

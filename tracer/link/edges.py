@@ -27,6 +27,7 @@ from tracer.link.models.base import Model
 from tracer.link.models.all import MODELS
 from tracer.link.program import Program, build_program
 from tracer.link.records import Edge, Unresolved
+from tracer.link.branches import Branches
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.values import ext_matches
 from tracer.link.routes import Routes
@@ -56,6 +57,7 @@ class Linker:
         self._rewriters = [m for m in self.models if type(m).rewrite is not Model.rewrite]
         self._call_watchers = [m for m in self.models if m.sees_calls]
         self._cache: dict[str, tuple[tuple[Edge, ...], tuple[Unresolved, ...]]] = {}
+        self.branches = Branches(self.r)
         self.external_calls = 0
         self._routes: Routes | None = None
         self.properties = Properties(self.r)
@@ -117,6 +119,9 @@ class Linker:
                     unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), *said))
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
+            off = self._off_by_default(site, fq) if made and (site.guard or site.after) else None
+            if off:  # a branch the options' defaults rule out: the trace leaves it out unless asked
+                made = [e._replace(meta=tuple(sorted(e.meta + (("off_by_default", off),)))) for e in made]
             if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them
                 unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), "too-many-values"))
             if made:
@@ -141,6 +146,13 @@ class Linker:
         if reads:  # a getter runs where its attribute is read: before the call on the same line
             edges = sorted(reads + edges, key=lambda e: (e.line, e.meta[:1] != (("access", "read"),)))
         return tuple(dict.fromkeys(edges)), tuple(unresolved)
+
+    def _off_by_default(self, site, fq: str) -> str | None:
+        try:
+            return self.branches.off(site.guard, site.after, fq)
+        except RecursionError:
+            self.r.reset_active()
+            return None
 
     def _edges_for(self, fq: str, path: str, site, values) -> list[Edge]:
         out: list[Edge] = []

@@ -20,11 +20,13 @@ FOLD_TEXT = {  # the fold line, by reason ("same" has none: the branch drawn onc
     "more": "{n} more hops", "seen": "{n} again, drawn above:", "later": "{n} again, drawn below:",
     "branch": "{n} hops only under a branch:", "receiver": "{n} hops through other possible receivers:",
     "hidden": "{n} hops hidden:", "focus": "{n} hops off the focus",
+    "config": "{n} calls under branches off by default:",
 }
 FOLD_WORDS = {  # the totals, by reason
     "same": "in identical branches drawn once", "seen": "drawn above", "later": "drawn below",
     "more": "past the hops view", "branch": "only under a branch (--main)",
     "receiver": "through other possible receivers", "hidden": "hidden (--hide)", "focus": "off the focus (--focus)",
+    "config": "calls under branches the options' defaults turn off (--any-config)",
 }
 
 

@@ -138,13 +138,15 @@ class _Scope:
     returns_type: tuple | None = None
     globals: list = field(default_factory=list)
     tests: list = field(default_factory=list)
+    exits: list = field(default_factory=list)
+    conds: list = field(default_factory=list)
 
     def as_function(self) -> FunctionFacts:
         return FunctionFacts(
             self.qualname, self.line, self.end_line, self.params, self.decorators, self.cls,
             self.parent, tuple(self.imports), tuple(self.assigns), tuple(self.returns),
             tuple(self.calls), self.is_generator, self.reads, self.returns_type, tuple(self.globals),
-            tuple(self.tests),
+            tuple(self.tests), tuple(self.exits), tuple(self.conds),
         )
 
     def as_class(self) -> ClassFacts:
@@ -260,6 +262,9 @@ class _Collector(cst.CSTVisitor):
         self.guards.leave_function()
 
     # -- the branch each statement runs under (tracer.scan.guards) ------------
+    def leave_If(self, original_node: cst.If) -> None:
+        self.guards.after_if(original_node)
+
     def visit_If(self, node: cst.If) -> None:
         self.guards.on_if(node)
         self.reads.mark_test(node.test)
@@ -334,6 +339,8 @@ class _Collector(cst.CSTVisitor):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.reads.mark_target(node.target)
+        if isinstance(node.target, cst.Name):  # x += y: x holds something else afterwards (not known)
+            self._code_scope().assigns.append(Assign(("n", node.target.value), OPAQUE, self._line(node)))
 
     # -- imports -----------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
@@ -383,6 +390,10 @@ class _Collector(cst.CSTVisitor):
         for target in node.targets:
             self.reads.mark_target(target.target)
             self._assign(target.target, value, line)
+            if isinstance(target.target, cst.Name) and _is_test(node.value):
+                # a test kept in a name (``update = (cell_type == 'api' and ...)``): its text, read when a
+                # branch on the name is decided (``tracer.link.branches``)
+                self._code_scope().conds.append((target.target.value, self.guards.text(node.value)))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.reads.mark_target(node.target)
@@ -413,8 +424,12 @@ class _Collector(cst.CSTVisitor):
         self._code_scope().assigns.append(Assign(target, ("w", to_expr(node.item)), self._line(node)))
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and self.stack[-1].kind == "function":
-            self.stack[-1].returns.append(to_expr(node.value))
+        if self.stack[-1].kind == "function":
+            value = to_expr(node.value) if node.value is not None else ("n", "None")
+            if node.value is not None:
+                self.stack[-1].returns.append(value)
+            # in order, with the branches it runs under: what a call gives once its tests are decided
+            self.stack[-1].exits.append((value, self.guards.current, self.guards.after))
 
     def visit_Yield(self, node: cst.Yield) -> None:
         if self.stack[-1].kind == "function":
@@ -435,7 +450,8 @@ class _Collector(cst.CSTVisitor):
             # setattr(obj, 'name', value) with a literal name is the assignment obj.name = value
             self._code_scope().assigns.append(Assign(("a", args[0], args[1][1]), args[2], line))
         self._code_scope().calls.append(CallSite(
-            to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0, self.guards.current))
+            to_expr(func), args, kwargs, line, col, arg_lines, self.handlers > 0, self.guards.current,
+            self.guards.after))
         self._maybe_option(func, args, kwargs, line)
 
     def _maybe_option(self, func: cst.BaseExpression, args: tuple, kwargs: tuple, line: int) -> None:
@@ -447,6 +463,14 @@ class _Collector(cst.CSTVisitor):
 
 
 HELP_CHARS = 160
+
+
+def _is_test(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Comparison):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        return True
+    return isinstance(node, cst.BooleanOperation) and (_is_test(node.left) or _is_test(node.right))
 
 
 def _help_text(kwargs: tuple) -> str:

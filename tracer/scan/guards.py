@@ -31,6 +31,14 @@ class GuardStack:
         self._pending: dict[int, Guard] = {}
         self._elif: dict[int, tuple[str, ...]] = {}  # an elif -> the negated tests of the arms before it
         self._pushed: list[bool] = []
+        self._exits: list[list[str]] = [[]]  # per block: the tests of ``if t: return`` (or raise) met so far
+        self._after: tuple = ()
+
+    @property
+    def after(self) -> tuple:
+        """The tests of the early exits (``if t: return``, no ``else``) before this point in its blocks:
+        what runs here runs only when each of them was false."""
+        return self._after
 
     @property
     def current(self) -> tuple:
@@ -39,11 +47,17 @@ class GuardStack:
 
     # -- scopes ------------------------------------------------------------
     def enter_function(self) -> None:
-        self._saved.append((self._stack, self._current))
-        self._stack, self._current = [], ()
+        self._saved.append((self._stack, self._current, self._exits, self._after))
+        self._stack, self._current, self._exits, self._after = [], (), [[]], ()
 
     def leave_function(self) -> None:
-        self._stack, self._current = self._saved.pop()
+        self._stack, self._current, self._exits, self._after = self._saved.pop()
+
+    def after_if(self, node: cst.If) -> None:
+        """An ``if`` with no ``else`` whose body ends in ``return`` or ``raise``: an early exit."""
+        if node.orelse is None and _exits(node.body):
+            self._exits[-1].append(self._cap(self._text(node.test)))
+            self._after = tuple(t for block in self._exits for t in block)
 
     # -- compound statements announce the guards of their bodies -------------
     def on_if(self, node: cst.If) -> None:
@@ -88,15 +102,22 @@ class GuardStack:
     # -- bodies push what was announced for them ----------------------------
     def enter_block(self, node: cst.BaseSuite) -> None:
         guard = self._pending.pop(id(node), None)
+        self._exits.append([])
         self._pushed.append(guard is not None)
         if guard is not None:
             self._stack.append(guard)
             self._current = tuple(tuple(g) for g in reversed(self._stack[-MAX_DEPTH:]))
 
     def leave_block(self, node: cst.BaseSuite) -> None:
+        if self._exits.pop():
+            self._after = tuple(t for block in self._exits for t in block)
         if self._pushed.pop():
             self._stack.pop()
             self._current = tuple(tuple(g) for g in reversed(self._stack[-MAX_DEPTH:]))
+
+    def text(self, node: cst.CSTNode) -> str:
+        """An expression's source text as a guard writes it (whitespace folded, capped)."""
+        return self._cap(self._text(node))
 
     # -- helpers -------------------------------------------------------------
     def _announce(self, body: cst.BaseSuite, guard: Guard) -> None:
@@ -114,3 +135,13 @@ class GuardStack:
     @staticmethod
     def _cap(text: str) -> str:
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3].rstrip() + "..."
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """The block's last statement is a ``return`` or a ``raise``."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        small = body.body
+    else:
+        last = body.body[-1] if body.body else None
+        small = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+    return bool(small) and isinstance(small[-1], (cst.Return, cst.Raise))
