@@ -63,7 +63,7 @@ TRACE_GAPS = {
     "senlin-cluster-delete": [2, 21, 22],
     "blazar-lease-create-host": [],
     "blazar-host-create": [],
-    "blazar-lease-delete": [6],
+    "blazar-lease-delete": [],
 }
 
 

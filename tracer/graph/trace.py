@@ -252,9 +252,9 @@ class Tracer:
     def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
         if opts.full:
             return True
-        if from_driver:  # one level of the driver's own steps, and hops it makes itself
+        if from_driver:  # one level of the driver's own steps, hops it makes itself and the way to hops below
             same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
-            return same_class or self._interesting(e) or self._makes_hop(e.target, opts)
+            return same_class or self._interesting(e) or self._makes_hop(e.target, opts) or e.target in keep
         return e.target in keep or self._interesting(e)
 
     def _makes_hop(self, fq: str, opts: TraceOptions) -> bool:
