@@ -219,3 +219,57 @@ def test_lookup_routes_to_what_it_returns():
         "POST /v1/nodes": "app.api.root.NodesController.post",
         "POST /v1/nodes/{ident}/ports": "app.api.root.PortsController.post",
     }
+
+
+def test_a_rest_controllers_sub_controller_comes_after_the_ids_its_get_one_takes():
+    """pecan's ``_find_sub_controllers``: ``/nodes/{id}/states``, and the id routed there fills the first
+    parameter of the sub-controller's methods; a PUT custom action names the action first, a GET one last
+    (``_handle_custom_action``), after an id only when the method takes one beyond those routed."""
+    lk = link({
+        "app/api/root.py": """
+            import pecan
+            from pecan import rest
+
+            class StatesController(rest.RestController):
+                _custom_actions = {'provision': ['PUT'], 'history': ['GET']}
+
+                @pecan.expose()
+                def get(self, node_ident):
+                    pass
+
+                @pecan.expose()
+                def provision(self, node_ident, target):
+                    pass
+
+                @pecan.expose()
+                def history(self, node_ident):
+                    pass
+
+            class NodesController(rest.RestController):
+                states = StatesController()
+                _custom_actions = {'detail': ['GET'], 'enable': ['PUT']}
+
+                @pecan.expose()
+                def get_one(self, node_ident, fields=None):
+                    pass
+
+                @pecan.expose()
+                def detail(self, fields=None):
+                    pass
+
+                @pecan.expose()
+                def enable(self, node_ident):
+                    pass
+
+            class RootController(object):
+                nodes = NodesController()
+
+            app = {'root': 'app.api.root.RootController'}
+            """,
+    })
+    got = {(r.method, r.path, r.handler.rsplit(".", 1)[1]) for r in lk.models["pecan"].routes()}
+    assert got == {
+        ("GET", "/nodes/{id}", "get_one"), ("GET", "/nodes/detail", "detail"), ("PUT", "/nodes/enable", "enable"),
+        ("GET", "/nodes/{id}/states", "get"), ("PUT", "/nodes/{id}/states/provision", "provision"),
+        ("GET", "/nodes/{id}/states/history", "history"),
+    }

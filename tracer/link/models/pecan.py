@@ -92,28 +92,52 @@ class Pecan(Model):
                         found.setdefault(cls, f"{self.p.functions[fq].path}:{site.line}")
         return sorted(found.items())
 
-    def _walk(self, cls: str, prefix: str, where: str, depth: int, seen: frozenset) -> list[Route]:
+    def _walk(self, cls: str, prefix: str, where: str, depth: int, seen: frozenset, routed: int = 0) -> list[Route]:
+        """``routed``: the ids a parent RestController took before this controller (pecan's routing
+        args), which fill the first parameters of its methods."""
         if depth > MAX_DEPTH or cls in seen:
             return []
         project = self.p.classes[cls].project
-        out = self._handlers(cls, prefix or "/", where, project)
+        out = self._handlers(cls, prefix or "/", where, project, routed)
+        looked_up = self._lookup_children(cls)
+        ids = self._ids_before_children(cls, routed)
         for name, child in self._children(cls):
-            out += self._walk(child, f"{prefix}/{name}", where, depth + 1, seen | {cls})
+            if name in looked_up:  # _lookup's names place their own ids, and hand them on by construction
+                out += self._walk(child, f"{prefix}/{name}", where, depth + 1, seen | {cls})
+            else:
+                out += self._walk(child, f"{prefix}/{'{id}/' * ids}{name}", where, depth + 1, seen | {cls},
+                                  routed + ids)
         return out
 
-    def _handlers(self, cls: str, path: str, where: str, project: str) -> list[Route]:
+    def _ids_before_children(self, cls: str, routed: int) -> int:
+        """A RestController routes to a sub-controller after the ids its ``get_one`` (else ``get``) takes
+        (pecan's ``_find_sub_controllers``): ``/nodes/{id}/states``.  The required parameters are counted
+        (pecan reads them through its decorators, which the source does not show), less those routed."""
+        if not self.r.is_subclass(cls, REST_BASES):
+            return 0
+        methods = self.p.methods_of(cls)
+        fq = methods.get("get_one") or methods.get("get")
+        return max(0, _required(self.p.functions[fq]) - routed) if fq in self.p.functions else 0
+
+    def _handlers(self, cls: str, path: str, where: str, project: str, routed: int = 0) -> list[Route]:
         methods = self.p.methods_of(cls)
         base = path.rstrip("/") if path != "/" else ""
         out = []
         if self.r.is_subclass(cls, REST_BASES):
             taken: set[tuple[str, str]] = set()
             for verb, suffix, name in _REST:
+                if routed and suffix and name in methods and _required(self.p.functions[methods[name]]) <= routed:
+                    suffix = ""  # the ids routed to it are all it takes: /nodes/{id}/maintenance
                 if name in methods and (verb, suffix) not in taken:
                     taken.add((verb, suffix))
                     out.append(Route(verb, base + suffix or "/", None, methods[name], project, where))
             for action, verbs in self._custom_actions(cls):
-                if action in methods:
-                    out += [Route(v, f"{base}/{{id}}/{action}", None, methods[action], project, where) for v in verbs]
+                if action in methods:  # PUT/DELETE name the action first, GET/POST last, after the id it
+                    # takes beyond those routed to the controller (pecan's _handle_custom_action; its other
+                    # parameters are the query's or the body's: zun's rename(container_ident, name))
+                    ids = "{id}/" if _required(self.p.functions[methods[action]]) > routed else ""
+                    out += [Route(v, f"{base}/{action}" if v in ("PUT", "DELETE") else f"{base}/{ids}{action}",
+                                  None, methods[action], project, where) for v in verbs]
         else:
             for name, fq in methods.items():
                 if self._exposed(fq) and not name.startswith("_"):  # pecan routes no private name (_lookup)
@@ -250,6 +274,11 @@ class Pecan(Model):
 
 
 _COMPARED = re.compile(r"\b(\w+)\s*(?:==|!=)\s*([A-Za-z_][\w.]*)")
+
+
+def _required(fn) -> int:
+    """Positional parameters without a default, ``self`` not counted."""
+    return sum(1 for q in fn.facts.params[1:] if q.kind == "p" and q.default is None)
 
 
 def _dict_read(expr: tuple) -> tuple[tuple | None, tuple | None]:
