@@ -141,3 +141,14 @@ def test_a_driver_named_on_the_command_line_turns_its_branch_on():
     assert {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions(drivers=("shutdown",)))} == {13, 15, 17}
     assert {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions(any_config=True))} == \
         {11, 13, 15, 17, 19}
+
+
+def test_the_words_of_a_config_fold():
+    from tracer.graph.records import Fold
+    from tracer.render.folds import fold_line, folded_totals
+
+    one = Fold(3, "config", 1, ("app.cells.CellsAPI.cast",), ("app/api.py:11",))
+    two = Fold(0, "config", 2, ("app.cells.CellsAPI.cast", "app.api.local"), ("app/api.py:11", "app/api.py:17"))
+    assert fold_line(one) == "⋯ 1 call under a branch off by default: CellsAPI.cast"
+    assert fold_line(two) == "⋯ 2 calls under branches off by default: CellsAPI.cast, api.local"
+    assert folded_totals([one, two]) == "folded 3 hops: 3 calls under branches the options' defaults turn off (--any-config)"

@@ -22,6 +22,7 @@ FOLD_TEXT = {  # the fold line, by reason ("same" has none: the branch drawn onc
     "hidden": "{n} hops hidden:", "focus": "{n} hops off the focus",
     "config": "{n} calls under branches off by default:",
 }
+FOLD_ONE = {"config": "1 call under a branch off by default:"}  # a reason whose words change for one
 FOLD_WORDS = {  # the totals, by reason
     "same": "in identical branches drawn once", "seen": "drawn above", "later": "drawn below",
     "more": "past the hops view", "branch": "only under a branch (--main)",
@@ -34,10 +35,16 @@ def fold_line(f: Fold, more: str = MORE, shown: int = SHOWN_NAMES) -> str:
     """``⋯ 6 hops through other possible receivers: A.attach, B.attach +1``: the fold where it was."""
     names = list(dict.fromkeys(short_name(n) for n in f.names))
     listed = ", ".join(names[:shown]) + (f" +{len(names) - shown}" if len(names) > shown else "")
-    text = FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason)
+    text = _words(f)
     if not listed:
         return f"{more} {text}"
     return f"{more} {text} {listed}" if text.endswith(":") else f"{more} {text}: {listed}"
+
+
+def _words(f: Fold) -> str:
+    if f.hops == 1 and f.reason in FOLD_ONE:
+        return FOLD_ONE[f.reason]
+    return FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason)
 
 
 def note_lines(line: str) -> list[str]:
@@ -48,7 +55,7 @@ def note_lines(line: str) -> list[str]:
 
 def fold_detail(f: Fold) -> str:
     """Every hop a fold names, with its call site, a line each (a diagram note's tooltip)."""
-    head = FOLD_TEXT.get(f.reason, "{n} hops folded ({r})").format(n=f.hops, r=f.reason).rstrip(":")
+    head = _words(f).rstrip(":")
     return "\n".join([head] + [f"{name} at {site}" for name, site in zip(f.names, f.sites)])
 
 
