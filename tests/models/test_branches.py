@@ -152,3 +152,15 @@ def test_the_words_of_a_config_fold():
     assert fold_line(one) == "⋯ 1 call under a branch off by default: CellsAPI.cast"
     assert fold_line(two) == "⋯ 2 calls under branches off by default: CellsAPI.cast, api.local"
     assert folded_totals([one, two]) == "folded 3 hops: 3 calls under branches the options' defaults turn off (--any-config)"
+
+
+def test_an_option_the_code_sets_a_default_for_is_not_decided():
+    files = dict(FILES)
+    files["app/cmd.py"] = """
+        from app.conf import CONF
+
+        def main():
+            CONF.set_default('action', 'shutdown')
+        """
+    lk = link(files)
+    assert [line for line, _ in _off(lk, "app.api.create")] == [11, 19]  # action: open now

@@ -23,6 +23,7 @@ from tracer.link.values import WILD, Values, templates
 
 MAX_FITTING = 6  # options a name with an unknown part may stand for
 REGISTERS = ("register_opts", "register_opt", "register_cli_opts", "register_cli_opt")
+OVERRIDES = ("set_default", "set_override", "set_defaults")  # the code changes the default: not the declared one
 DEFAULT = "DEFAULT"
 BACKEND = "<backend>"
 MAX_DEPTH = 6
@@ -43,7 +44,7 @@ class OsloConfig(Model):
     name = "oslo_config"
     kinds = ("cfgmap",)
     calls = ("cfg.CONF.get",)
-    reads_sites = REGISTERS
+    reads_sites = REGISTERS + OVERRIDES
 
     def call(self, dotted: str, expr: tuple, scope: str) -> Values:
         """``CONF.get(name)``: the option ``name``'s default; a name built around an unknown part
@@ -103,12 +104,25 @@ class OsloConfig(Model):
                 if len(rest) > 2:
                     return False, None
                 group, name = (rest[0], rest[1]) if len(rest) == 2 else (DEFAULT, rest[0])
+                if name in self._overridden:
+                    return False, None
                 found = {_constant(o.default) for m, o in self.p.options.get(name, ())
                          if (m, name) in {(d.module, d.name) for d in self.decls(name, group)}}
                 if len(found) == 1 and (value := found.pop()) is not _UNKNOWN:
                     return True, value
                 return False, None
         return False, None
+
+    @cached_property
+    def _overridden(self) -> frozenset[str]:
+        """Options the code sets a default or an override for (``CONF.set_default('web', ...)``,
+        ``cfg.set_defaults(opts, connection=...)``): their declared default is not what runs."""
+        out = set()
+        for name in OVERRIDES:
+            for _, site in self.sites_named(name):
+                out |= {a[1] for a in site.args[:1] if a[0] == "s"}
+                out |= {k for k, _ in site.kwargs if name == "set_defaults"}
+        return frozenset(out)
 
     # -- declarations and registrations (read by the effects too) -------------------
     def decls(self, name: str, group: str | None = None) -> list[Decl]:
