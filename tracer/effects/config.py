@@ -23,7 +23,8 @@ from collections import defaultdict
 from functools import cached_property
 
 from tracer.effects.view import LinkView
-from tracer.link.models.oslo_config import BACKEND, CONF_OBJECTS, DEFAULT, Decl, attribute_chain, chain_expr
+from tracer.facts.model import chain_expr
+from tracer.link.models.oslo_config import BACKEND, CONF_OBJECTS, DEFAULT, Decl, attribute_chain
 
 DYNAMIC = ("import_object", "import_object_ns", "import_class")
 MAX_FLOW_SITES = 40

@@ -38,6 +38,14 @@ from typing import NamedTuple
 Expr = tuple
 OPAQUE: Expr = ("o",)
 
+
+def chain_expr(parts: list[str]) -> Expr:
+    """``["CONF", "cells", "enable"]`` as the recorded expression ``CONF.cells.enable``."""
+    expr: Expr = ("n", parts[0])
+    for attr in parts[1:]:
+        expr = ("a", expr, attr)
+    return expr
+
 SCHEMA_VERSION = 17
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tracer.facts.model import Read
+from tracer.facts.model import Read, chain_expr
 
 MAX_LINKS = 4  # cfg.CONF.libvirt.images_type
 PARAM_LINKS = 3  # self.configuration.x
@@ -30,13 +30,6 @@ def dotted(node: cst.BaseExpression) -> list[str] | None:
         return None
     parts.append(node.value)
     return parts[::-1]
-
-
-def chain_expr(parts: list[str]) -> tuple:
-    expr: tuple = ("n", parts[0])
-    for attr in parts[1:]:
-        expr = ("a", expr, attr)
-    return expr
 
 
 def _attribute_ids(node: cst.CSTNode, out: set[int]) -> None:

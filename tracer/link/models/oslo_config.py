@@ -16,6 +16,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import NamedTuple
 
+from tracer.facts.model import chain_expr
 from tracer.link.exprs import render
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
@@ -264,10 +265,3 @@ def attribute_chain(expr: tuple) -> list[str] | None:
         return None
     parts.append(expr[1])
     return parts[::-1]
-
-
-def chain_expr(parts: list[str]) -> tuple:
-    expr: tuple = ("n", parts[0])
-    for p in parts[1:]:
-        expr = ("a", expr, p)
-    return expr
