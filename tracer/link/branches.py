@@ -25,7 +25,7 @@ BRANCHES = ("if", "elif", "else")
 TAKEN = ("try", "with", "finally")  # a body that runs whenever the statement does
 MAX_DEPTH = 4  # calls and names followed from one test
 MAX_VALUES = 8  # known values a leaf may have before it counts as open
-OPEN = None  # a leaf or test whose values are not known
+_MISSING = object()
 
 
 class Branches:
@@ -36,6 +36,8 @@ class Branches:
         self._tests: dict[str, ast.expr | None] = {}
         self._off: dict[tuple, str | None] = {}
         self._returns: dict[str, frozenset | None] = {}
+        self._active: set[str] = set()
+        self._cut = False  # the answer being computed met the depth limit or a cycle: not memoised
 
     def off(self, guard: tuple, after: tuple, scope: str) -> str | None:
         """Why a call site under ``guard`` (innermost first), after the early exits ``after``, does not run
@@ -109,6 +111,7 @@ class Branches:
     def expr_values(self, expr: tuple, scope: str, depth: int) -> frozenset | None:
         """The same for an expression as the scanner records it (``tracer.facts.model``)."""
         if depth > MAX_DEPTH:
+            self._cut = True
             return None
         tag = expr[0]
         if tag == "s":
@@ -178,11 +181,24 @@ class Branches:
 
     def returns(self, fq: str, depth: int = 0) -> frozenset | None:
         """What a call of ``fq`` may give once its tests are decided: its ``return``s in order, up to the
-        first that is sure to run; falling off the end gives None."""
-        if fq not in self._returns:
-            self._returns[fq] = None  # a cycle: open
-            self._returns[fq] = self._compute_returns(fq, depth)
-        return self._returns[fq]
+        first that is sure to run; falling off the end gives None.  An answer that met the depth limit or a
+        cycle depends on where it was asked from, so it is not kept (the same input, the same answers)."""
+        hit = self._returns.get(fq, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        if fq in self._active:  # a cycle: open
+            self._cut = True
+            return None
+        outer, self._cut = self._cut, False
+        self._active.add(fq)
+        try:
+            got = self._compute_returns(fq, depth)
+        finally:
+            self._active.discard(fq)
+        if not self._cut:
+            self._returns[fq] = got
+        self._cut = self._cut or outer
+        return got
 
     def _compute_returns(self, fq: str, depth: int) -> frozenset | None:
         fn = self.p.functions.get(fq)
