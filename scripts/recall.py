@@ -31,6 +31,8 @@ Two modes, stdlib only (the recorder runs inside the projects' own test venv):
       Messages sent but never dispatched (no server in the test) are in ``rpc_undelivered``.
     * flow tasks need no hook: they are the collapsed edges whose ``via`` is a taskflow
       frame (the runner is the project function that ran the engine).
+    * ``mocked``: (project function, line) where project code itself called a test's Mock
+      (``unittest.mock``'s ``CallableMixin.__call__`` whose caller is a project frame).
 
 ``compare``
     Loads observed file(s) (summed) and a ``tracer export`` JSON (``tracer-graph/1``) and
@@ -49,6 +51,9 @@ Two modes, stdlib only (the recorder runs inside the projects' own test venv):
     * 2   RPC pairs against ``rpc-cast``/``rpc-call`` edges; 2b every message that reached
       the fake transport as (client method, RPC method name), dispatched or not;
     * 3   flow tasks against ``flow-task`` edges (execute and revert shown apart);
+    * 4   a lower bound of precision: the graph's call/driver edges between two functions that ran,
+      seen by the runs; 4m the same less the unseen edges whose every call site the runs saw
+      calling a Mock (at that very line); 4b the claims at the sites the runs executed;
 
     then the missed direct edges grouped by a guessed cause, from the caller's opcode at
     the call (attribute access, operator, ``with``, iteration), the graph's edges from the
