@@ -148,7 +148,9 @@ def test_soft_reboot_trace_from_its_http_entry(stein, seed_chains):
     got = {(h.caller, h.callee, h.kind, h.site) for h in t.hops}
     assert [h["step"] for h in chain["hops"] if (h["caller"], h["callee"], h["kind"], h["site"]) not in got] == []
     assert {h.callee: h.service for h in t.hops}["nova.compute.manager.ComputeManager.reboot_instance"] == "nova-compute"
-    assert len(t.hops) < 130  # the skeleton (with two levels of the driver's own steps), not the whole call graph
+    # the skeleton (two levels of the driver's own steps, its package's helpers), not the whole call graph:
+    # 130 -> 140 for the helpers (126 -> 131 hops, with the ways to hops below a driver method)
+    assert len(t.hops) < 140
 
 
 def _entry(chain: dict) -> str:

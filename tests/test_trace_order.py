@@ -36,3 +36,35 @@ def test_a_dispatch_over_few_names_is_a_call_per_name_and_over_many_one_call():
     assert sorted(e.target for e, _ in chosen) == ["m.A.handle_create", "m.A.handle_delete"]
     many = [_hook(f"list_{i:02d}", "C") for i in range(30)]
     assert len(Tracer(_Index(many)).chosen_edges("m.Base.act", TraceOptions())) == 1
+
+
+def test_under_a_driver_hop_its_packages_helpers_are_shown():
+    """zun's ``DockerDriver.create -> docker_utils.docker_client()``: a plain function of the driver's own
+    package is one of its steps; a function of another package, with no hop below, is not."""
+    from tracer.graph.index import FunctionInfo
+
+    edges = {
+        "m.entry": [Edge("m.entry", "pkg.drv.Driver.create", "driver", "m.py", 3, "configured", ())],
+        "pkg.drv.Driver.create": [Edge("pkg.drv.Driver.create", "pkg.utils.client", "call", "pkg/drv.py", 5, "exact", ()),
+                                  Edge("pkg.drv.Driver.create", "other.utils.log", "call", "pkg/drv.py", 6, "exact", ())],
+    }
+
+    class Index(_Index):
+        def answer(self, fq: str) -> Answer:
+            mine = tuple(edges.get(fq, ()))
+            return Answer(mine, tuple(() for _ in mine), False)
+
+        def function(self, fq: str):
+            module, _, name = fq.rpartition(".")
+            cls = "pkg.drv.Driver" if fq.startswith("pkg.drv.Driver.") else None
+            module = "pkg.drv" if cls else module
+            return FunctionInfo("p", module, module.replace(".", "/") + ".py", 1, cls, None, False)
+
+        def service_of(self, fq: str) -> str:
+            return "svc"
+
+        def is_database(self, fq: str) -> bool:
+            return False
+
+    t = Tracer(Index([])).trace("m.entry", TraceOptions())
+    assert [h.callee for h in t.hops] == ["pkg.drv.Driver.create", "pkg.utils.client"]

@@ -252,10 +252,18 @@ class Tracer:
     def _show(self, e: Edge, keep: set[str], from_driver: bool, opts: TraceOptions) -> bool:
         if opts.full:
             return True
-        if from_driver:  # one level of the driver's own steps, hops it makes itself and the way to hops below
+        if from_driver:  # the driver's own steps, its package's helpers, hops it makes and the way to hops below
             same_class = e.source.rsplit(".", 1)[0] == e.target.rsplit(".", 1)[0]
-            return same_class or self._interesting(e) or self._makes_hop(e.target, opts) or e.target in keep
+            return same_class or self._interesting(e) or self._makes_hop(e.target, opts) or e.target in keep \
+                or self._package_helper(e)
         return e.target in keep or self._interesting(e)
+
+    def _package_helper(self, e: Edge) -> bool:
+        """A plain function of the driver's own package (zun's ``docker_utils.docker_client()``)."""
+        fn, src = self.ix.function(e.target), self.ix.function(e.source)
+        if fn is None or src is None or fn.cls is not None or src.cls is None:
+            return False
+        return fn.module.rsplit(".", 1)[0] == src.module.rsplit(".", 1)[0]
 
     def _makes_hop(self, fq: str, opts: TraceOptions) -> bool:
         return any(self._interesting(e) for e, _ in self.chosen_edges(fq, opts))
