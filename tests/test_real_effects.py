@@ -212,3 +212,14 @@ def test_the_driver_option_says_which_driver_the_trace_follows(stein):
     assert e.get("default") == "cinder.volume.drivers.lvm.LVMVolumeDriver"
     assert e.get("follows") == "cinder.volume.drivers.rbd.RBDDriver"
     assert "(default LVMVolumeDriver; traced: RBDDriver)" in report.headline(report.summary([e]))[1]
+
+
+def test_effects_under_branches_off_by_default_count_only_with_any_config(stein):
+    """Stein's instance.save() in nova-api sends its update notification only when
+    ``[notifications] notify_on_state_change`` is set (no default): its bandwidth-usage read, and cells v1's
+    ``[cells] call_timeout``, are there only with --any-config, as the calls are in the trace."""
+    t = api.trace(stein, REBOOT, TraceOptions(drivers=("libvirt",)), effects=True)
+    assert not [e for _, e in _all(t) if e.name in ("bw_usage_cache", "cells.call_timeout")]
+    wide = api.trace(stein, REBOOT, TraceOptions(drivers=("libvirt",), any_config=True), effects=True)
+    _has(wide, "database", "bw_usage_cache", "read", "nova-api")
+    _has(wide, "config", "cells.call_timeout", "read", "nova-cells")

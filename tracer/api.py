@@ -339,7 +339,7 @@ def annotate_effects(ws: Workspace, t: Trace, opts: TraceOptions | None = None, 
                                 known.__contains__)
     with _quiet_gc():
         composer = ws._effects.view(opts.errors, lambda cls, target: _driver_method(ws, cls, target, opts),
-                                    lambda cls: _driver_class(ws, cls, opts))
+                                    lambda cls: _driver_class(ws, cls, opts), opts.any_config)
         result = annotate(composer, t, shown)
     ws._effects.save()
     return result

@@ -146,10 +146,11 @@ class Analysis:
     def _sites(self, fq: str, site) -> list[Site]:
         out = []
         way = branches(site.guard)
+        off = self.v.off_by_default(site, fq)
         for target, how, configured in self._targets(fq, site):
             args = self._args(target, site, fq, None)
             out.append(Site(site.line, target, self.db.short(target), how, _on_self(site.func, self.v.function(fq)),
-                            site.on_error, args, configured, way))
+                            site.on_error, args, configured, way, off))
         for target in self.wrappers.entered(fq, site):
             out.append(Site(site.line, target, self.db.short(target), "with", False, site.on_error, (), "", way))
         for e in self.v.targets(fq, site.line, None):

@@ -12,7 +12,8 @@ nothing is shown below it) carries all of its callee's, with its own arguments
 (``CreateVolumeOnFinishTask`` runs ``NotifyVolumeActionTask.execute`` again, with ``create.end``); the
 entry function's own effects go to ``Trace.entry_effects``.  Effects are made on the trace before a
 view narrows it; a hop the view folds gives its effects to the nearest hop above it that is shown.  Calls made in ``except`` handlers count
-only with ``--errors``, as in the trace.
+only with ``--errors``, and calls under a branch the options' defaults rule out only with ``--any-config``, as in
+the trace.
 
 Holes fill along the way: the callee of a call or driver hop gets the texts of the arguments its call
 site passes (themselves filled by the hops above), an RPC server method the keyword arguments of the
@@ -39,10 +40,11 @@ class Composer:
 
     def __init__(self, summary: Callable[[str], Summary], driver_option: Callable[[str], tuple],
                  errors: bool = False, pick: Callable[[str, str], str] | None = None,
-                 chosen: Callable[[str], str] | None = None) -> None:
+                 chosen: Callable[[str], str] | None = None, any_config: bool = False) -> None:
         self.summary = summary
         self.driver_option = driver_option
         self.errors = errors
+        self.any_config = any_config
         self.pick = pick or (lambda configured, target: target)
         self.chosen = chosen or (lambda configured: configured)
         self._memo: dict[tuple, tuple[Effect, ...]] = {}
@@ -62,7 +64,8 @@ class Composer:
         out = [self._followed(e) for t in s.own if self._kept(t) for e in instantiate(t, binding)]
         shown = {line for line, _ in skip}
         for site in s.sites:
-            if site.how == "rpc" or (site.on_error and not self.errors) or (site.line, site.target) in skip:
+            if site.how == "rpc" or (site.on_error and not self.errors) or (site.off and not self.any_config) \
+                    or (site.line, site.target) in skip:
                 continue
             if site.configured:  # a driver call: the hop below (if any) ran the chosen implementation
                 if site.line in shown:

@@ -94,8 +94,8 @@ class Summaries:
             self.fresh[fq] = encode(fresh)
             return fresh
 
-    def view(self, errors: bool = False, pick=None, chosen=None) -> Composer:
-        return Composer(self.summary, self.driver_option, errors, pick, chosen)
+    def view(self, errors: bool = False, pick=None, chosen=None, any_config: bool = False) -> Composer:
+        return Composer(self.summary, self.driver_option, errors, pick, chosen, any_config)
 
     # -- saving ------------------------------------------------------------------------
     def save(self) -> None:

@@ -42,6 +42,7 @@ class Site(NamedTuple):
     args: tuple  # ((parameter, Text), ...)
     configured: str = ""  # a driver call: the configured class (``--driver`` may run another's method)
     guard: tuple = ()  # the branches the call runs under in the caller (``tracer.effects.records.branches``)
+    off: bool = False  # under a branch the options' defaults rule out (``tracer.link.branches``)
 
 
 class Built(NamedTuple):

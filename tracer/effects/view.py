@@ -53,6 +53,10 @@ class LinkView:
                         table[a.target[1]].append((a.value, f"{module}.{f.qualname}"))
         return table.get(name, [])
 
+    def off_by_default(self, site, fq: str) -> bool:
+        """The call site is under a branch the options' defaults rule out (the linker's mark)."""
+        return bool((site.guard or site.after) and self.linker.off_by_default(site, fq))
+
     def registered_objects(self) -> dict[str, dict[str, list[str]]]:
         """oslo.versionedobjects: module -> registered class name -> classes (``objects.Instance``)."""
         return self.r.models["oslo_versionedobjects"].namespaces

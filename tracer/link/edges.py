@@ -119,7 +119,7 @@ class Linker:
                     unresolved.append(Unresolved(fq, fn.path, site.line, render(site.func), *said))
             if made and site.on_error:  # an error path: the skeleton leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("on_error", True),)))) for e in made]
-            off = self._off_by_default(site, fq) if made and (site.guard or site.after) else None
+            off = self.off_by_default(site, fq) if made and (site.guard or site.after) else None
             if off:  # a branch the options' defaults rule out: the trace leaves it out unless asked
                 made = [e._replace(meta=tuple(sorted(e.meta + (("off_by_default", off),)))) for e in made]
             if self.r.was_cut(site.func, fq):  # more values than MAX_VALUES: the edges made are some of them
@@ -147,7 +147,8 @@ class Linker:
             edges = sorted(reads + edges, key=lambda e: (e.line, e.meta[:1] != (("access", "read"),)))
         return tuple(dict.fromkeys(edges)), tuple(unresolved)
 
-    def _off_by_default(self, site, fq: str) -> str | None:
+    def off_by_default(self, site, fq: str) -> str | None:
+        """The text of the branch the options' defaults rule out for a call site of ``fq``, else None."""
         try:
             return self.branches.off(site.guard, site.after, fq)
         except RecursionError:
