@@ -152,6 +152,7 @@ def test_the_words_of_a_config_fold():
     assert fold_line(one) == "⋯ 1 call under a branch off by default: CellsAPI.cast"
     assert fold_line(two) == "⋯ 2 calls under branches off by default: CellsAPI.cast, api.local"
     assert folded_totals([one, two]) == "folded 3 hops: 3 calls under branches the options' defaults turn off (--any-config)"
+    assert folded_totals([one]) == "folded 1 hop: 1 call under a branch the options' defaults turn off (--any-config)"
 
 
 def test_an_option_the_code_sets_a_default_for_is_not_decided():

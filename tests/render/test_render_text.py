@@ -84,7 +84,7 @@ def test_identical_siblings_are_drawn_once_with_a_count():
     lines = [line.plain for line in trace_lines(t)]
     assert sum("svc.x.f" in line for line in lines) == 1
     assert "svc.x.f ×2 (also :130)" in next(line for line in lines if "svc.x.f" in line)
-    assert lines[-2] == "folded 1 hops: 1 in identical branches drawn once"
+    assert lines[-2] == "folded 1 hop: 1 in identical branches drawn once"
 
 
 def run(*args: str, tmp_path, columns: str = "50") -> str:

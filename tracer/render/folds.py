@@ -23,6 +23,7 @@ FOLD_TEXT = {  # the fold line, by reason ("same" has none: the branch drawn onc
     "config": "{n} calls under branches off by default:",
 }
 FOLD_ONE = {"config": "1 call under a branch off by default:"}  # a reason whose words change for one
+WORDS_ONE = {"config": "call under a branch the options' defaults turn off (--any-config)"}
 FOLD_WORDS = {  # the totals, by reason
     "same": "in identical branches drawn once", "seen": "drawn above", "later": "drawn below",
     "more": "past the hops view", "branch": "only under a branch (--main)",
@@ -66,5 +67,7 @@ def folded_totals(folded: Iterable[Fold]) -> str:
         counts[f.reason] += f.hops
     if not counts:
         return ""
-    return (f"folded {sum(counts.values())} hops: "
-            + ", ".join(f"{n} {FOLD_WORDS.get(r, r)}" for r, n in sorted(counts.items())))
+    total = sum(counts.values())
+    return (f"folded {total} hop{'s' if total != 1 else ''}: "
+            + ", ".join(f"{n} {WORDS_ONE[r] if n == 1 and r in WORDS_ONE else FOLD_WORDS.get(r, r)}"
+                        for r, n in sorted(counts.items())))
