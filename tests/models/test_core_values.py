@@ -224,3 +224,48 @@ def test_a_property_read_in_a_branch_test_runs_its_getter():
     # (the line is the scan's nearest known one: tests have no call of their own to place them)
     assert {(e.kind, e.target, dict(e.meta).get("access")) for e in lk.edges("app.h.Host.slots")} == {
         ("call", "app.h.Host.supports_sev", "read")}
+
+
+def test_a_class_decorator_that_appends_to_a_module_list_registers_the_classes():
+    """cinder's ``@interface.volumedriver``: the decorator's parameter is each class it decorates, and the
+    module-level list it appends to holds them (``[DriverInfo(x) for x in interface._volume_register]``)."""
+    lk = link({
+        "app/interface.py": """
+            _register = []
+
+            def driver(cls):
+                _register.append(cls)
+                return cls
+            """,
+        "app/drivers.py": """
+            from app import interface
+
+            @interface.driver
+            class A:
+                @staticmethod
+                def options():
+                    return []
+
+            @interface.driver
+            class B:
+                @staticmethod
+                def options():
+                    return []
+
+            class C:
+                @staticmethod
+                def options():
+                    return []
+            """,
+        "app/util.py": """
+            from app import interface
+
+            class Info:
+                def __init__(self, cls):
+                    self.opts = cls.options()
+
+            def all_drivers():
+                return [Info(x) for x in interface._register]
+            """,
+    })
+    assert edges(lk, "app.util.Info.__init__") == {("call", "app.drivers.A.options"), ("call", "app.drivers.B.options")}

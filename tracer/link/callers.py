@@ -37,6 +37,9 @@ class Callers:
         given = self._by_decorator(fn, where) if self._decorating else EMPTY
         if given:
             return given
+        if index == 0 and fn.cls is None and fn.fq in self._class_decorators():
+            # a function written as a class decorator (@interface.volumedriver): it is called with the class
+            return frozenset(("cls", c) for c in self._class_decorators()[fn.fq])
         if index == 1 and fn.cls and _is_setter(fn.defs[where[0]], fn.name):
             return self._assigned_through(fn.cls, fn.name)
         declared = self.declared(fn, param.annotation)
@@ -54,6 +57,20 @@ class Callers:
             else:
                 out |= self.forwarded(caller, site, param.name)
         return self.conforming(out, declared) if declared else frozenset(out)
+
+    def _class_decorators(self) -> dict[str, list[str]]:
+        """Function -> the classes a bare ``@name`` decorator naming it decorates (built once)."""
+        if self._decorates is None:
+            self._decorates = {}
+            found: dict[str, list[str]] = {}
+            for cls in sorted(self.p.classes):
+                for d in self.p.classes[cls].facts.decorators:
+                    if d[0] in ("n", "a"):
+                        for v in self.eval(d, self.class_scope(cls)):
+                            if v[0] == "fn" and self.p.functions[v[1]].cls is None:
+                                found.setdefault(v[1], []).append(cls)
+            self._decorates = found
+        return self._decorates
 
     def _run_by_super(self, fn: Function) -> tuple[str, ...]:
         """The subclasses whose own override of the method calls ``super().name(...)`` and lands here:

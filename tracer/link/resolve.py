@@ -53,6 +53,7 @@ class Resolver(Attributes, Callers):
         self._writes: dict[str, list] | None = None  # attr -> every ``x.attr = v`` (property setters' values)
         self._aliases: dict[str, set[str]] | None = None  # class name -> class attributes holding the class
         self._by_super: dict[str, tuple[str, ...]] = {}  # method -> subclasses running it through super()
+        self._decorates: dict[str, list[str]] | None = None  # function -> classes it decorates (@name)
         self.models = Registry(self, models)
         self._settled = _CORE_SETTLED | self.models.settled
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
@@ -137,6 +138,8 @@ class Resolver(Attributes, Callers):
         if prefix == MODULE_BODY:
             for writer, a in self._global_writes(fn.module):
                 names[a.target[1]].append(("in", (a.value, writer)))
+            for writer, name, item in self._global_appends(fn.module, names):
+                names[name].append(("in", (item, writer)))
         self._add_defs(names, fn.module, "" if prefix == MODULE_BODY else prefix + ".<locals>.")
         self._locals[fq] = names
         return names
@@ -147,6 +150,22 @@ class Resolver(Attributes, Callers):
         for f in self.p.modules[module].functions:
             if f.globals:
                 out += [(f"{module}.{f.qualname}", a) for a in f.assigns if a.target[0] == "n" and a.target[1] in f.globals]
+        return out
+
+    def _global_appends(self, module: str, names: dict[str, list]) -> list[tuple[str, str, tuple]]:
+        """``REGISTRY.append(x)`` in a def of the module, on a list the module body binds and the def does not
+        (a decorator that registers what it decorates): (def, name, x)."""
+        out = []
+        for f in self.p.modules[module].functions:
+            if f.qualname == MODULE_BODY:
+                continue
+            bound = {p.name for p in f.params} | {a.target[1] for a in f.assigns if a.target[0] == "n"}
+            for site in f.calls:
+                func = site.func
+                if func[0] == "a" and func[1][0] == "n" and func[2] in _APPENDS and func[1][1] not in bound \
+                        and len(site.args) > _APPENDS[func[2]] \
+                        and any(kind == "expr" for kind, _ in names.get(func[1][1], ())):
+                    out.append((f"{module}.{f.qualname}", func[1][1], site.args[_APPENDS[func[2]]]))
         return out
 
     def _add_defs(self, names: dict[str, list], module: str, prefix: str) -> None:
