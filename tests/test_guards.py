@@ -105,3 +105,25 @@ def test_guards_with_libcst_positions_equal_the_fast_walk():
     fast = scan_source("pkg/mod.py", SOURCE.encode())
     assert [c.guard for f in slow.result("pkg/mod.py").functions for c in f.calls] == \
            [c.guard for f in fast.functions for c in f.calls]
+
+
+def test_the_early_exits_before_a_call_site():
+    """``if t: return`` (or ``raise``) with no ``else``: what follows in the block runs only when ``t`` was
+    false; an exit nested in an ``if`` that does not itself end the block is that block's alone."""
+    src = textwrap.dedent('''
+        def f(a, b):
+            if a:
+                if b:
+                    return 1
+                return 2
+            g()
+            if not b: raise E()
+            for i in b:
+                if i: return
+                h()
+            k()
+        ''').encode()
+    fn = next(f for f in scan_source("x/o.py", src).functions if f.qualname == "f")
+    assert {site.func[1]: site.after for site in fn.calls} == {
+        "g": ("a",), "E": ("a",), "h": ("a", "not b", "i"), "k": ("a", "not b")}
+    assert [after for _, _, after in fn.exits] == [(), ("b",), ("a", "not b")]

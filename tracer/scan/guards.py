@@ -33,6 +33,7 @@ class GuardStack:
         self._pushed: list[bool] = []
         self._exits: list[list[str]] = [[]]  # per block: the tests of ``if t: return`` (or raise) met so far
         self._after: tuple = ()
+        self._exit_text: dict[int, str] = {}  # an early-exit ``if`` -> its test (set when it is entered)
 
     @property
     def after(self) -> tuple:
@@ -55,8 +56,9 @@ class GuardStack:
 
     def after_if(self, node: cst.If) -> None:
         """An ``if`` with no ``else`` whose body ends in ``return`` or ``raise``: an early exit."""
-        if node.orelse is None and _exits(node.body):
-            self._exits[-1].append(self._cap(self._text(node.test)))
+        text = self._exit_text.pop(id(node), None)
+        if text is not None:
+            self._exits[-1].append(text)
             self._after = tuple(t for block in self._exits for t in block)
 
     # -- compound statements announce the guards of their bodies -------------
@@ -64,6 +66,8 @@ class GuardStack:
         before = self._elif.pop(id(node), None)
         kind = "if" if before is None else "elif"
         test = self._text(node.test)
+        if node.orelse is None and _exits(node.body):  # an early exit: after_if takes its text
+            self._exit_text[id(node)] = self._cap(test)
         tests = (before or ()) + (self._negated(node.test),)
         tail = node
         while isinstance(tail.orelse, cst.If):
