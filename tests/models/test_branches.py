@@ -139,6 +139,8 @@ def test_a_driver_named_on_the_command_line_turns_its_branch_on():
     chosen = {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions())}
     assert chosen == {13, 15}
     assert {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions(drivers=("shutdown",)))} == {13, 15, 17}
+    # a driver's name is matched with the strings a test compares with, not with the option's group
+    assert {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions(drivers=("cells",)))} == {13, 15}
     assert {e.line for e, _ in tracer.chosen_edges("app.api.create", TraceOptions(any_config=True))} == \
         {11, 13, 15, 17, 19}
 

@@ -12,6 +12,7 @@ object plumbing) is folded.  ``full`` keeps every resolved call.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from tracer.graph.index import QueryIndex
@@ -26,6 +27,7 @@ DB_REACH = 3  # calls from a kept function within which database access is shown
 ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
+_LITERAL = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 @dataclass
@@ -286,10 +288,14 @@ class Tracer:
 
 
 def _off(e: Edge, opts: TraceOptions) -> bool:
-    """The call runs only under a branch the defaults rule out, and no ``--driver`` asked for it by name
-    (``--driver rbd`` turns on ``if CONF.libvirt.images_type == 'rbd'``)."""
+    """The call runs only under a branch the defaults rule out, and no ``--driver`` asked for it by a
+    string the test compares with (``--driver rbd`` turns on ``if CONF.libvirt.images_type == 'rbd'``;
+    ``--driver libvirt`` does not turn on every test of a ``[libvirt]`` option)."""
     text = dict(e.meta).get("off_by_default")
-    return bool(text) and not any(w.lower() in text.lower() for w in opts.drivers)
+    if not text:
+        return False
+    literals = [a or b for a, b in _LITERAL.findall(text.lower())]
+    return not any(w.lower() in lit for w in opts.drivers for lit in literals)
 
 
 def _edge_order(e: Edge) -> tuple:
