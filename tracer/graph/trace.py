@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import deque
 from dataclasses import dataclass
 
 from tracer.graph.index import QueryIndex
@@ -214,27 +215,29 @@ class Tracer:
             for _, target, d, svc in reversed(children):
                 stack.append((target, d, svc, path | {target}))
         ordered = _renumber(self._order(entry, hops))
-        folded = self._off_by_default(entry, ordered, opts) if not (opts.full or opts.any_config) else ()
+        folded = self._off_by_default(entry, ordered, g, opts) if not (opts.full or opts.any_config) else ()
         return Trace(entry, label or entry, entry_service, tuple(ordered), "full" if opts.full else "skeleton",
                      folded=folded)
 
-    def _off_by_default(self, entry: str, hops: list[Hop], opts: TraceOptions) -> tuple[Fold, ...]:
+    def _off_by_default(self, entry: str, hops: list[Hop], narrow: _Reached,
+                        opts: TraceOptions) -> tuple[Fold, ...]:
         """What the trace left out under branches the options' defaults rule out: the calls the trace with
-        those branches on would show, each said under the nearest hop shown on its way from the entry."""
+        those branches on would show, each said under the nearest hop shown on its way from the entry.
+        The first such call on any way is made by a function the trace reached (``narrow``): when none of
+        them makes one, there is nothing to say and no wider exploration."""
+        if not any(_off(e, opts) for fq in narrow.succ for e in self.ix.answer(fq).edges):
+            return ()
         step_of = {entry: 0}
         for h in hops:
             if not h.repeat:
                 step_of.setdefault(h.callee, h.step)
-        wider = dataclasses.replace(opts, any_config=True)
-        g = self.explore(entry, wider)
+        g = self.explore(entry, dataclasses.replace(opts, any_config=True))
         off = [e for e in g.edges if _off(e, opts)]
-        if not off:
-            return ()
         keep = self._keep(g, entry)
         parent: dict[str, str] = {}
-        todo = [entry]
+        todo = deque([entry])
         while todo:  # the first way from the entry to each function, on the wider exploration
-            u = todo.pop(0)
+            u = todo.popleft()
             for v in g.succ.get(u, ()):
                 if v not in parent and v != entry:
                     parent[v] = u
@@ -292,8 +295,8 @@ def _off(e: Edge, opts: TraceOptions) -> bool:
     string the test compares with (``--driver rbd`` turns on ``if CONF.libvirt.images_type == 'rbd'``;
     ``--driver libvirt`` does not turn on every test of a ``[libvirt]`` option)."""
     text = dict(e.meta).get("off_by_default")
-    if not text:
-        return False
+    if not text or not opts.drivers:
+        return bool(text)
     literals = [a or b for a, b in _LITERAL.findall(text.lower())]
     return not any(w.lower() in lit for w in opts.drivers for lit in literals)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from tracer.link.exprs import NOT_LITERAL, literal_value
 from tracer.link.program import MODULE_BODY
 
 if TYPE_CHECKING:
@@ -114,12 +115,10 @@ class Branches:
             self._cut = True
             return None
         tag = expr[0]
-        if tag == "s":
-            return frozenset({expr[1]})
+        if tag in ("s", "i", "n") and (value := literal_value(expr)) is not NOT_LITERAL:
+            return frozenset({value})
         if tag == "i":
-            return _number(expr[1])
-        if tag == "n" and expr[1] in ("True", "False", "None"):
-            return frozenset({{"True": True, "False": False, "None": None}[expr[1]]})
+            return None
         if tag == "a":
             known, value = self._config.option_value(expr, scope)
             return frozenset({value}) if known else None
@@ -284,16 +283,6 @@ def _compare(op: ast.cmpop, a, b) -> bool | None:
         found = a in b
         return found if isinstance(op, ast.In) else not found
     return None
-
-
-def _number(text: str) -> frozenset | None:
-    try:
-        return frozenset({int(text, 0)})
-    except ValueError:
-        try:
-            return frozenset({float(text)})
-        except ValueError:
-            return None
 
 
 def _hashable(value) -> bool:

@@ -117,3 +117,23 @@ def accepts(params: tuple, site, offset: int) -> bool:
                 return False
             given.add(key)
     return all(p.default is not None or p.name in given for p in params if p.kind in ("p", "k"))
+
+
+NOT_LITERAL = object()
+_NAMED = {"True": True, "False": False, "None": None}
+
+
+def literal_value(expr: tuple):
+    """The Python value a recorded literal writes (a string, a number, ``True``/``False``/``None``), else
+    ``NOT_LITERAL``."""
+    if expr[0] == "s":
+        return expr[1]
+    if expr[0] == "n":
+        return _NAMED.get(expr[1], NOT_LITERAL)
+    if expr[0] == "i":
+        for kind in (lambda t: int(t, 0), float):
+            try:
+                return kind(expr[1])
+            except ValueError:
+                pass
+    return NOT_LITERAL

@@ -130,10 +130,9 @@ class Resolver(Attributes, Callers):
                 if a.target[0] == "n" and a.target[1] not in d.globals:  # global x; x = v binds the module's x
                     names[a.target[1]].append(("expr", a.value))
             for site in d.calls:  # devices = []; devices.append(x): x is an element of devices
-                func = site.func
-                if func[0] == "a" and func[1][0] == "n" and func[2] in _APPENDS and len(site.args) > _APPENDS[func[2]]:
-                    if any(kind == "expr" for kind, _ in names.get(func[1][1], ())):
-                        names[func[1][1]].append(("expr", site.args[_APPENDS[func[2]]]))
+                added = _appended(site)
+                if added and any(kind == "expr" for kind, _ in names.get(added[0], ())):
+                    names[added[0]].append(("expr", added[1]))
         prefix = fn.facts.qualname
         if prefix == MODULE_BODY:
             for writer, a in self._global_writes(fn.module):
@@ -161,11 +160,9 @@ class Resolver(Attributes, Callers):
                 continue
             bound = {p.name for p in f.params} | {a.target[1] for a in f.assigns if a.target[0] == "n"}
             for site in f.calls:
-                func = site.func
-                if func[0] == "a" and func[1][0] == "n" and func[2] in _APPENDS and func[1][1] not in bound \
-                        and len(site.args) > _APPENDS[func[2]] \
-                        and any(kind == "expr" for kind, _ in names.get(func[1][1], ())):
-                    out.append((f"{module}.{f.qualname}", func[1][1], site.args[_APPENDS[func[2]]]))
+                added = _appended(site)
+                if added and added[0] not in bound and any(kind == "expr" for kind, _ in names.get(added[0], ())):
+                    out.append((f"{module}.{f.qualname}", *added))
         return out
 
     def _add_defs(self, names: dict[str, list], module: str, prefix: str) -> None:
@@ -613,3 +610,11 @@ def _base_exprs(bases: tuple) -> list[tuple]:
         else:
             out.append(expr)
     return out
+
+
+def _appended(site) -> tuple[str, tuple] | None:
+    """``name.append(x)`` (``add``, ``extend``, ``insert(i, x)``...): (name, x)."""
+    func = site.func
+    if func[0] == "a" and func[1][0] == "n" and func[2] in _APPENDS and len(site.args) > _APPENDS[func[2]]:
+        return func[1][1], site.args[_APPENDS[func[2]]]
+    return None

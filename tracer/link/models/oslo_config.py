@@ -11,13 +11,12 @@ read by key (``CONF.x['pre']``: that entry's strings).  ``CONF.get(name)`` reads
 from __future__ import annotations
 
 import re
-
 from collections import defaultdict
 from functools import cached_property
 from typing import NamedTuple
 
 from tracer.facts.model import chain_expr
-from tracer.link.exprs import render
+from tracer.link.exprs import NOT_LITERAL, literal_value, render
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
 from tracer.link.values import WILD, Values, templates
@@ -29,7 +28,6 @@ DEFAULT = "DEFAULT"
 BACKEND = "<backend>"
 MAX_DEPTH = 6
 CONF_OBJECTS = ("cfg.CONF", "cfg.ConfigOpts")  # the configuration object's names
-_UNKNOWN = object()
 
 
 class Decl(NamedTuple):
@@ -107,9 +105,9 @@ class OsloConfig(Model):
                 group, name = (rest[0], rest[1]) if len(rest) == 2 else (DEFAULT, rest[0])
                 if name in self._overridden:
                     return False, None
-                found = {_constant(o.default) for m, o in self.p.options.get(name, ())
-                         if (m, name) in {(d.module, d.name) for d in self.decls(name, group)}}
-                if len(found) == 1 and (value := found.pop()) is not _UNKNOWN:
+                declared = {d.module for d in self.decls(name, group)}
+                found = {_constant(o.default) for m, o in self.p.options.get(name, ()) if m in declared}
+                if len(found) == 1 and (value := found.pop()) is not NOT_LITERAL:
                     return True, value
                 return False, None
         return False, None
@@ -237,23 +235,9 @@ def _last(expr: tuple) -> str | None:
 
 
 def _constant(default: tuple | None):
-    """A declared default as a Python value: a literal, a bool, None (no default is None, as oslo.config
-    has it; a deployment sets some of those, a database connection: ``--any-config`` follows them)."""
-    if default is None or default == ("n", "None"):
-        return None
-    if default[0] == "s":
-        return default[1]
-    if default[0] == "n" and default[1] in ("True", "False"):
-        return default[1] == "True"
-    if default[0] == "i":
-        try:
-            return int(default[1], 0)
-        except ValueError:
-            try:
-                return float(default[1])
-            except ValueError:
-                return _UNKNOWN
-    return _UNKNOWN
+    """A declared default as a Python value (no default is None, as oslo.config has it; a deployment sets
+    some of those, a database connection: ``--any-config`` follows them); ``NOT_LITERAL`` when computed."""
+    return None if default is None else literal_value(default)
 
 
 def attribute_chain(expr: tuple) -> list[str] | None:
