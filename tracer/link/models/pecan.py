@@ -99,14 +99,13 @@ class Pecan(Model):
             return []
         project = self.p.classes[cls].project
         out = self._handlers(cls, prefix or "/", where, project, routed)
-        looked_up = self._lookup_children(cls)
         ids = self._ids_before_children(cls, routed)
-        for name, child in self._children(cls):
-            if name in looked_up:  # _lookup's names place their own ids, and hand them on by construction
+        attributes = self._children(cls)
+        for name, child in sorted(attributes.items()):
+            out += self._walk(child, f"{prefix}/{'{id}/' * ids}{name}", where, depth + 1, seen | {cls}, routed + ids)
+        for name, child in sorted(self._lookup_children(cls).items()):
+            if name not in attributes:  # _lookup's names place their own ids, and hand them on by construction
                 out += self._walk(child, f"{prefix}/{name}", where, depth + 1, seen | {cls})
-            else:
-                out += self._walk(child, f"{prefix}/{'{id}/' * ids}{name}", where, depth + 1, seen | {cls},
-                                  routed + ids)
         return out
 
     def _ids_before_children(self, cls: str, routed: int) -> int:
@@ -144,7 +143,8 @@ class Pecan(Model):
                     out.append(Route("GET", (base or "/") if name == "index" else f"{base}/{name}", None, fq, project, where))
         return out
 
-    def _children(self, cls: str) -> list[tuple[str, str]]:
+    def _children(self, cls: str) -> dict[str, str]:
+        """Sub-controllers held in attributes: of the class, set in ``__init__`` or by ``setattr``."""
         out = {}
         for k in reversed(self.p.mro(cls)):
             klass = self.p.classes.get(k)
@@ -156,9 +156,7 @@ class Pecan(Model):
                         out[name] = v[1]
         out.update(self._init_children(cls))
         out.update(self._set_children(cls))
-        for name, child in self._lookup_children(cls).items():
-            out.setdefault(name, child)
-        return sorted(out.items())
+        return out
 
     def _lookup_children(self, cls: str) -> dict[str, str]:
         """``_lookup(self, key, *remainder)`` returns ``(controller, remainder)``: pecan routes what is left
