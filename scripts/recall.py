@@ -331,7 +331,14 @@ class _Recorder:
                     for k in list(self.patched)[:10000]:
                         del self.patched[k]
             return
-        code = getattr(getattr(new, "__func__", new), "__code__", None)
+        fn = getattr(new, "__func__", new)
+        for _ in range(5):  # a decorated test function (a @contextmanager's generator): the one it wraps
+            fn = getattr(fn, "__wrapped__", fn) if hasattr(fn, "__wrapped__") else fn
+        code = getattr(fn, "__code__", None)
+        mod = getattr(fn, "__module__", None) or ""
+        top = mod.partition(".")[0]
+        if not (top in self.projects and (".tests." in mod + "." or mod == top + ".test")):
+            return  # only the tests' own functions: a library's (contextlib's helper) runs for everybody
         fq = self.function_fq(original)
         if code is None or fq is None or type(code).__name__ != "code":
             return
@@ -345,6 +352,10 @@ class _Recorder:
         """A function a test put in place of project code ran: where project code called it, and for what."""
         code, fqs = self.standins[id(frame.f_code)]
         f = frame.f_back
+        for _ in range(4):  # through library frames (contextlib's __enter__ for a @contextmanager)
+            if f is None or (self.kinds.get(id(f.f_code)) or self.classify(f)) != OTHER:
+                break
+            f = f.f_back
         if f is None or (self.kinds.get(id(f.f_code)) or self.classify(f)) != PROJECT:
             return
         key = (id(f.f_code), f.f_lineno)

@@ -10,6 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).parent.parent
 
 CORE = '''
+import contextlib
 import functools
 
 
@@ -42,6 +43,8 @@ class Manager(Base):
         self.driver.spawn(1)
         self.helper()
         self.driver.wrapped()
+        with opened() as f:
+            pass
         return make()
 
 
@@ -52,9 +55,15 @@ class Thing:
 
 def make():
     return Thing(1)
+
+
+@contextlib.contextmanager
+def opened():
+    yield 2
 '''
 
 TESTS = '''
+import contextlib
 import unittest
 from unittest import mock
 from toyproj import core
@@ -79,7 +88,13 @@ class T(unittest.TestCase):
     def test_function_in_place(self):
         def fake_make():
             return None
-        with mock.patch.object(core, 'make', fake_make), mock.patch.object(core.Base, 'helper', lambda self: 3):
+
+        @contextlib.contextmanager
+        def fake_opened():
+            yield 1
+
+        with mock.patch.object(core, 'make', fake_make), mock.patch.object(core.Base, 'helper', lambda self: 3), \
+                mock.patch.object(core, 'opened', fake_opened):
             core.Manager().build()
 
     def test_plain_mock(self):
@@ -133,6 +148,8 @@ def test_a_function_put_in_place_stands_for_what_it_replaced(tmp_path):
     mocked = _record(tmp_path, "test_function_in_place")
     assert mocked[("build", _line("return make()"))]["stands"] == ["toyproj.core.make"]
     assert mocked[("build", _line("self.helper()"))]["stands"] == ["toyproj.core.Base.helper"]
+    # a test's @contextmanager: its generator runs from contextlib's __enter__, for the project's
+    assert mocked[("build", _line("with opened() as f:"))]["stands"] == ["toyproj.core.opened"]
 
 
 def test_a_plain_mock_stands_for_nothing(tmp_path):

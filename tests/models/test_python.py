@@ -348,3 +348,39 @@ def test_a_function_handed_to_hasattr_or_wraps_is_not_called():
     made = {(e.target, e.line) for e in lk.edges("app.d.deco") if e.confidence == "callback"}
     # wraps(method) and hasattr/setattr only look at it; run_later(wrapper) calls it
     assert made == {("app.d.deco.<locals>.wrapper", 10)}
+
+
+DICT_WRITTEN = {
+    "app/bdm.py": """
+        class Proxy(dict):
+            def __init__(self, obj):
+                self.__dict__['_obj'] = obj
+                self._obj.check()
+
+            def __getattr__(self, name):
+                return self[name]
+
+            def __setattr__(self, name, value):
+                self[name] = value
+
+            def size(self):
+                if self.size_gb:
+                    self._obj.check()
+
+        class Obj:
+            def check(self):
+                pass
+
+        def make():
+            return Proxy(Obj())
+        """,
+}
+
+
+def test_an_attribute_written_into_self_dict_is_found_without_getattr():
+    lk = link(DICT_WRITTEN)
+    # self.__dict__['_obj'] = obj sets the attribute past __setattr__: reading it runs no __getattr__,
+    # and it holds what was written
+    assert edges(lk, "app.bdm.Proxy.__init__") >= {("call", "app.bdm.Obj.check")}
+    assert ("call", "app.bdm.Proxy.__getattr__") not in edges(lk, "app.bdm.Proxy.__init__")
+    assert ("call", "app.bdm.Proxy.__getattr__") in edges(lk, "app.bdm.Proxy.size")  # not stored: the hook

@@ -18,6 +18,7 @@ The same reading finds the protocol methods of the program's classes that Python
 """
 from __future__ import annotations
 
+from tracer.link.attributes import DICT_WRITE
 from tracer.link.program import Program
 from tracer.link.records import Edge
 
@@ -165,14 +166,14 @@ class Properties:
         """Whether ``attr`` is found without ``__getattr__``: a method, a class attribute or an assigned
         instance attribute of the class, its bases or (``self`` in a base may be one) its subclasses; not
         an assigned one when the class has its own ``__setattr__`` (nova's DriverBlockDevice keeps its
-        fields in itself, a dict)."""
+        fields in itself, a dict), unless written into ``self.__dict__``, which no ``__setattr__`` sees."""
         if self.p.lookup_method(cls, attr) is not None:
             return True
         assigned = self.p.lookup_method(cls, "__setattr__") is None  # else self.x = v may store elsewhere
         for k in self.p.mro(cls) + tuple(self.p.all_subclasses(cls)):
             klass = self.p.classes.get(k)
             if klass is not None and (attr in klass.attrs or attr in klass.methods or (
-                    assigned and attr in self.r.self_assigns(k))):
+                    assigned and attr in self.r.self_assigns(k)) or DICT_WRITE + attr in self.r.self_assigns(k)):
                 return True
         return False
 

@@ -322,12 +322,18 @@ class Attributes:
                     t = a.target
                     if t[0] == "a" and t[1] == ("n", selfname):
                         table[t[2]].append((scope, a.value))
+                    elif t[0] == "k" and t[1] == ("a", ("n", selfname), "__dict__") and t[2][0] == "s":
+                        table[t[2][1]].append((scope, a.value))  # self.__dict__['x'] = v sets self.x, and
+                        table[DICT_WRITE + t[2][1]].append((scope, a.value))  # past any __setattr__
                     elif t[0] == "k" and t[1][0] == "a" and t[1][1] == ("n", selfname):  # self.x[k] = v
                         table["[]" + t[1][2]].append((scope, (t[2], a.value)))
                     elif t[0] == "k" and t[1][0] == "n" and t[1][1] in aliases:  # d = self.x; d[k] = v
                         table["[]" + aliases[t[1][1]]].append((scope, (t[2], a.value)))
         self._inst_attrs[cls] = table
         return table
+
+
+DICT_WRITE = "__dict__."  # self_assigns' key prefix for ``self.__dict__['x'] = v``
 
 
 def _dict_aliases(assigns: tuple, me: tuple) -> dict[str, str]:
