@@ -863,6 +863,7 @@ class _Graph:
         self.pairs = collections.defaultdict(list)  # (source, target) -> [edge]
         self.by_site = collections.defaultdict(list)  # "file:line" -> [edge]
         self.out = collections.defaultdict(list)  # source -> [edge]
+        self.out_pairs = collections.defaultdict(set)  # source -> {(source, target)}
         self.modules = set()
         for e in g["edges"]:
             if e["source"] in runs_as or e["target"] in runs_as:
@@ -871,6 +872,7 @@ class _Graph:
             self.pairs[(e["source"], e["target"])].append(e)
             self.by_site[e["site"]].append(e)
             self.out[e["source"]].append(e)
+            self.out_pairs[e["source"]].add((e["source"], e["target"]))
         for n in g["nodes"]:
             f = n["file"]
             self.modules.add(f[:-3].replace("/", ".").removesuffix(".__init__"))
@@ -1357,7 +1359,8 @@ def _precision(graph, union, projects, call_kinds, result, mocked=()):
         project = a.split(".", 1)[0]
         if project not in projects or b.split(".", 1)[0] not in projects:
             continue
-        ok = (a, b) in seen or b in wrapped.get(a, ())
+        ok = (a, b) in seen or b in wrapped.get(a, ()) or any(
+            _handed_on(graph, seen, a, b, e) for e in edges if e["confidence"] == "callback")
         strict[project][0] += 1
         strict[project][1] += ok
         if not ok:
@@ -1397,6 +1400,18 @@ def _precision(graph, union, projects, call_kinds, result, mocked=()):
     _precision_at_sites(graph, union, projects, call_kinds, result, doubles)
 
 
+def _handed_on(graph, seen, a, b, edge) -> bool:
+    """A callback edge ``a -> b`` (``a`` hands ``b`` to a project function ``g`` at the edge's site, and ``g``
+    calls it) is seen when the runs saw ``a`` call ``g`` there and ``g`` call ``b`` (or a function ``g``
+    called hand it on once more): the run saw what the edge says, ``b`` called because ``a`` handed it on."""
+    for g in {e["target"] for e in graph.by_site.get(edge["site"], ()) if e["source"] == a and e["target"] != b
+              and e["confidence"] != "callback"}:
+        if (a, g) in seen and ((g, b) in seen or any((g, h) in seen and (h, b) in seen
+                                                       for _, h in graph.out_pairs.get(g, ()))):
+            return True
+    return False
+
+
 def _doubles(mocked):
     """(caller, the project function a test double stood for) -> the lines project code called it at."""
     out = collections.defaultdict(set)
@@ -1429,6 +1444,8 @@ def _precision_at_sites(graph, union, projects, call_kinds, result, doubles=None
             for b in reach[w]:
                 at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
     claims = collections.defaultdict(set)  # (caller, line, copy group or target) -> targets
+    handed = {}  # (caller, target, line) -> a callback edge there
+    seen = {(_fold_lambda(a), b) for a, b in union}
     for (a, b), edges in graph.pairs.items():
         if a == b or a.split(".", 1)[0] not in projects or b.split(".", 1)[0] not in projects:
             continue
@@ -1436,12 +1453,15 @@ def _precision_at_sites(graph, union, projects, call_kinds, result, doubles=None
             line = int(e["site"].rsplit(":", 1)[1])
             if e["kind"] in call_kinds and e["confidence"] != "candidate" and line in lines.get(a, ()):
                 claims[(a, line, "copies" if e.get("copy_of") else b)].add(b)
+                if e["confidence"] == "callback":
+                    handed[(a, b, line)] = e
     per = collections.defaultdict(lambda: [0, 0])
     unseen = []
     for (a, line, _unit), targets in sorted(claims.items()):
         project = a.split(".", 1)[0]
         per[project][0] += 1  # seen at that line (a call spread over lines is recorded at one of them)
-        ok = any(any(abs(x - line) <= 2 for x in at.get((a, b), ())) for b in targets)
+        ok = any(any(abs(x - line) <= 2 for x in at.get((a, b), ())) for b in targets) or any(
+            _handed_on(graph, seen, a, b, handed[(a, b, line)]) for b in targets if (a, b, line) in handed)
         per[project][1] += ok
         if not ok:
             unseen.append({"caller": a, "line": line, "targets": sorted(targets)})
