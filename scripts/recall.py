@@ -60,8 +60,13 @@ Two modes, stdlib only (the recorder runs inside the projects' own test venv):
       the fake transport as (client method, RPC method name), dispatched or not;
     * 3   flow tasks against ``flow-task`` edges (execute and revert shown apart);
     * 4   a lower bound of precision: the graph's call/driver edges between two functions that ran,
-      seen by the runs; 4m the same less the unseen edges whose every call site the runs saw
-      calling a Mock (at that very line); 4b the claims at the sites the runs executed;
+      seen by the runs.  Seen: the caller called the callee (directly, collapsed, through a project
+      decorator's wrapper), or at the edge's site (+-2 lines) called a test double standing for that very
+      callee (``stands`` above: the test replaced the callee, and the run shows the call was made to it),
+      or, for a callback edge, called the function it hands the callback to, which called it.  4s the
+      same without the test doubles; 4m (4) less the unseen edges whose every call site the runs saw
+      calling a Mock that stands for nothing known (at that very line); 4b the claims at the sites the
+      runs executed;
 
     then the missed direct edges grouped by a guessed cause, from the caller's opcode at
     the call (attribute access, operator, ``with``, iteration), the graph's edges from the
