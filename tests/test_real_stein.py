@@ -302,16 +302,3 @@ def test_guard_of_the_legacy_attach(stein):
     texts = _guard_texts(t, "_check_attach_and_reserve_volume", "API.reserve_volume")
     assert texts[0] == "except exception.CinderAPIVersionNotAvailable"
     assert next(h for h in t.hops if h.callee.endswith("cinder.API.reserve_volume")).conditional
-
-
-def test_forked_linking_gives_the_answers_of_linking_in_order(stein):
-    """``tracer index``/``export`` link every function, half of them in a forked process
-    (``tracer.link.parallel``): on Stein that is exactly what one process linking them in sorted order finds."""
-    from tracer.link.edges import Linker
-
-    functions = sorted(stein.program.functions)
-    forked = Linker(stein.program)
-    forked.resolve_all(functions)
-    serial = Linker(stein.program)
-    for fq in functions:
-        assert serial.resolve(fq) == forked.resolve(fq), fq

@@ -452,7 +452,6 @@ def _export(ws: Workspace) -> dict:
     # A fresh linker, queried in sorted order: the resolver's memo may hold answers cut short by a
     # cycle during earlier queries, and the export must not depend on what was asked before.
     linker = Linker(ws.program)
-    linker.resolve_all(ws.program.functions)  # in several processes: the same answers, sooner
     nodes, edges = [], []
     for fq in sorted(ws.program.functions):
         fn = ws.program.functions[fq]
@@ -483,8 +482,6 @@ def _export(ws: Workspace) -> dict:
 def summary(ws: Workspace, resolve_all: bool = True) -> dict:
     edges: Counter = Counter()
     unresolved: Counter = Counter()
-    if resolve_all:
-        ws.linker.resolve_all(ws.program.functions)  # in several processes: the same answers, sooner
     for fq in ws.program.functions:
         found, missing = ws.linker.resolve(fq) if resolve_all else ((), ())
         edges.update(e.kind for e in found)
@@ -498,6 +495,7 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
         "nodes": sum(1 for fq in ws.program.functions if not fq.endswith(MODULE_BODY)),
         "edges_by_kind": dict(sorted(edges.items())),
         "unresolved_by_reason": dict(sorted(unresolved.items())),
+        "value_sets_cut": len(ws.linker.r.cut),  # queries whose values were cut to MAX_VALUES
         "external_calls": ws.linker.external_calls,
         "services": [{"binary": s.binary, "topic": s.topic, "manager": s.manager} for s in ws.linker.rpc.services],
         "routes": len(ws.routes.routes),

@@ -78,13 +78,6 @@ class Linker:
     def edges(self, fq: str) -> tuple[Edge, ...]:
         return self.resolve(fq)[0]
 
-    def resolve_all(self, fqs) -> None:
-        """Resolve every function of ``fqs`` now, half of them in a forked process when there are many
-        (``tracer.link.parallel``: the split does not depend on the machine)."""
-        from tracer.link.parallel import resolve_all
-
-        resolve_all(self, fqs)
-
     def resolve(self, fq: str) -> tuple[tuple[Edge, ...], tuple[Unresolved, ...]]:
         hit = self._cache.get(fq)
         if hit is None and fq not in self.p.functions:  # an external REST target: nothing inside
