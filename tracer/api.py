@@ -452,6 +452,7 @@ def _export(ws: Workspace) -> dict:
     # A fresh linker, queried in sorted order: the resolver's memo may hold answers cut short by a
     # cycle during earlier queries, and the export must not depend on what was asked before.
     linker = Linker(ws.program)
+    _link_all(linker, ws.program.functions)
     nodes, edges = [], []
     for fq in sorted(ws.program.functions):
         fn = ws.program.functions[fq]
@@ -479,9 +480,19 @@ def _export(ws: Workspace) -> dict:
     return {"schema": GRAPH_SCHEMA, "sources": ws.sources_json(), "nodes": nodes, "edges": edges}
 
 
+def _link_all(linker, functions) -> None:
+    """Resolve every function, in sorted order, with the cyclic collector paused: linking everything makes
+    millions of memo records and no cycle to collect (on Stein its full collections took 1.6 s of 5.5)."""
+    with _quiet_gc():
+        for fq in sorted(functions):
+            linker.resolve(fq)
+
+
 def summary(ws: Workspace, resolve_all: bool = True) -> dict:
     edges: Counter = Counter()
     unresolved: Counter = Counter()
+    if resolve_all:
+        _link_all(ws.linker, ws.program.functions)
     for fq in ws.program.functions:
         found, missing = ws.linker.resolve(fq) if resolve_all else ((), ())
         edges.update(e.kind for e in found)
@@ -506,6 +517,7 @@ def summary(ws: Workspace, resolve_all: bool = True) -> dict:
 def rpc_table(ws: Workspace) -> list[dict]:
     """Every RPC cast/call site: bound to a server method, or unresolved with a reason."""
     rows = []
+    _link_all(ws.linker, ws.program.functions)
     for fq in sorted(ws.program.functions):
         found, missing = ws.linker.resolve(fq)
         for e in found:
