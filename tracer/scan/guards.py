@@ -68,7 +68,7 @@ class GuardStack:
         test = self._text(node.test)
         if node.orelse is None and _exits(node.body):  # an early exit: after_if takes its text
             self._exit_text[id(node)] = self._cap(test)
-        tests = (before or ()) + (self._negated(node.test),)
+        tests = (before or ()) + (_negated(node.test, test),)
         tail = node
         while isinstance(tail.orelse, cst.If):
             tail = tail.orelse
@@ -127,18 +127,19 @@ class GuardStack:
     def _announce(self, body: cst.BaseSuite, guard: Guard) -> None:
         self._pending[id(body)] = guard._replace(text=self._cap(guard.text))
 
-    def _negated(self, test: cst.BaseExpression) -> str:
-        """``not x`` for ``x``, and ``x`` for ``not x``."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self._text(test.expression)
-        return f"not {self._text(test)}"
-
     def _text(self, node: cst.CSTNode) -> str:
         return " ".join(_CONTINUATION.sub(" ", self._code_for(node)).split())
 
     @staticmethod
     def _cap(text: str) -> str:
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3].rstrip() + "..."
+
+
+def _negated(test: cst.BaseExpression, text: str) -> str:
+    """``not x`` for ``x``, and ``x`` for ``not x`` (``text``: the test's text, made once)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return text[3:].lstrip()  # what follows the keyword (its parentheses belong to the operand)
+    return f"not {text}"
 
 
 def _exits(body: cst.BaseSuite) -> bool:

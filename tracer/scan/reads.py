@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tracer.facts.model import Read, chain_expr
+from tracer.scan.walk import code_fields
 
 MAX_LINKS = 4  # cfg.CONF.libvirt.images_type
 PARAM_LINKS = 3  # self.configuration.x
@@ -33,10 +34,19 @@ def dotted(node: cst.BaseExpression) -> list[str] | None:
 
 
 def _attribute_ids(node: cst.CSTNode, out: set[int]) -> None:
-    if isinstance(node, cst.Attribute):
-        out.add(id(node))
-    for child in node.children:
-        _attribute_ids(child, out)
+    """The ids of the Attribute nodes in ``node``, through the fields that hold code (libcst's
+    ``children`` builds every child list anew: it was a seventh of the scan of a branchy file)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, cst.Attribute):
+            out.add(id(n))
+        for name in code_fields(type(n)):
+            value = getattr(n, name)
+            if isinstance(value, cst.CSTNode):
+                todo.append(value)
+            elif isinstance(value, (tuple, list)):
+                todo.extend(v for v in value if isinstance(v, cst.CSTNode))
 
 
 class ReadCollector:

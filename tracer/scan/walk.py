@@ -35,7 +35,8 @@ _ORDER: dict[type, tuple[str, ...]] = {
 _FIELDS: dict[type, tuple[str, ...]] = dict(_ORDER)
 
 
-def _fields(t: type) -> tuple[str, ...]:
+def code_fields(t: type) -> tuple[str, ...]:
+    """The fields of a libcst node type that can hold code, in source order."""
     hit = _FIELDS.get(t)
     if hit is None:
         hit = _FIELDS[t] = tuple(
@@ -56,7 +57,7 @@ def _walk(node: cst.CSTNode, collector: object, handlers: dict) -> None:
         pair = handlers[t] = (getattr(collector, f"visit_{t.__name__}", None), getattr(collector, f"leave_{t.__name__}", None))
     enter, leave = pair
     if enter is None or enter(node) is not False:
-        for name in _fields(t):
+        for name in code_fields(t):
             value = getattr(node, name)
             if isinstance(value, cst.CSTNode):
                 _walk(value, collector, handlers)
