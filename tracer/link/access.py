@@ -122,14 +122,18 @@ class Properties:
 
     def _made(self, fq: str, path: str, found: list) -> list[Edge]:
         out: list[Edge] = []
+        bases: dict[tuple, tuple] = {}  # a receiver read again (self.x at every line): evaluated once here
         for base, attr, mode, line, on_error in found:
             if mode.startswith("builtin:") and self.r.eval(("n", mode[8:]), fq) != {("ext", "builtins." + mode[8:])}:
                 continue  # len shadowed by something of the program's
-            values = self.r.eval(base, fq)
+            hit = bases.get(base)
+            if hit is None:
+                values = self.r.eval(base, fq)
+                hit = bases[base] = (values, [v for v in values if v[0] in ("inst", "drv")])
+            values, objects = hit
             targets: set[str] = set()
-            for v in values:
-                if v[0] in ("inst", "drv"):
-                    targets.update(self._runs(v, attr, mode))
+            for v in objects:
+                targets.update(self._runs(v, attr, mode))
             confidence = "exact" if len(values) == 1 else "possible"
             meta = (("access", mode.partition(":")[0]),) + ((("on_error", True),) if on_error else ())
             out += [Edge(fq, t, "call", path, line, confidence, meta) for t in sorted(targets)]
