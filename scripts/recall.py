@@ -254,9 +254,7 @@ class _Recorder:
         g, n = f, 0
         importing = False
         while g is not None and n < 1000:
-            k = self.kinds.get(id(g.f_code))
-            if k is None:
-                k = self.classify(g)
+            k = self.kind_of(g)
             if k == IMPORT or g.f_code.co_name == "_call_with_frames_removed":
                 importing = True
                 break
@@ -264,13 +262,15 @@ class _Recorder:
             n += 1
         self.info[key] = (op, importing)
 
+    def kind_of(self, frame):
+        """The kind of the frame's code (classified on first sight)."""
+        k = self.kinds.get(id(frame.f_code))
+        return self.classify(frame) if k is None else k
+
     def nearest_project(self, frame):
         f = frame
         while f is not None:
-            k = self.kinds.get(id(f.f_code))
-            if k is None:
-                k = self.classify(f)
-            if k == PROJECT:
+            if self.kind_of(f) == PROJECT:
                 return self.fq(id(f.f_code))
             f = f.f_back
         return None
@@ -284,7 +284,7 @@ class _Recorder:
             f = frame.f_back
             if f is not None and f.f_code.co_filename.startswith("<"):  # an autospec'd function's frame
                 f = f.f_back
-            if f is not None and (self.kinds.get(id(f.f_code)) or self.classify(f)) == PROJECT:
+            if f is not None and self.kind_of(f) == PROJECT:
                 key = (id(f.f_code), f.f_lineno)
                 self.mocked[key] += 1
                 fq = self.stands_for(frame.f_locals.get("self"))
@@ -336,9 +336,8 @@ class _Recorder:
                     for k in list(self.patched)[:10000]:
                         del self.patched[k]
             return
-        fn = getattr(new, "__func__", new)
-        for _ in range(5):  # a decorated test function (a @contextmanager's generator): the one it wraps
-            fn = getattr(fn, "__wrapped__", fn) if hasattr(fn, "__wrapped__") else fn
+        import inspect
+        fn = inspect.unwrap(getattr(new, "__func__", new))  # a @contextmanager's generator: the one it wraps
         code = getattr(fn, "__code__", None)
         mod = getattr(fn, "__module__", None) or ""
         top = mod.partition(".")[0]
@@ -358,10 +357,10 @@ class _Recorder:
         code, fqs = self.standins[id(frame.f_code)]
         f = frame.f_back
         for _ in range(4):  # through library frames (contextlib's __enter__ for a @contextmanager)
-            if f is None or (self.kinds.get(id(f.f_code)) or self.classify(f)) != OTHER:
+            if f is None or self.kind_of(f) != OTHER:
                 break
             f = f.f_back
-        if f is None or (self.kinds.get(id(f.f_code)) or self.classify(f)) != PROJECT:
+        if f is None or self.kind_of(f) != PROJECT:
             return
         key = (id(f.f_code), f.f_lineno)
         self.mocked[key] += 1
@@ -868,7 +867,6 @@ class _Graph:
         self.pairs = collections.defaultdict(list)  # (source, target) -> [edge]
         self.by_site = collections.defaultdict(list)  # "file:line" -> [edge]
         self.out = collections.defaultdict(list)  # source -> [edge]
-        self.out_pairs = collections.defaultdict(set)  # source -> {(source, target)}
         self.modules = set()
         for e in g["edges"]:
             if e["source"] in runs_as or e["target"] in runs_as:
@@ -877,7 +875,6 @@ class _Graph:
             self.pairs[(e["source"], e["target"])].append(e)
             self.by_site[e["site"]].append(e)
             self.out[e["source"]].append(e)
-            self.out_pairs[e["source"]].add((e["source"], e["target"]))
         for n in g["nodes"]:
             f = n["file"]
             self.modules.add(f[:-3].replace("/", ".").removesuffix(".__init__"))
@@ -1402,7 +1399,7 @@ def _precision(graph, union, projects, call_kinds, result, mocked=()):
         print("\n4m. precision, a lower bound, less the unseen edges whose every site the runs saw calling a mock")
         _print_per_project(per_m, "edges", 6)
     result["classes"]["precision_lower_bound_less_mocked"] = {p: {"edges": v[0], "seen": v[1]} for p, v in per_m.items()}
-    _precision_at_sites(graph, union, projects, call_kinds, result, doubles)
+    _precision_at_sites(graph, union, projects, call_kinds, result, seen, doubles)
 
 
 def _handed_on(graph, seen, a, b, edge) -> bool:
@@ -1411,8 +1408,8 @@ def _handed_on(graph, seen, a, b, edge) -> bool:
     called hand it on once more): the run saw what the edge says, ``b`` called because ``a`` handed it on."""
     for g in {e["target"] for e in graph.by_site.get(edge["site"], ()) if e["source"] == a and e["target"] != b
               and e["confidence"] != "callback"}:
-        if (a, g) in seen and ((g, b) in seen or any((g, h) in seen and (h, b) in seen
-                                                       for _, h in graph.out_pairs.get(g, ()))):
+        if (a, g) in seen and ((g, b) in seen or any((g, e["target"]) in seen and (e["target"], b) in seen
+                                                       for e in graph.out.get(g, ()))):
             return True
     return False
 
@@ -1426,7 +1423,7 @@ def _doubles(mocked):
     return out
 
 
-def _precision_at_sites(graph, union, projects, call_kinds, result, doubles=None):
+def _precision_at_sites(graph, union, projects, call_kinds, result, seen, doubles):
     """4b: the same, at the call sites the runs executed (a line of the caller from which they saw a call).
 
     A site's claims: each call/driver edge from it, except ``candidate`` edges (the implementations a
@@ -1440,7 +1437,7 @@ def _precision_at_sites(graph, union, projects, call_kinds, result, doubles=None
     for (a, b), e in union.items():
         lines[_fold_lambda(a)].update(int(x) for x in e["sites"])
         at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
-    for (a, b), xs in (doubles or {}).items():  # a test double standing for the callee, called at the line
+    for (a, b), xs in doubles.items():  # a test double standing for the callee, called at the line
         lines[a].update(xs)
         at[(a, b)].update(xs)
     reach = _wrapper_reach(union)
@@ -1450,7 +1447,6 @@ def _precision_at_sites(graph, union, projects, call_kinds, result, doubles=None
                 at[(_fold_lambda(a), b)].update(int(x) for x in e["sites"])
     claims = collections.defaultdict(set)  # (caller, line, copy group or target) -> targets
     handed = {}  # (caller, target, line) -> a callback edge there
-    seen = {(_fold_lambda(a), b) for a, b in union}
     for (a, b), edges in graph.pairs.items():
         if a == b or a.split(".", 1)[0] not in projects or b.split(".", 1)[0] not in projects:
             continue
