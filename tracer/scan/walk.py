@@ -52,36 +52,49 @@ def walk(node: cst.CSTNode, collector: object) -> None:
 
 def _walk(node: cst.CSTNode, collector: object, handlers: dict) -> None:
     t = type(node)
-    pair = handlers.get(t)
-    if pair is None:
-        pair = handlers[t] = (getattr(collector, f"visit_{t.__name__}", None), getattr(collector, f"leave_{t.__name__}", None))
-    enter, leave = pair
+    entry = handlers.get(t)
+    if entry is None:
+        entry = handlers[t] = (getattr(collector, f"visit_{t.__name__}", None),
+                               getattr(collector, f"leave_{t.__name__}", None), code_fields(t))
+    enter, leave, fields = entry
     if enter is None or enter(node) is not False:
-        for name in code_fields(t):
+        for name in fields:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                _walk(value, collector, handlers)
-            elif isinstance(value, (tuple, list)):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _is_node(type(item)):
                         _walk(item, collector, handlers)
+            elif _is_node(kind):
+                _walk(value, collector, handlers)
     if leave is not None:
         leave(node)
+
+
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(t: type) -> bool:
+    """``isinstance(x, cst.CSTNode)`` by type, without the ABC check each time."""
+    hit = _NODE_TYPES.get(t)
+    if hit is None:
+        hit = _NODE_TYPES[t] = issubclass(t, cst.CSTNode)
+    return hit
 
 
 class AstLines:
     """Line (and column) of the k-th call and the k-th def/class, in libcst's visiting order."""
 
     def __init__(self, source: bytes) -> None:
-        tree = ast.parse(source)
         calls, defs, attributes = [], [], []
         inner: set[int] = set()
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Call):
+        for n in _nodes(ast.parse(source)):
+            t = type(n)
+            if t is ast.Call:
                 calls.append(n)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            elif t in _DEFS:
                 defs.append(n)
-            elif isinstance(n, ast.Attribute):
+            elif t is ast.Attribute:
                 attributes.append(n)
                 inner.add(id(n.value))
         self.chains = _chain_lines(attributes, inner)
@@ -109,6 +122,31 @@ class AstLines:
 
     def consistent(self) -> bool:
         return self.next_call == len(self.calls) and self.next_def == len(self.defs)
+
+
+_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` in no particular order (the callers sort).  ``ast.walk`` goes through two
+    generators per node and visits every shared ``Load``/``Store``; this reads only the fields that hold nodes."""
+    out = []
+    todo = [tree]
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        t = type(n)
+        names = _AST_FIELDS.get(t)
+        if names is None:
+            names = _AST_FIELDS[t] = tuple(f for f in t._fields if f != "ctx")
+        for name in names:
+            v = getattr(n, name, None)
+            if type(v) is list:
+                todo += [x for x in v if isinstance(x, ast.AST)]
+            elif isinstance(v, ast.AST):
+                todo.append(v)
+    return out
 
 
 def _chain_lines(attributes: list, inner: set[int]) -> dict[str, list[int]]:
