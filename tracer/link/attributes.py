@@ -70,11 +70,27 @@ class Attributes:
                 return frozenset({("fn", method)})
             return frozenset({(bound, method, cls)})
         out = set(self.instance_attr_values(cls, attr))
-        out |= self.class_level(cls, attr)
+        out |= self._through_descriptors(self.class_level(cls, attr))
         if not out and not attr.startswith("__"):
             out |= self._delegated(v, attr)
         if not out and not attr.startswith("__"):
             out |= self._in_subclasses(cls, attr, bound)
+        return frozenset(out)
+
+    def _through_descriptors(self, values: Values) -> Values:
+        """A class attribute read through an instance: where it holds a descriptor (an object whose class
+        defines ``__get__``), Python hands back what ``__get__`` returns; a model says so for a library's
+        descriptor, else the getter's return values."""
+        if not any(v[0] == "inst" and self.p.lookup_method(v[1], "__get__") for v in values):
+            return values
+        out: set[Value] = set()
+        for v in values:
+            getter = self.p.lookup_method(v[1], "__get__") if v[0] == "inst" else None
+            if getter is None:
+                out.add(v)
+                continue
+            model = self.models.for_descriptor(self.p.mro(v[1]))
+            out |= model.descriptor(v) if model is not None else self.returns(getter)
         return frozenset(out)
 
     def _in_subclasses(self, cls: str, attr: str, bound: str) -> Values:

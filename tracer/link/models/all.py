@@ -8,6 +8,7 @@ from tracer.link.models.base import Model
 from tracer.link.models.clients import Clients
 from tracer.link.models.flask import Flask
 from tracer.link.models.jsonschema import Jsonschema
+from tracer.link.models.openstacksdk import OpenStackSDK
 from tracer.link.models.oslo_config import OsloConfig
 from tracer.link.models.oslo_db import OsloDb
 from tracer.link.models.oslo_messaging import OsloMessaging
@@ -21,8 +22,8 @@ from tracer.link.models.taskflow import Taskflow
 from tracer.link.models.wsgi import Wsgi
 
 MODELS: tuple[type[Model], ...] = (
-    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan, Flask, Clients,
-    Wsgi, Jsonschema,
+    Python, OsloConfig, OsloUtils, Stevedore, OsloMessaging, Taskflow, OsloDb, OsloVersionedObjects, RoutesLib, Pecan,
+    Flask, OpenStackSDK, Clients, Wsgi, Jsonschema,
 )
 
 __all__ = ["MODELS"]

@@ -46,6 +46,7 @@ class Model:
     specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
     tables: ClassVar[tuple[str, ...]] = ()  # attribute names whose keyed entries are one table program-wide
     inert: ClassVar[tuple[str, ...]] = ()  # library callables that never call a function handed to them
+    descriptors: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library's descriptor classes it reads
 
     def __init__(self, core: Resolver, registry: Registry) -> None:
         self.r = core
@@ -101,6 +102,12 @@ class Model:
 
     def table(self, attr: str, keys: list[str], scope: str) -> Values:
         """``x.attr[key]`` read in ``scope`` for an ``attr`` of ``tables`` (the WSGI environ), whatever ``x``."""
+        return EMPTY
+
+    def descriptor(self, v: tuple) -> Values:
+        """What reading a class attribute through an instance gives when the attribute holds ``v``, an
+        instance of one of ``descriptors`` (a class of a library read as code, whose ``__get__`` the core
+        cannot follow: openstacksdk's service descriptions)."""
         return EMPTY
 
     def ext_attribute(self, dotted: str, attr: str) -> Values:
@@ -196,6 +203,13 @@ class Registry:
         if self._routes is None:
             self._routes = sorted({r for model in self for r in model.routes()})
         return self._routes
+
+    def for_descriptor(self, mro: tuple[str, ...]) -> Model | None:
+        """The model that says what an instance of a class with this MRO gives as a class attribute, if any."""
+        for model in self._models.values():
+            if model.descriptors and any(ext_matches(k, model.descriptors) for k in mro):
+                return model
+        return None
 
     def for_call(self, dotted: str) -> Model | None:
         """The model that answers calls to the library name ``dotted``, if any."""

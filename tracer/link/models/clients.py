@@ -33,6 +33,7 @@ from tracer.link.models.base import Model
 from tracer.link.records import Edge, Route
 from tracer.link.models.bound import Bound, Env
 from tracer.link.models.microversions import Microversions
+from tracer.link.models.openstacksdk import OpenStackSDK
 from tracer.link.resolve import Resolver, last_name
 from tracer.link.routes import api_service
 from tracer.link.values import BOUND_KINDS, WILD
@@ -53,8 +54,9 @@ class Request(NamedTuple):
 
 
 class Requests:
-    def __init__(self, resolver: Resolver, routes: list[Route]) -> None:
+    def __init__(self, resolver: Resolver, routes: list[Route], sdk: OpenStackSDK) -> None:
         self.r = resolver
+        self.sdk = sdk
         self.p = resolver.p
         self.routes = routes
         self.bound = Bound(resolver)
@@ -72,6 +74,11 @@ class Requests:
         for callee, offset in self._callees(fq, site):
             if self.p.functions[callee].project != project:
                 out |= self._walk(callee, self.bound.bind(callee, site, fq, (), offset), 1, frozenset({callee}))
+        if any(r.service for r in out):  # SDK proxies of several services answer the method's name: the one
+            hint = self.service_hint(fq, site)  # the client was made for (get_sdk_adapter('shared-file-system'))
+            wanted = service_types.named(hint).service_type if hint else None
+            if wanted:
+                out = {r for r in out if not r.service or service_types.named(r.service).service_type == wanted}
         return sorted(out)
 
     def _callees(self, scope: str, site) -> list[tuple[str, int]]:
@@ -92,12 +99,12 @@ class Requests:
         for site in self.p.functions[fq].calls():
             if env and self.bound.ruled_out(site, env):
                 continue
-            found = self._verb_call(fq, site, env)
+            found = self._verb_call(fq, site, env) or self._resource_call(fq, site)
             if found:
                 out |= found
             elif depth < MAX_DEPTH:
                 for callee, offset in self._callees(fq, site):
-                    if callee not in stack:
+                    if callee not in stack and not self.sdk.plumbing(callee):
                         out |= self._walk(callee, self.bound.bind(callee, site, fq, env, offset), depth + 1, stack | {callee})
         result = frozenset(out)
         self._memo[key] = result
@@ -117,6 +124,11 @@ class Requests:
         body = kwargs.get("body", kwargs.get("json"))
         actions = self._action_keys(body, fq, env) if body is not None else []
         return {Request(verb.upper(), path, action, fq) for path in paths for action in actions or [None]}
+
+    def _resource_call(self, fq: str, site) -> set[Request]:
+        """An SDK proxy's resource helper (``self._create(_server.Server, ...)``): the request it sends."""
+        return {Request(method, _path(path), None, fq, service)
+                for method, path, service in self.sdk.resource_request(fq, site)}
 
     # -- which service a direct request goes to ---------------------------------
     def service_hint(self, fq: str, site, depth: int = 0) -> str | None:
@@ -247,8 +259,12 @@ class Requests:
         return sorted({route for route, prefix in fits if _version_key(route.path, prefix) == best})
 
     def _served_by(self, request: Request) -> str | None:
-        """The project another project's client library sends to (python-neutronclient: neutron), if the registry says."""
+        """The project another project's client library sends to (python-neutronclient: neutron; an SDK
+        proxy: the project of the service type it was made for), if the registry says."""
         client = self.p.functions[request.client]
+        if request.service and client.project in self.p.client_projects:
+            named = service_types.named(request.service)
+            return named.project if named else None
         return service_types.served_by(client.project) if client.project in self.p.client_projects else None
 
     def _projects_of(self, route: Route) -> tuple[str, str]:
@@ -258,10 +274,11 @@ class Requests:
 
 class Clients(Model):
     name = "clients"
+    requires = ("openstacksdk",)
 
     @cached_property
     def requests(self) -> Requests:
-        return Requests(self.r, self.all_routes())
+        return Requests(self.r, self.all_routes(), self.model("openstacksdk"))
 
     @cached_property
     def microversions(self) -> Microversions:
@@ -311,8 +328,10 @@ class Clients(Model):
         named by the official service-types registry (``tracer.link.models.service_types``).
         """
         project = self.p.functions[request.client].project
-        name = service_types.by_project(project) if project != fn.project else (
-            service_types.named(request.service) if request.service else None)
+        if project != fn.project and not (request.service and project in self.p.client_projects):
+            name = service_types.by_project(project)
+        else:  # the caller's own request, or an SDK proxy's: the service type named where it was made
+            name = service_types.named(request.service) if request.service else None
         service = f"{name.project}-api" if name else "external"
         label = f"{request.method} {request.path}"
         meta = (("action", request.action), ("client", request.client), ("external", True), ("http", label),
