@@ -4,7 +4,8 @@ Stage: source.  Must not import libcst, networkx or any other tracer stage.
 
 nova calls cinder through python-cinderclient, cinder calls nova through
 python-novaclient, nova calls neutron through python-neutronclient: a
-requirement named ``python-<service>client`` is that service's client library.
+requirement named ``python-<service>client`` is that service's client library, and ``openstacksdk`` is
+one for every service (``tracer.link.models.openstacksdk`` reads its proxies).
 Reading it lets the REST hops cross into the callee's controllers (when the
 callee is a tree being read) or name the request (an external hop).  The version taken is the lowest the requirement allows
 (deterministic, and the oldest API the tree says it works with); an explicit
@@ -36,7 +37,7 @@ def requirements(tree: SourceTree) -> list[tuple[str, str]]:
     return out
 
 
-_CLIENT = re.compile(r"^python-([a-z]+)client$")
+_CLIENT = re.compile(r"^python-([a-z]+)client$|^openstacksdk$")  # the SDK: one client for every service
 
 
 def client_specs(trees: list[SourceTree]) -> list[tuple[str, str]]:
@@ -57,7 +58,8 @@ def client_specs(trees: list[SourceTree]) -> list[tuple[str, str]]:
     for name, asks in sorted(wanted.items()):
         version = max(asks)[1]  # one version per client: the highest lower bound satisfies every tree
         users = " and ".join(sorted({who for _, _, who in asks}))
-        out.append((f"{name}=={version}", f"{users}'s client for {_CLIENT.match(name).group(1)}"))
+        service = _CLIENT.match(name).group(1) or "every service"
+        out.append((f"{name}=={version}", f"{users}'s client for {service}"))
     return out
 
 
