@@ -384,3 +384,19 @@ def test_an_attribute_written_into_self_dict_is_found_without_getattr():
     assert edges(lk, "app.bdm.Proxy.__init__") >= {("call", "app.bdm.Obj.check")}
     assert ("call", "app.bdm.Proxy.__getattr__") not in edges(lk, "app.bdm.Proxy.__init__")
     assert ("call", "app.bdm.Proxy.__getattr__") in edges(lk, "app.bdm.Proxy.size")  # not stored: the hook
+
+
+def test_an_objects_class_builds_another_of_its_kind():
+    lk = link({"app/conn.py": """
+        class Conn:
+            def renewed(self):
+                new = self.__class__()
+                return new
+
+            def ping(self):
+                pass
+
+        def use():
+            Conn().renewed().ping()
+    """})
+    assert ("call", "app.conn.Conn.ping") in edges(lk, "app.conn.use")

@@ -60,6 +60,8 @@ class Attributes:
     def instance_attr(self, v: Value, attr: str, bound: str = "bound") -> Values:
         """``obj.attr`` on an instance of a program class; a method comes back as a ``bound`` value."""
         cls = v[1]
+        if attr == "__class__":  # the object's own class (``self.__class__(...)`` builds another of its kind)
+            return frozenset({("cls", cls)})
         method = self.p.lookup_method(cls, attr)
         if method is not None:
             fn = self.p.functions[method]
