@@ -157,3 +157,20 @@ def test_a_descriptor_of_the_program_gives_what_its_get_returns():
                 self.thing.run()
     """})
     assert ("call", "app.desc.Thing.run") in {(e.kind, e.target) for e in lk.edges("app.desc.Holder.go")}
+
+
+def test_a_request_the_sdk_sends_without_a_service_type_is_no_hop():
+    # the SDK's cloud layer calling its session directly: no proxy, no service type, nothing to name
+    lk = link(SDK | CALLER | {
+        "openstack/cloud.py": """
+            class CloudMixin:
+                def get_object(self, name):
+                    return self.session.get('/quotas/%s' % name)
+        """,
+        "app/cloud_user.py": """
+            from openstack import cloud
+
+            def fetch(name):
+                return cloud.CloudMixin().get_object(name)
+        """}, clients=("openstack",))
+    assert _rest(lk, "app.cloud_user.fetch") == []

@@ -74,6 +74,9 @@ class Requests:
         for callee, offset in self._callees(fq, site):
             if self.p.functions[callee].project != project:
                 out |= self._walk(callee, self.bound.bind(callee, site, fq, (), offset), 1, frozenset({callee}))
+        # the SDK's requests go through a proxy made for a service type; one without (its cloud layer's URL
+        # built from every resource's path at once) names no service and is not a hop
+        out = {r for r in out if r.service or not self.sdk.owns(r.client)}
         if any(r.service for r in out):  # SDK proxies of several services answer the method's name: the one
             hint = self.service_hint(fq, site)  # the client was made for (get_sdk_adapter('shared-file-system'))
             wanted = service_types.named(hint).service_type if hint else None

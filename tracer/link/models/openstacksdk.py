@@ -77,6 +77,10 @@ class OpenStackSDK(Model):
                                 out.setdefault(proxy, kind[1])
         return out
 
+    def owns(self, fq: str) -> bool:
+        """A function of the SDK's own code."""
+        return self._is_sdk(self.p.functions[fq].module)
+
     def _is_sdk(self, module: str) -> bool:
         return module.split(".", 1)[0] == DESCRIPTION.split(".", 1)[0]
 
