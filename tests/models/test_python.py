@@ -400,3 +400,24 @@ def test_an_objects_class_builds_another_of_its_kind():
             Conn().renewed().ping()
     """})
     assert ("call", "app.conn.Conn.ping") in edges(lk, "app.conn.use")
+
+
+def test_a_class_attribute_set_in_a_classmethod_is_read_on_the_class():
+    lk = link({"app/single.py": """
+        class Client:
+            def get(self):
+                pass
+
+        class Auth:
+            client = None
+
+            @classmethod
+            def get_client(cls):
+                if not cls.client:
+                    cls.client = Client()
+                return cls.client
+
+        def use():
+            Auth.get_client().get()
+    """})
+    assert ("call", "app.single.Client.get") in edges(lk, "app.single.use")

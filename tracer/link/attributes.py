@@ -183,9 +183,19 @@ class Attributes:
             klass = self.p.classes.get(k)
             if klass and attr in klass.attrs:
                 if klass.attrs[attr] == (NONE,):  # a placeholder the subclasses fill: _view_builder_class = None
-                    return self._filled_by_subclasses(cls, attr)
-                return self._class_attr_values(k, attr)
-        return EMPTY
+                    return self._filled_by_subclasses(cls, attr) | self._set_by_classmethods(cls, attr)
+                return self._class_attr_values(k, attr) | self._set_by_classmethods(cls, attr)
+        return self._set_by_classmethods(cls, attr)
+
+    def _set_by_classmethods(self, cls: str, attr: str) -> Values:
+        """``cls.x = v`` in a classmethod sets the class attribute (octavia's ``NovaAuth.nova_client``, a
+        client made once and kept on the class)."""
+        out: set[Value] = set()
+        for k in self.p.mro(cls):
+            for scope, expr in self.self_assigns(k).get(attr, ()):
+                if self._is_classmethod(self.p.functions[scope]):
+                    out |= self.eval(expr, scope)
+        return frozenset(out)
 
     def _class_attr_values(self, k: str, attr: str) -> Values:
         klass = self.p.classes[k]
