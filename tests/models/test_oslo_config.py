@@ -41,3 +41,36 @@ def test_dict_and_list_defaults_are_read_by_key():
     })
     assert {v for v in lk.r.returns("app.c.pre") if v[0] == "cfg"} == {("cfg", "a"), ("cfg", "b")}
     assert {v for v in lk.r.returns("app.c.names") if v[0] == "cfg"} == {("cfg", "x"), ("cfg", "y")}
+
+
+def test_an_option_read_through_its_group_is_the_one_registered_there():
+    lk = link({
+        "app/a.py": """
+            from oslo_config import cfg
+
+            cfg.CONF.register_opts([cfg.StrOpt('driver', default='app.a.Disk')], group='store')
+            """,
+        "app/b.py": """
+            from oslo_config import cfg
+
+            cfg.CONF.register_opts([cfg.StrOpt('driver', default='app.b.Tape')], group='backup')
+            """,
+        "app/use.py": """
+            from oslo_config import cfg
+
+            CONF = cfg.CONF
+
+            def store():
+                return CONF.store.driver
+
+            def backup():
+                return CONF['backup'].driver
+
+            def any_group(conf_group):
+                return conf_group.driver
+            """,
+    })
+    strings = lambda fq: sorted(v[1] for v in lk.r.returns(fq) if v[0] == "cfg")  # noqa: E731
+    assert strings("app.use.store") == ["app.a.Disk"]
+    assert strings("app.use.backup") == ["app.b.Tape"]
+    assert strings("app.use.any_group") == ["app.a.Disk", "app.b.Tape"]  # no group written: either

@@ -32,7 +32,7 @@ class Attributes:
             return frozenset({("ext", f"builtins.dict.{attr}")})  # plugins.get: a dict the program fills
         if not any(v[0] in self._settled for v in out):
             for model in self._fallbacks:  # CONF.x: what the library says an unknown attribute is
-                out |= model.fallback_attribute(attr)
+                out |= model.fallback_attribute(attr, base, scope)
         return frozenset(out)
 
     def attribute(self, v: Value, attr: str) -> Values:

@@ -114,8 +114,9 @@ class Model:
         """``name.attr`` for a library name in ``attributes``."""
         return frozenset({("ext", f"{dotted}.{attr}")})
 
-    def fallback_attribute(self, attr: str) -> Values:
-        """What ``x.attr`` is when ``x`` is no object of the program (``CONF.x``: an option's default)."""
+    def fallback_attribute(self, attr: str, base: tuple | None = None, scope: str = "") -> Values:
+        """What ``x.attr`` is when ``x`` is no object of the program (``CONF.x``: an option's default);
+        ``base`` is the expression ``x`` as written (``CONF.group``, ``CONF['group']``), read in ``scope``."""
         return EMPTY
 
     def module_attribute(self, module: str, name: str) -> Values:

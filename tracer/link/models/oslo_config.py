@@ -62,14 +62,35 @@ class OsloConfig(Model):
         found = sorted(name for name in self.p.options if regex.match(name))
         return found if len(found) <= MAX_FITTING else []
 
-    def fallback_attribute(self, attr: str) -> Values:
-        out = {("cfg", text) for text in self.string_defaults(attr)}
-        for module, o in self.p.options.get(attr, ()):
+    def fallback_attribute(self, attr: str, base: tuple | None = None, scope: str = "") -> Values:
+        """The option's default; read through a group (``CONF.group.x``, ``CONF['group'].x``), the default
+        of the option registered in that group (designate's three ``topic`` options, one per service)."""
+        options = self.p.options.get(attr, ())
+        ambiguous = len({m for m, _ in options}) > 1  # declared once: nothing for the group to pick
+        group = self._group_read(base, scope) if base is not None and ambiguous else None
+        if group is not None:
+            declared = {d.module for d in self.decls(attr, group)}
+            options = tuple((m, o) for m, o in options if m in declared) or options
+        out = {("cfg", o.default[1]) for _, o in options if o.default and o.default[0] == "s"}
+        for module, o in options:
             if o.default and o.default[0] == "l":
                 out |= self._texts(o.default, module)
             elif o.default and o.default[0] == "d":
                 out.add(("cfgmap", module, attr))
         return frozenset(out)
+
+    def _group_read(self, base: tuple, scope: str) -> str | None:
+        """The registered group ``base`` reads of the configuration object, if it reads one."""
+        if base[0] == "a":
+            inner, group = base[1], base[2]
+        elif base[0] == "k" and base[2][0] == "s":
+            inner, group = base[1], base[2][1]
+        else:
+            return None
+        if group not in self.group_names:
+            return None
+        values = self.r.eval(inner, scope)
+        return group if any(v[0] in ("ext", "exti") and v[1].endswith(CONF_OBJECTS) for v in values) else None
 
     def subscript(self, v: tuple, keys: list[str]) -> Values:
         out: set = set()
