@@ -208,3 +208,86 @@ def test_a_manager_loaded_by_try_import_serves_and_a_send_beside_a_local_call_st
     edges, unresolved = lk.resolve("app.rpcapi.WorkerAPI.nowhere")
     assert ("call", "app.local.Context.call") in {(e.kind, e.target) for e in edges}
     assert [(u.reason, dict(u.detail)["method"]) for u in unresolved] == [("rpc-unbound", ("no_such_method",))]
+
+
+SHARED_START = {
+    "app/conf/__init__.py": """
+        from oslo_config import cfg
+
+        CONF = cfg.CONF
+        """,
+    "app/conf/central.py": """
+        from oslo_config import cfg
+
+        cfg.CONF.register_opts([cfg.StrOpt('topic', default='central')], group='service:central')
+        """,
+    "app/conf/worker.py": """
+        from oslo_config import cfg
+
+        cfg.CONF.register_opts([cfg.StrOpt('topic', default='worker')], group='service:worker')
+        """,
+    "app/service.py": """
+        import oslo_messaging as messaging
+
+        class RPCService:
+            def __init__(self, name, rpc_topic):
+                self.name = name
+                self.rpc_topic = rpc_topic
+
+            def start(self):
+                target = messaging.Target(topic=self.rpc_topic)
+                self.server = messaging.get_rpc_server(None, target, [self])
+        """,
+    "app/central.py": """
+        from app import service
+        from app.conf import CONF
+
+        class Central(service.RPCService):
+            def __init__(self):
+                super().__init__('central', CONF['service:central'].topic)
+
+            def create_zone(self, ctxt):
+                pass
+
+        def main():
+            Central().start()
+        """,
+    "app/worker.py": """
+        from app import service
+        from app.conf import CONF
+
+        class Worker(service.RPCService):
+            def __init__(self):
+                super().__init__('worker', CONF['service:worker'].topic)
+
+            def create_zone(self, ctxt):
+                pass
+
+        def main():
+            Worker().start()
+        """,
+    "app/rpcapi.py": """
+        import oslo_messaging as messaging
+        from app.conf import CONF
+
+        class WorkerAPI:
+            def __init__(self):
+                target = messaging.Target(topic=CONF['service:worker'].topic)
+                self.client = messaging.get_rpc_client(None, target)
+
+            def create_zone(self, ctxt):
+                return self.client.cast(ctxt, 'create_zone')
+        """,
+}
+
+
+def test_each_service_a_shared_base_starts_serves_its_own_topic_in_its_own_binary():
+    # one base class's start() serves every service; each subclass gives its own topic, read from the
+    # option registered in its own group, and each console script builds one of them
+    lk = link(SHARED_START, entry_points={"console_scripts": {"app-central": "app.central:main",
+                                                              "app-worker": "app.worker:main"}})
+    services = sorted((s.binary, s.topic, tuple(c for c, _ in s.endpoints)) for s in lk.r.models["oslo_messaging"].services)
+    assert services == [("app-central", "central", ("app.central.Central",)),
+                        ("app-worker", "worker", ("app.worker.Worker",))]
+    assert [(e.kind, e.target) for e in lk.edges("app.rpcapi.WorkerAPI.create_zone") if e.kind.startswith("rpc")] == [
+        ("rpc-cast", "app.worker.Worker.create_zone")]

@@ -61,6 +61,7 @@ class RpcServices:
         self.r = model.r
         self.p = model.p
         self._reached: dict[str, frozenset[str]] = {}
+        self._classes_built: dict[str, frozenset[str]] = {}
         self.bound = Bound(self.r)
         self.services = self._discover_services()
         self._index: dict[tuple, list] = defaultdict(list)
@@ -95,7 +96,7 @@ class RpcServices:
             for topic, namespace in targets:
                 if topic in covered or not endpoints:
                     continue
-                binary = self._binary_for(where) or topic
+                binary = self._binary_for(where, endpoints) or topic
                 listed = tuple((cls, self._namespace(cls) or self._instance_namespace(cls)) for cls in endpoints)
                 key = (binary, topic)
                 old = out.get(key)
@@ -120,8 +121,40 @@ class RpcServices:
                 if all(t in covered for t, _ in targets):
                     continue
                 found = frozenset().union(*(self.r.eval(e, sc) for e, sc in e_items))
-                classes = tuple(sorted({v[1] for v in found if v[0] == "inst"}))
-                out.append((where, targets, self._concrete(classes)))
+                classes = self._concrete(tuple(sorted({v[1] for v in found if v[0] == "inst"})))
+                split = self._per_class(where, t_items, classes, targets)
+                out += split or [(where, targets, classes)]
+        return out
+
+    def _per_class(self, where: str, t_items: tuple, classes: tuple, targets: tuple) -> list:
+        """A server a base class's method makes for ``self`` on ``Target(topic=self.x)``: each concrete
+        service class serves on its own ``x`` (designate's ``RPCService.init_host`` starts central, producer
+        and worker alike).  Read apart, per class; empty when the server is not made so."""
+        fn = self.p.functions[where]
+        if fn.cls is None or len(classes) < 2 or len(targets) < 2 or not fn.facts.params:
+            return []
+        me = ("n", fn.facts.params[0].name)
+        if not all(c != fn.cls and self.r.is_subclass(c, (fn.cls,)) for c in classes):
+            return []
+        attrs = set()
+        for expr, scope in t_items:
+            calls = [expr] if expr[0] == "c" else [a.value for a in self.p.functions[scope].assigns()
+                                                   if a.target == expr and a.value[0] == "c"] if scope == where else []
+            for call in calls:
+                topic = dict((k, v) for k, v in call[3] if k).get("topic")
+                if topic is None or topic[0] != "a" or topic[1] != me:
+                    return []
+                attrs.add(topic[2])
+        if len(attrs) != 1:
+            return []
+        attr = attrs.pop()
+        namespaces = sorted({n for _, n in targets})
+        out = []
+        for cls in classes:
+            topics = strings(self.r.instance_attr_values(cls, attr))
+            if len(topics) != 1:
+                return []
+            out.append((where, tuple((topics[0], n) for n in namespaces), (cls,)))
         return out
 
     def _per_caller(self, fq: str, target: tuple, endpoints: tuple, depth: int) -> list:
@@ -161,15 +194,24 @@ class RpcServices:
         names = sorted({n for _, n in pairs if n})
         return names[0] if names else None
 
-    def _binary_for(self, where: str) -> str | None:
+    def _binary_for(self, where: str, endpoints: tuple = ()) -> str | None:
+        """The service a server made in ``where`` runs in: a ``binary=`` site that reaches it, else the one
+        console script whose ``main`` builds its endpoint (a base class's method that starts every service:
+        designate's central, producer and worker), else the first whose ``main`` reaches it."""
         for fq, site in self.m.sites_with_keyword("binary"):
             kw = dict((k, v) for k, v in site.kwargs if k)
             module_scope = f"{self.p.functions[fq].module}.{MODULE_BODY}"
             names = self._plain_strings(kw["binary"], module_scope)
             if names and where in self._reach_from_site(fq, site):
                 return names[0]
+        scripts = sorted(self.p.entry_points.get("console_scripts", {}).items())
+        building = [name for name, target in scripts if len(endpoints) == 1
+                    and target.replace(":", ".") in self.p.functions
+                    and endpoints[0] in self._built_itself(target.replace(":", "."))]
+        if len(building) == 1:
+            return building[0]
         owner = self.p.functions[where].cls
-        for name, target in sorted(self.p.entry_points.get("console_scripts", {}).items()):
+        for name, target in scripts:
             main = target.replace(":", ".")
             if main in self.p.functions and (where in self._reach(main) or owner in self._built(main)):
                 return name
@@ -202,13 +244,18 @@ class RpcServices:
 
     def _built(self, start: str) -> frozenset[str]:
         """Classes built by the functions ``start`` reaches, and their bases."""
-        out: set[str] = set()
-        for fq in self._reach(start):
-            for site in self.p.functions[fq].calls():
-                for v in self.r.eval(site.func, fq):
-                    if v[0] == "cls":
-                        out.update(self.p.mro(v[1]))
-        return frozenset(out)
+        return frozenset(k for cls in self._built_itself(start) for k in self.p.mro(cls))
+
+    def _built_itself(self, start: str) -> frozenset[str]:
+        """Classes built by the functions ``start`` reaches (not their bases)."""
+        hit = self._classes_built.get(start)
+        if hit is None:
+            out: set[str] = set()
+            for fq in self._reach(start):
+                for site in self.p.functions[fq].calls():
+                    out.update(v[1] for v in self.r.eval(site.func, fq) if v[0] == "cls")
+            hit = self._classes_built[start] = frozenset(out)
+        return hit
 
     def _callees(self, fq: str, site) -> list[str]:
         out = []
