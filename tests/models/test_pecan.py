@@ -273,3 +273,57 @@ def test_a_rest_controllers_sub_controller_comes_after_the_ids_its_get_one_takes
         ("GET", "/nodes/{id}/states", "get"), ("PUT", "/nodes/{id}/states/provision", "provision"),
         ("GET", "/nodes/{id}/states/history", "history"),
     }
+
+
+OWN_VERBS = {
+    "app/api/app.py": """
+        import pecan
+        from app.api import root
+
+        def setup_app():
+            return pecan.make_app(root.RootController())
+        """,
+    "app/api/rest.py": """
+        import pecan
+        from pecan import rest
+
+        class RestController(rest.RestController):
+            def _handle_post(self, method, remainder, request=None):
+                if not remainder:
+                    controller = self._find_controller('post_all', 'post')
+                    return controller, []
+                return self._find_controller('post_one', 'post'), remainder
+
+            def _handle_delete(self, method, remainder, request=None):
+                return self._find_controller('delete_one', 'delete'), remainder
+        """,
+    "app/api/root.py": """
+        import pecan
+        from app.api import rest
+
+        class ZonesController(rest.RestController):
+            @pecan.expose()
+            def get_one(self, zone_id):
+                pass
+
+            @pecan.expose()
+            def post_all(self):
+                pass
+
+            @pecan.expose()
+            def delete_one(self, zone_id):
+                pass
+
+        class RootController:
+            zones = ZonesController()
+        """,
+}
+
+
+def test_a_rest_base_that_looks_up_its_own_verb_names_routes_to_them():
+    # designate's RestController: _handle_post asks for post_all (the collection) or post_one (one member)
+    assert {r.label: r.handler for r in Routes(link(OWN_VERBS).r).routes} == {
+        "GET /zones/{id}": "app.api.root.ZonesController.get_one",
+        "POST /zones": "app.api.root.ZonesController.post_all",
+        "DELETE /zones/{id}": "app.api.root.ZonesController.delete_one",
+    }

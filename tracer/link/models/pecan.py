@@ -124,7 +124,7 @@ class Pecan(Model):
         out = []
         if self.r.is_subclass(cls, REST_BASES):
             taken: set[tuple[str, str]] = set()
-            for verb, suffix, name in _REST:
+            for verb, suffix, name in self._overridden_verbs(cls) + _REST:
                 if routed and suffix and name in methods and _required(self.p.functions[methods[name]]) <= routed:
                     suffix = ""  # the ids routed to it are all it takes: /nodes/{id}/maintenance
                 if name in methods and (verb, suffix) not in taken:
@@ -142,6 +142,22 @@ class Pecan(Model):
                 if self._exposed(fq) and not name.startswith("_"):  # pecan routes no private name (_lookup)
                     out.append(Route("GET", (base or "/") if name == "index" else f"{base}/{name}", None, fq, project, where))
         return out
+
+    def _overridden_verbs(self, cls: str) -> tuple:
+        """A RestController base of the program that overrides pecan's ``_handle_post`` (and the other
+        verbs') to look up methods by its own names: the names it asks for, ``<verb>_all`` for the
+        collection and ``<verb>_one`` for one member, in pecan's own naming (designate's ``post_all``,
+        ``patch_one``, ``delete_one``)."""
+        out = []
+        for verb in ("get", "post", "put", "patch", "delete"):
+            method = self.p.lookup_method(cls, f"_handle_{verb}")
+            fn = self.p.functions.get(method) if method else None
+            for site in fn.calls() if fn is not None else ():
+                for arg in site.args:
+                    name = arg[1] if arg[0] == "s" else ""
+                    if name.startswith(verb + "_") and name.endswith(("_all", "_one")):
+                        out.append((verb.upper(), "" if name.endswith("_all") else "/{id}", name))
+        return tuple(dict.fromkeys(out))
 
     def _children(self, cls: str) -> dict[str, str]:
         """Sub-controllers held in attributes: of the class, set in ``__init__`` or by ``setattr``."""
