@@ -106,3 +106,13 @@ def test_segments_are_merged_past_the_limit(tmp_path):
     names = cache.store.list(f"{key}/answers-")
     assert len(names) <= snapshot.MAX_SEGMENTS
     assert set(fns[: snapshot.MAX_SEGMENTS + 2]) <= set(cache.load(key).answers)
+
+
+def test_runs_side_by_side_that_save_the_same_answers_write_one_segment(tmp_path):
+    # two first runs after a change both find no snapshot, link, and save every answer: one file, not two
+    # that every later run reads
+    first, second = _load(tmp_path), _load(tmp_path, linked_cache=True)
+    assert first._snap is None and second._snap is None
+    first.remember(everything=True)
+    second.remember(everything=True)
+    assert len(first._cache.store.list(f"{first._key}/answers-")) == 1

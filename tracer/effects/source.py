@@ -106,8 +106,9 @@ class Summaries:
             self._store.put_new(f"{self._key}/effects-", self._key, marshal.dumps(fresh))
         else:
             merged = dict(sorted(self._blobs.items()))
-            self._store.put_new(f"{self._key}/effects-", self._key, marshal.dumps(merged))
+            written = self._store.put_new(f"{self._key}/effects-", self._key, marshal.dumps(merged))
             for name in self._segments:  # another run may be reading them: a vanished segment is a miss
-                self._store.remove(name)
+                if name != written:  # (the merged segment may be one already there, byte for byte)
+                    self._store.remove(name)
         self._segments = self._store.list(f"{self._key}/effects-")
         self.fresh = {}

@@ -11,7 +11,8 @@ trusted.
 """
 from __future__ import annotations
 
-import uuid
+import hashlib
+
 from pathlib import Path
 
 from tracer.envelope import Mismatch, unseal, write_sealed
@@ -49,9 +50,12 @@ class BlobStore:
             return False
         return True
 
-    def put_new(self, prefix: str, key: str, payload: bytes) -> bool:
-        """A blob under a name no other run uses (``prefix`` + a random part)."""
-        return self.put(f"{prefix}{uuid.uuid4().hex}", key, payload)
+    def put_new(self, prefix: str, key: str, payload: bytes) -> str | None:
+        """A blob under a name made from its content (``prefix`` + a digest): two runs that save the same
+        segment (the first runs after a change, side by side) write one file, not two that every later run
+        reads.  The name written, or None when the disk refused."""
+        name = f"{prefix}{hashlib.sha256(payload).hexdigest()[:32]}"
+        return name if self.put(name, key, payload) else None
 
     def list(self, prefix: str) -> list[str]:
         folder, _, start = prefix.rpartition("/")

@@ -165,9 +165,10 @@ class SnapshotCache:
             return
         merged = dict(known)
         merged.update(fresh)
-        self.store.put_new(f"{key}/answers-", key, marshal.dumps(dict(sorted(merged.items()))))
+        written = self.store.put_new(f"{key}/answers-", key, marshal.dumps(dict(sorted(merged.items()))))
         for name in names:  # another run may be reading them: a vanished segment is only a miss
-            self.store.remove(name)
+            if name != written:  # (the merged segment may be one already there, byte for byte)
+                self.store.remove(name)
 
 
 def _encode_program(s: Snapshot) -> bytes:
