@@ -103,10 +103,10 @@ class Summaries:
             return
         fresh = dict(sorted(self.fresh.items()))
         if len(self._segments) < MAX_SEGMENTS:
-            self._store.put_new(f"{self._key}/effects-", self._key, marshal.dumps(fresh))
+            self._store.put_new(f"{self._key}/effects-", self._key, fresh)
         else:
             merged = dict(sorted(self._blobs.items()))
-            written = self._store.put_new(f"{self._key}/effects-", self._key, marshal.dumps(merged))
+            written = self._store.put_new(f"{self._key}/effects-", self._key, merged)
             for name in self._segments:  # another run may be reading them: a vanished segment is a miss
                 if name != written:  # (the merged segment may be one already there, byte for byte)
                     self._store.remove(name)

@@ -12,6 +12,7 @@ trusted.
 from __future__ import annotations
 
 import hashlib
+import marshal
 
 from pathlib import Path
 
@@ -50,12 +51,17 @@ class BlobStore:
             return False
         return True
 
-    def put_new(self, prefix: str, key: str, payload: bytes) -> str | None:
-        """A blob under a name made from its content (``prefix`` + a digest): two runs that save the same
+    def put_new(self, prefix: str, key: str, entries: dict[str, bytes]) -> str | None:
+        """A segment of encoded ``entries`` under a name made from them (``prefix`` + a digest of the sorted
+        entries, not of marshal's bytes, which depend on object identity): two runs that save the same
         segment (the first runs after a change, side by side) write one file, not two that every later run
         reads.  The name written, or None when the disk refused."""
-        name = f"{prefix}{hashlib.sha256(payload).hexdigest()[:32]}"
-        return name if self.put(name, key, payload) else None
+        ordered = dict(sorted(entries.items()))
+        digest = hashlib.sha256()
+        for name, blob in ordered.items():
+            digest.update(name.encode() + b"\0" + len(blob).to_bytes(8, "big") + blob)
+        name = f"{prefix}{digest.hexdigest()[:32]}"
+        return name if self.put(name, key, marshal.dumps(ordered)) else None
 
     def list(self, prefix: str) -> list[str]:
         folder, _, start = prefix.rpartition("/")

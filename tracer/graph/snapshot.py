@@ -161,11 +161,11 @@ class SnapshotCache:
         fresh = {fq: encode_answer(a) for fq, a in sorted(answers.items())}
         names = self.store.list(f"{key}/answers-")
         if len(names) < MAX_SEGMENTS:
-            self.store.put_new(f"{key}/answers-", key, marshal.dumps(fresh))
+            self.store.put_new(f"{key}/answers-", key, fresh)
             return
         merged = dict(known)
         merged.update(fresh)
-        written = self.store.put_new(f"{key}/answers-", key, marshal.dumps(dict(sorted(merged.items()))))
+        written = self.store.put_new(f"{key}/answers-", key, merged)
         for name in names:  # another run may be reading them: a vanished segment is only a miss
             if name != written:  # (the merged segment may be one already there, byte for byte)
                 self.store.remove(name)
