@@ -132,6 +132,7 @@ class SnapshotCache:
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
+        self._read: set[str] = set()  # the answer segments ``load`` read
 
     def load(self, key: str) -> Snapshot | None:
         blob = self.store.get(f"{key}/program", key)
@@ -144,6 +145,7 @@ class SnapshotCache:
             return None
         for name in self.store.list(f"{key}/answers-"):
             part = self.store.get(name, key)
+            self._read.add(name)
             if part is not None:
                 try:
                     snap.answers.update(marshal.loads(part))
@@ -160,12 +162,23 @@ class SnapshotCache:
             return
         fresh = {fq: encode_answer(a) for fq, a in sorted(answers.items())}
         names = self.store.list(f"{key}/answers-")
+        for name in names:  # saved by another run since this one loaded (the first runs after a change,
+            if name not in self._read:  # side by side): what it holds is not saved again
+                part = self.store.get(name, key)
+                try:
+                    held = marshal.loads(part) if part is not None else {}
+                except (ValueError, TypeError, EOFError):
+                    held = {}
+                fresh = {fq: blob for fq, blob in fresh.items() if fq not in held}
+        if not fresh:
+            return
         if len(names) < MAX_SEGMENTS:
-            self.store.put_new(f"{key}/answers-", key, fresh)
+            self._read.add(self.store.put_new(f"{key}/answers-", key, fresh) or "")
             return
         merged = dict(known)
         merged.update(fresh)
         written = self.store.put_new(f"{key}/answers-", key, merged)
+        self._read.add(written or "")
         for name in names:  # another run may be reading them: a vanished segment is only a miss
             if name != written:  # (the merged segment may be one already there, byte for byte)
                 self.store.remove(name)
