@@ -155,9 +155,7 @@ class Workspace:
             if everything:
                 for fq in sorted(self.program.functions):
                     index.answer(fq)
-            fresh = index.fresh
-            known = self._snap.answers if self._snap is not None else {}
-            self._cache.save_answers(self._key, {fq: a for fq, a in fresh.items() if fq not in known}, known)
+            self._cache.save_answers(self._key, index.fresh)
 
     def _snap_from_live(self) -> None:
         backend = self.linker.r.backend_modules

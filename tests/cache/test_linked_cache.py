@@ -98,14 +98,17 @@ def test_segments_are_merged_past_the_limit(tmp_path):
 
     ws = _load(tmp_path)
     api.trace(ws, ENTRY)
-    cache, key = ws._cache, ws._key
-    fns = sorted(ws.program.functions)
-    for i, fq in enumerate(fns[: snapshot.MAX_SEGMENTS + 2]):
-        known = cache.load(key).answers
-        cache.save_answers(key, {fq: ws.index.answer(fq)}, known)
-    names = cache.store.list(f"{key}/answers-")
+    store, key = ws._cache.store, ws._key
+    saved = set(snapshot.SnapshotCache(store).load(key).answers)
+    fns = [fq for fq in sorted(ws.program.functions) if fq not in saved][: snapshot.MAX_SEGMENTS + 2]
+    assert len(fns) == snapshot.MAX_SEGMENTS + 2
+    for fq in fns:  # each a run of its own that answered one more function
+        run = snapshot.SnapshotCache(store)
+        run.load(key)
+        run.save_answers(key, {fq: ws.index.answer(fq)})
+    names = store.list(f"{key}/answers-")
     assert len(names) <= snapshot.MAX_SEGMENTS
-    assert set(fns[: snapshot.MAX_SEGMENTS + 2]) <= set(cache.load(key).answers)
+    assert set(fns) | saved <= set(snapshot.SnapshotCache(store).load(key).answers)
 
 
 def test_runs_side_by_side_that_save_the_same_answers_write_one_segment(tmp_path):
@@ -116,3 +119,11 @@ def test_runs_side_by_side_that_save_the_same_answers_write_one_segment(tmp_path
     first.remember(everything=True)
     second.remember(everything=True)
     assert len(first._cache.store.list(f"{first._key}/answers-")) == 1
+
+
+def test_a_run_that_traces_again_saves_only_what_it_had_not_saved(tmp_path):
+    ws = _load(tmp_path)
+    api.trace(ws, ENTRY)
+    before = ws._cache.store.list(f"{ws._key}/answers-")
+    api.trace(ws, ENTRY)  # nothing new answered: nothing written (a sphinx build, a test session)
+    assert ws._cache.store.list(f"{ws._key}/answers-") == before

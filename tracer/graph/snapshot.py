@@ -132,7 +132,8 @@ class SnapshotCache:
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
-        self._read: set[str] = set()  # the answer segments ``load`` read
+        self._read: set[str] = set()  # the answer segments read or written by this run
+        self._held: dict[str, bytes] = {}  # the functions those segments answer (values unused once saved)
 
     def load(self, key: str) -> Snapshot | None:
         blob = self.store.get(f"{key}/program", key)
@@ -144,44 +145,48 @@ class SnapshotCache:
             self.store.rejected += 1
             return None
         for name in self.store.list(f"{key}/answers-"):
-            part = self.store.get(name, key)
             self._read.add(name)
-            if part is not None:
-                try:
-                    snap.answers.update(marshal.loads(part))
-                except (ValueError, TypeError, EOFError):
-                    self.store.rejected += 1
+            snap.answers.update(self._segment(name, key))
+        self._held = dict.fromkeys(snap.answers, b"")
         return snap
 
     def save_program(self, key: str, snap: Snapshot) -> None:
         self.store.put(f"{key}/program", key, _encode_program(snap))
 
-    def save_answers(self, key: str, answers: dict[str, Answer], known: dict[str, bytes]) -> None:
-        """A new segment with ``answers``; past ``MAX_SEGMENTS`` segments, one segment with all."""
-        if not answers:
-            return
-        fresh = {fq: encode_answer(a) for fq, a in sorted(answers.items())}
+    def save_answers(self, key: str, answers: dict[str, Answer]) -> None:
+        """A new segment with those of ``answers`` no segment holds yet; past ``MAX_SEGMENTS`` segments, one
+        segment with all.  What this cache read or wrote is known; a segment another run saved since (the
+        first runs after a change, side by side) is read before saving, so nothing is saved twice."""
+        fresh = {fq: a for fq, a in sorted(answers.items()) if fq not in self._held}
         names = self.store.list(f"{key}/answers-")
-        for name in names:  # saved by another run since this one loaded (the first runs after a change,
-            if name not in self._read:  # side by side): what it holds is not saved again
-                part = self.store.get(name, key)
-                try:
-                    held = marshal.loads(part) if part is not None else {}
-                except (ValueError, TypeError, EOFError):
-                    held = {}
-                fresh = {fq: blob for fq, blob in fresh.items() if fq not in held}
+        for name in names:
+            if name not in self._read:
+                self._read.add(name)
+                self._held.update(self._segment(name, key))
+        fresh = {fq: encode_answer(a) for fq, a in fresh.items() if fq not in self._held}
         if not fresh:
             return
         if len(names) < MAX_SEGMENTS:
-            self._read.add(self.store.put_new(f"{key}/answers-", key, fresh) or "")
-            return
-        merged = dict(known)
-        merged.update(fresh)
-        written = self.store.put_new(f"{key}/answers-", key, merged)
+            written = self.store.put_new(f"{key}/answers-", key, fresh)
+        else:
+            merged: dict[str, bytes] = {}
+            for name in names:
+                merged.update(self._segment(name, key))
+            merged.update(fresh)
+            written = self.store.put_new(f"{key}/answers-", key, merged)
+            for name in names:  # another run may be reading them: a vanished segment is only a miss
+                if name != written:  # (the merged segment may be one already there)
+                    self.store.remove(name)
         self._read.add(written or "")
-        for name in names:  # another run may be reading them: a vanished segment is only a miss
-            if name != written:  # (the merged segment may be one already there, byte for byte)
-                self.store.remove(name)
+        self._held.update(dict.fromkeys(fresh, b""))
+
+    def _segment(self, name: str, key: str) -> dict[str, bytes]:
+        part = self.store.get(name, key)
+        try:
+            return marshal.loads(part) if part is not None else {}
+        except (ValueError, TypeError, EOFError):
+            self.store.rejected += 1
+            return {}
 
 
 def _encode_program(s: Snapshot) -> bytes:
