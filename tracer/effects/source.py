@@ -8,7 +8,6 @@ each add their own segment; past ``MAX_SEGMENTS`` one run merges them.
 """
 from __future__ import annotations
 
-import marshal
 from typing import TYPE_CHECKING, Callable
 
 from tracer.effects.compose import Composer
@@ -41,13 +40,7 @@ class Summaries:
     def _load(self) -> None:
         self._segments = self._store.list(f"{self._key}/effects-")
         for name in self._segments:
-            part = self._store.get(name, self._key)
-            if part is None:
-                continue
-            try:
-                self._blobs.update(marshal.loads(part))
-            except (ValueError, TypeError, EOFError):
-                self._store.rejected += 1
+            self._blobs.update(self._store.get_entries(name, self._key))
 
     @property
     def analysis(self) -> Analysis:

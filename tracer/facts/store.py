@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-
 from pathlib import Path
 
 from tracer.envelope import Mismatch, unseal, write_sealed
@@ -62,6 +61,15 @@ class BlobStore:
             digest.update(name.encode() + b"\0" + len(blob).to_bytes(8, "big") + blob)
         name = f"{prefix}{digest.hexdigest()[:32]}"
         return name if self.put(name, key, marshal.dumps(ordered)) else None
+
+    def get_entries(self, name: str, key: str) -> dict[str, bytes]:
+        """The entries of a segment ``put_new`` wrote; none when it is missing or does not decode (counted)."""
+        part = self.get(name, key)
+        try:
+            return marshal.loads(part) if part is not None else {}
+        except (ValueError, TypeError, EOFError):
+            self.rejected += 1
+            return {}
 
     def list(self, prefix: str) -> list[str]:
         folder, _, start = prefix.rpartition("/")

@@ -133,7 +133,7 @@ class SnapshotCache:
     def __init__(self, store: BlobStore) -> None:
         self.store = store
         self._read: set[str] = set()  # the answer segments read or written by this run
-        self._held: dict[str, bytes] = {}  # the functions those segments answer (values unused once saved)
+        self._held: set[str] = set()  # the functions those segments answer
 
     def load(self, key: str) -> Snapshot | None:
         blob = self.store.get(f"{key}/program", key)
@@ -146,8 +146,8 @@ class SnapshotCache:
             return None
         for name in self.store.list(f"{key}/answers-"):
             self._read.add(name)
-            snap.answers.update(self._segment(name, key))
-        self._held = dict.fromkeys(snap.answers, b"")
+            snap.answers.update(self.store.get_entries(name, key))
+        self._held = set(snap.answers)
         return snap
 
     def save_program(self, key: str, snap: Snapshot) -> None:
@@ -157,13 +157,12 @@ class SnapshotCache:
         """A new segment with those of ``answers`` no segment holds yet; past ``MAX_SEGMENTS`` segments, one
         segment with all.  What this cache read or wrote is known; a segment another run saved since (the
         first runs after a change, side by side) is read before saving, so nothing is saved twice."""
-        fresh = {fq: a for fq, a in sorted(answers.items()) if fq not in self._held}
         names = self.store.list(f"{key}/answers-")
         for name in names:
             if name not in self._read:
                 self._read.add(name)
-                self._held.update(self._segment(name, key))
-        fresh = {fq: encode_answer(a) for fq, a in fresh.items() if fq not in self._held}
+                self._held.update(self.store.get_entries(name, key))
+        fresh = {fq: encode_answer(a) for fq, a in sorted(answers.items()) if fq not in self._held}
         if not fresh:
             return
         if len(names) < MAX_SEGMENTS:
@@ -171,22 +170,14 @@ class SnapshotCache:
         else:
             merged: dict[str, bytes] = {}
             for name in names:
-                merged.update(self._segment(name, key))
+                merged.update(self.store.get_entries(name, key))
             merged.update(fresh)
             written = self.store.put_new(f"{key}/answers-", key, merged)
             for name in names:  # another run may be reading them: a vanished segment is only a miss
                 if name != written:  # (the merged segment may be one already there)
                     self.store.remove(name)
         self._read.add(written or "")
-        self._held.update(dict.fromkeys(fresh, b""))
-
-    def _segment(self, name: str, key: str) -> dict[str, bytes]:
-        part = self.store.get(name, key)
-        try:
-            return marshal.loads(part) if part is not None else {}
-        except (ValueError, TypeError, EOFError):
-            self.store.rejected += 1
-            return {}
+        self._held.update(fresh)
 
 
 def _encode_program(s: Snapshot) -> bytes:

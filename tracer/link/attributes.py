@@ -83,8 +83,6 @@ class Attributes:
         """A class attribute read through an instance: where it holds a descriptor (an object whose class
         defines ``__get__``), Python hands back what ``__get__`` returns; a model says so for a library's
         descriptor, else the getter's return values."""
-        if not any(v[0] == "inst" and self.p.lookup_method(v[1], "__get__") for v in values):
-            return values
         out: set[Value] = set()
         for v in values:
             getter = self.p.lookup_method(v[1], "__get__") if v[0] == "inst" else None

@@ -23,6 +23,7 @@ from functools import cached_property
 from tracer.link.models.base import Model
 from tracer.link.values import WILD, Values, ext_matches, strings
 
+PACKAGE = "openstack"  # the SDK's top package
 DESCRIPTION = "openstack.service_description.ServiceDescription"
 PROXY = "openstack.proxy.Proxy"
 RESOURCE = "openstack.resource.Resource"
@@ -82,7 +83,7 @@ class OpenStackSDK(Model):
         return self._is_sdk(self.p.functions[fq].module)
 
     def _is_sdk(self, module: str) -> bool:
-        return module.split(".", 1)[0] == DESCRIPTION.split(".", 1)[0]
+        return module.split(".", 1)[0] == PACKAGE
 
     def _described(self, cls: str) -> bool:
         return any(ext_matches(k, (DESCRIPTION,)) for k in self.p.mro(cls))

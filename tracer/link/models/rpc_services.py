@@ -138,8 +138,12 @@ class RpcServices:
             return []
         attrs = set()
         for expr, scope in t_items:
-            calls = [expr] if expr[0] == "c" else [a.value for a in self.p.functions[scope].assigns()
-                                                   if a.target == expr and a.value[0] == "c"] if scope == where else []
+            if expr[0] == "c":
+                calls = [expr]
+            elif scope == where:  # ``target = messaging.Target(...)`` in the method itself
+                calls = [a.value for a in fn.assigns() if a.target == expr and a.value[0] == "c"]
+            else:
+                calls = []
             for call in calls:
                 topic = dict((k, v) for k, v in call[3] if k).get("topic")
                 if topic is None or topic[0] != "a" or topic[1] != me:
@@ -204,16 +208,15 @@ class RpcServices:
             names = self._plain_strings(kw["binary"], module_scope)
             if names and where in self._reach_from_site(fq, site):
                 return names[0]
-        scripts = sorted(self.p.entry_points.get("console_scripts", {}).items())
-        building = [name for name, target in scripts if len(endpoints) == 1
-                    and target.replace(":", ".") in self.p.functions
-                    and endpoints[0] in self._built_itself(target.replace(":", "."))]
+        mains = [(name, target.replace(":", ".")) for name, target in
+                 sorted(self.p.entry_points.get("console_scripts", {}).items())]
+        mains = [(name, main) for name, main in mains if main in self.p.functions]
+        building = [name for name, main in mains if len(endpoints) == 1 and endpoints[0] in self._built_itself(main)]
         if len(building) == 1:
             return building[0]
         owner = self.p.functions[where].cls
-        for name, target in scripts:
-            main = target.replace(":", ".")
-            if main in self.p.functions and (where in self._reach(main) or owner in self._built(main)):
+        for name, main in mains:
+            if where in self._reach(main) or owner in self._built(main):
                 return name
         return None
 
