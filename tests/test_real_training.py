@@ -28,20 +28,14 @@ CHAINS = {c["id"]: (name, c) for name in SERVICES
 
 # reference steps the graph does not have yet (the patterns behind them: docs/training.md); a chain not
 # listed has none
-GRAPH_GAPS = {
-    # 21: an edge of kind call (see TRACE_GAPS)
-    "senlin-cluster-create": [21],
-    "senlin-cluster-scale-out": [21],
-    "senlin-cluster-delete": [21],
-}
+GRAPH_GAPS: dict[str, list[int]] = {}
 # reference steps the default trace of the entry does not show yet; a chain not listed shows them all
 TRACE_GAPS = {
     "masakari-notification-show-progress": [2],
-    # 2/3, 12: calls whose subtree has no hop (the skeleton leaves them out); 21: the edge is a call, not a
-    # driver hop (the backend module is picked from a registry by ``cloud_backend``)
-    "senlin-cluster-create": [2, 12, 21],
-    "senlin-cluster-scale-out": [3, 21],
-    "senlin-cluster-delete": [2, 21],
+    # 2/3, 12: calls whose subtree has no hop (the skeleton leaves them out)
+    "senlin-cluster-create": [2, 12],
+    "senlin-cluster-scale-out": [3],
+    "senlin-cluster-delete": [2],
 }
 
 

@@ -231,3 +231,107 @@ def test_a_function_entry_point_and_a_name_the_data_gives():
     lk = link(FLOW_PLUGINS, {"app.flows": {"create": "app.flows.create:get_flow"}})
     assert lk.r.returns("app.run.by_type") == frozenset({("flow", "app.flows.create.get_flow")})
     assert lk.r.returns("app.run.by_literal") == frozenset({("fn", "app.flows.create.get_flow")})
+
+
+REGISTRY = {
+    "app/conf.py": """
+        from oslo_config import cfg
+
+        cfg.StrOpt('backend', default='cloud')
+        """,
+    "app/registry.py": """
+        from stevedore import extension
+
+        class Info:
+            def __init__(self, name, plugin):
+                self.name = name
+                self.plugin = plugin
+
+        class Registry:
+            def __init__(self):
+                self._registry = {}
+
+            def register(self, name, plugin):
+                self._registry[name] = Info(name, plugin)
+
+            def get(self, name):
+                info = self._registry.get(name)
+                return info.plugin if info else None
+
+        _registry = None
+
+        def global_registry():
+            global _registry
+            if _registry is None:
+                _registry = Registry()
+                for group in ('app.backends', 'app.profiles'):
+                    mgr = extension.ExtensionManager(namespace=group, invoke_on_load=False)
+                    for name in mgr.names():
+                        _registry.register(name, mgr[name].plugin)
+            return _registry
+        """,
+    "app/backends/__init__.py": "",
+    "app/backends/cloud/__init__.py": """
+        from app.backends.cloud import compute_v1
+
+        compute = compute_v1.Compute
+        """,
+    "app/backends/cloud/compute_v1.py": """
+        class Compute:
+            def __init__(self, params):
+                self.params = params
+
+            def boot(self):
+                pass
+
+            @classmethod
+            def credentials(cls):
+                pass
+        """,
+    "app/backends/local/__init__.py": """
+        from app.backends.local import compute_v1
+
+        compute = compute_v1.Compute
+        """,
+    "app/backends/local/compute_v1.py": """
+        class Compute:
+            def __init__(self, params):
+                self.params = params
+
+            def boot(self):
+                pass
+        """,
+    "app/profiles.py": """
+        class Server:
+            def compute(self):
+                pass
+        """,
+    "app/use.py": """
+        from oslo_config import cfg
+        from app import registry
+
+        def boot(params, kind):
+            backend = registry.global_registry().get(cfg.CONF.backend)
+            backend.compute(params).boot()
+            backend.compute.credentials()
+            registry.global_registry().get(kind).compute()
+        """,
+}
+REGISTRY_EPS = {"app.backends": {"cloud": "app.backends.cloud", "local": "app.backends.local"},
+                "app.profiles": {"server": "app.profiles:Server"}}
+
+
+def test_a_plugin_looked_up_by_a_configured_name_is_the_configured_driver():
+    lk = link(REGISTRY, REGISTRY_EPS)
+    edges = {(e.kind, e.target, e.confidence) for e in lk.edges("app.use.boot")}
+    # the configured backend's class serves the call; the other backend's is the alternative a deployment picks
+    assert ("driver", "app.backends.cloud.compute_v1.Compute.boot", "configured") in edges
+    assert ("driver", "app.backends.local.compute_v1.Compute.boot", "candidate") in edges
+    # the configured name chose one plugin: no other group's plugin is called through ``backend``
+    assert not {t for _, t, _ in edges if t.startswith("app.profiles")} - {"app.profiles.Server.compute"}
+    at_boot = {t for k, t, _ in edges if k in ("call", "driver") and t.endswith(".boot")}
+    assert at_boot == {"app.backends.cloud.compute_v1.Compute.boot", "app.backends.local.compute_v1.Compute.boot"}
+    # a classmethod called on the configured class is that class's
+    assert ("call", "app.backends.cloud.compute_v1.Compute.credentials", "exact") in edges
+    # a name the data gives may be any plugin: left as it was
+    assert ("call", "app.profiles.Server.compute", "possible") in edges

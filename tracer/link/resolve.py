@@ -59,6 +59,7 @@ class Resolver(Attributes, Callers):
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
         self._module_setters = [m for m in self.models if type(m).module_attribute is not Model.module_attribute]
         self._specializing = {k: m for m in self.models for k in m.specializes}
+        self._narrowing = [m for m in self.models if m.narrows]
         self._calling_models = [m for m in self.models if type(m).calls_into is not Model.calls_into]
         self._decorating = {m for m in self.models if type(m).decorated_param is not Model.decorated_param}
         self._subscripting = {k: m for m in self.models if type(m).subscript is not Model.subscript for k in m.kinds}
@@ -462,6 +463,8 @@ class Resolver(Attributes, Callers):
             out = self._returns_at(v, expr, scope, handed) if handed else self.returns(v[1])
             if self._specializing and any(x[0] in self._specializing for x in out):
                 out = self._specialized(out, v, expr, scope)
+            for model in self._narrowing:
+                out = model.narrow(out, v, expr, scope)
             return out
         if kind == "cls":
             return self.instances(v[1])

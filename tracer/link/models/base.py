@@ -44,6 +44,7 @@ class Model:
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
     specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
+    narrows: ClassVar[bool] = False  # reads what a call of a program function returns, at that call (``narrow``)
     tables: ClassVar[tuple[str, ...]] = ()  # attribute names whose keyed entries are one table program-wide
     inert: ClassVar[tuple[str, ...]] = ()  # library callables that never call a function handed to them
     descriptors: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library's descriptor classes it reads
@@ -85,6 +86,11 @@ class Model:
     def specialize(self, v: tuple, callee: tuple, expr: tuple, scope: str) -> Values:
         """A value of ``specializes`` returned by ``callee``, read at the call ``expr`` in ``scope``."""
         return frozenset({v})
+
+    def narrow(self, values: Values, callee: tuple, expr: tuple, scope: str) -> Values:
+        """With ``narrows``: what the call ``expr`` of the program function ``callee`` gives, of the
+        ``values`` it may return (a plugin looked up by a name the configuration gives is that plugin)."""
+        return values
 
     def calls_into(self, fq: str) -> list[tuple[str, object, int]]:
         """(caller fq, call site, positional offset) of the library's own calls of the program function

@@ -30,6 +30,7 @@ IMPORT_MODULE = ("importutils.import_module", "importutils.try_import", "importl
 
 class OsloUtils(Model):
     name = "oslo_utils"
+    requires = ("stevedore",)
     kinds = ("drv", "drvcls", "drvm")
     settled = ("drv", "drvm")
     calls = IMPORT_OBJECT + IMPORT_CLASS + IMPORT_MODULE
@@ -71,6 +72,8 @@ class OsloUtils(Model):
         return self._import_by_name(expr, scope, "drv" if ext_matches(dotted, IMPORT_OBJECT) else "drvcls")
 
     def attribute(self, v: tuple, attr: str) -> Values:
+        if v[0] == "drvcls":  # the configured class's own attribute (a classmethod called on the class)
+            return self.r.attribute(("cls", v[1]), attr)
         return self.r.instance_attr(v, attr, bound="drvm") if v[0] == "drv" else EMPTY
 
     def call_value(self, v: tuple, expr: tuple, scope: str) -> Values:
@@ -119,7 +122,9 @@ class OsloUtils(Model):
         method, cls = v[1], v[2]
         name = method.rsplit(".", 1)[1]
         others = [m for m in candidates(self.p, cls, name) if m != method]
-        if not others:  # loaded by name but with nothing to choose from: a plain call
+        if not others:  # the other entry points of its group, if a plugin: what a deployment may choose instead
+            others = self.model("stevedore").siblings(cls, name)
+        if others is None:  # loaded by name but with nothing to choose from: a plain call
             return [Edge(fq, method, "call", path, site.line, "exact", (("loaded_from", cls),))]
         meta = (("configured", cls),)
         out = [Edge(fq, method, "driver", path, site.line, "configured", meta)]

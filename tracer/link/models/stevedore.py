@@ -14,6 +14,14 @@ Stage: link.  Must not import libcst or render.
                            ``invoke_on_load``, else "cls"; "drv"/"drvcls" when a ``check_func`` lets the
                            deployment enable some: each is then a configured driver, chosen by data).  Iterating it, or its ``extensions``, gives
                            its extensions; an extension's ``obj`` is the loaded object, ``plugin`` the class.
+    ("cfgmod", module)     an entry point naming a module, chosen by configuration: its classes are
+                           configured drivers (``drvcls``)
+
+A program function that returns the plugins of a group (a registry the program fills from a manager),
+called with a name the configuration gives (``get_driver(CONF.cloud_backend)``), returns the entry point of
+that name, as a configured driver.  A class of a configured backend module with no other implementation in
+its family still makes a ``driver`` hop when the group has other backends: a deployment chooses among
+those (``siblings``), even when the index does not hold them (a test backend).
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ from typing import NamedTuple
 
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
+from tracer.link.program import MODULE_BODY
 from tracer.link.values import Values, ext_matches, strings
 
 PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
@@ -42,7 +51,9 @@ class _Loaded(NamedTuple):
 
 class Stevedore(Model):
     name = "stevedore"
-    kinds = ("plugin", "extmgr")
+    kinds = ("plugin", "extmgr", "cfgmod")
+    settled = ("cfgmod",)
+    narrows = True
     calls = PLUGIN_LOADERS + EXTENSION_MANAGERS
     reads_sites = EXTENSION_MANAGERS + ("DriverManager",)
     specializes = ("extmgr",)
@@ -168,6 +179,82 @@ class Stevedore(Model):
                     out.add(("plugin", path, "call" if invoked else "fn"))
         return frozenset(out)
 
+    # -- a plugin looked up by a configured name -----------------------------------------------------
+    @cached_property
+    def _entries(self) -> dict[tuple, tuple[tuple[str, str], ...]]:
+        """Each value an entry point loads (its class, an instance of it, its module, its function) ->
+        the (group, name) entries that name it."""
+        out: dict[tuple, set] = {}
+        for group, table in self.p.entry_points.items():
+            for name, target in table.items():
+                path = target.replace(":", ".")
+                cls = self.r.class_by_path(path)
+                loaded = [("cls", cls), ("inst", cls)] if cls else [("mod", path)] if path in self.p.modules else \
+                    [("fn", path)] if path in self.p.functions else []
+                for v in loaded:
+                    out.setdefault(v, set()).add((group, name))
+        return {v: tuple(sorted(entries)) for v, entries in out.items()}
+
+    def narrow(self, values: Values, callee: tuple, expr: tuple, scope: str) -> Values:
+        if not (expr[2] or expr[3]) or self._entries.keys().isdisjoint(values):
+            return values
+        names = self._configured_names(expr, scope)
+        chosen = {v for v in values if v[0] == "mod" and any(n in names for _, n in self._entries.get(v, ()))}
+        if not chosen or all(v in chosen for v in values if v in self._entries):
+            return values  # no name the configuration gives, or only what it names: nothing was chosen here
+        return frozenset({v for v in values if v not in self._entries} | {_configured(v) for v in chosen})
+
+    def _configured_names(self, expr: tuple, scope: str) -> set[str]:
+        """The option defaults an argument of the call holds, where it holds nothing else the data gives."""
+        out: set[str] = set()
+        for arg in list(expr[2]) + [v for _, v in expr[3]]:
+            values = self.r.eval(arg, scope)
+            names = {v[1] for v in values if v[0] == "cfg"}
+            if names and all(v[0] in ("cfg", "ext") for v in values):  # the option, or None before it is read
+                out |= names
+        return out
+
+    def siblings(self, cls: str, method: str) -> list[str] | None:
+        """The implementations of ``method`` that the other entry points of a group of modules (a
+        backend: ``compute = nova_v2.NovaClient``) give under the name ``cls`` has in its own; None when
+        ``cls`` is no such module's class, or when every other backend runs the same method."""
+        offered = self._backends.get(cls)
+        if offered is None:
+            return None
+        alternatives, unread = offered
+        methods = sorted({m for alt in alternatives for m in [self.p.lookup_method(alt, method)] if m} - {method})
+        return methods if methods or unread else None
+
+    @cached_property
+    def _backends(self) -> dict[str, tuple[set[str], bool]]:
+        """A class a module entry point offers -> (the classes the group's other modules offer under its
+        name, whether some other entry point names code the index does not hold)."""
+        out: dict[str, tuple[set[str], bool]] = {}
+        for table in self.p.entry_points.values():
+            paths = {name: target.replace(":", ".") for name, target in table.items()}
+            modules = {name: self._classes_of(path) for name, path in paths.items() if path in self.p.modules}
+            if not modules or len(table) < 2:
+                continue
+            for name, classes in modules.items():
+                unread = any(n != name and n not in modules and not self.r.class_by_path(p) for n, p in paths.items())
+                for attr, cls in classes.items():
+                    others = {o[attr] for n, o in modules.items() if n != name and attr in o} - {cls}
+                    known, was_unread = out.get(cls, (set(), False))
+                    out[cls] = (known | others, was_unread or unread)
+        return out
+
+    def _classes_of(self, module: str) -> dict[str, str]:
+        """The classes a module binds at its top level, by name (one class each)."""
+        body = f"{module}.{MODULE_BODY}"
+        if body not in self.p.functions:
+            return {}
+        out = {}
+        for name in sorted(self.r.locals_of(body)):
+            classes = [v[1] for v in self.r.global_name(module, name) if v[0] == "cls"]
+            if len(classes) == 1:
+                out[name] = classes[0]
+        return out
+
     def subscript(self, v: tuple, keys: list[str]) -> Values:
         """``mgr[name]``: the extension loaded under ``name`` (any of them when the name is unknown)."""
         if v[0] != "extmgr" or len(v) > 4:
@@ -179,6 +266,8 @@ class Stevedore(Model):
         return frozenset({v})
 
     def attribute(self, v: tuple, attr: str) -> Values:
+        if v[0] == "cfgmod":
+            return frozenset(_configured(x) for x in self.r.attribute(("mod", v[1]), attr))
         if v[0] == "plugin":
             if attr != "driver":
                 return EMPTY
@@ -192,6 +281,11 @@ class Stevedore(Model):
         if attr in ("obj", "plugin"):
             return self._expanded(v + (attr,))
         return EMPTY
+
+
+def _configured(v: tuple) -> tuple:
+    """A plugin the configuration chose: a class, an instance or a module of it is a configured driver."""
+    return {"cls": ("drvcls",), "inst": ("drv",), "mod": ("cfgmod",)}.get(v[0], (v[0],)) + v[1:]
 
 
 def _loaded_as(kind: str, attr: str) -> str:
