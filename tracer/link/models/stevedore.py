@@ -18,8 +18,10 @@ Stage: link.  Must not import libcst or render.
                            configured drivers (``drvcls``)
 
 A program function that returns the plugins of a group (a registry the program fills from a manager),
-called with a name the configuration gives (``get_driver(CONF.cloud_backend)``), returns the entry point of
-that name, as a configured driver.  A class of a configured backend module with no other implementation in
+called with a name the configuration gives (``get_driver(CONF.cloud_backend)``), returns the module entry
+point of that name, as a configured backend (``cfgmod``).  Classes chosen so stay as they are: a configured
+class is what ``import_object`` and ``DriverManager`` already make, and a list option that enables several
+(cinder's default filters) is no choice of one.  A class of a configured backend module with no other implementation in
 its family still makes a ``driver`` hop when the group has other backends: a deployment chooses among
 those (``siblings``), even when the index does not hold them (a test backend).
 """
