@@ -72,7 +72,7 @@ class LiveIndex:
         if fq not in self.l.p.functions:  # an external REST target: nothing inside
             return NO_ANSWER
         edges = self.l.edges(fq)
-        return Answer(edges, tuple(self._guard(e) for e in edges), self._engine(fq))
+        return Answer(edges, self._guards(fq, edges), self._engine(fq))
 
     def function(self, fq: str) -> FunctionInfo | None:
         fn = self.l.p.functions.get(fq)
@@ -101,22 +101,26 @@ class LiveIndex:
         return self._service_of(fq)
 
     # -- how each answer is made -------------------------------------------
-    def _guard(self, e: Edge) -> tuple:
-        """The branches the edge's call site runs under (the site on that line that names the callee,
+    def _guards(self, fq: str, edges: tuple[Edge, ...]) -> tuple[tuple, ...]:
+        """The branches each edge's call site runs under (the site on that line that names the callee,
         else the first one there)."""
-        fn = self.l.p.functions.get(e.source)
-        if fn is None:
-            return ()
-        name = e.target.rsplit(".", 1)[-1]
-        found = None
+        fn = self.l.p.functions.get(fq)
+        if fn is None or not edges:
+            return tuple(() for _ in edges)
+        by_line: dict[int, list] = {}
         for site in fn.calls():
-            if site.line != e.line:
-                continue
-            func = site.func
-            if (func[0] == "a" and func[2] == name) or (func[0] == "n" and func[1] == name):
-                return site.guard
-            found = site.guard if found is None else found
-        return found or ()
+            by_line.setdefault(site.line, []).append(site)
+        return tuple(_guard(by_line.get(e.line, ()), e.target.rsplit(".", 1)[-1]) for e in edges)
 
     def _engine(self, fq: str) -> bool:
         return self.l.builds_flow(fq)
+
+
+def _guard(sites, name: str) -> tuple:
+    found = None
+    for site in sites:
+        func = site.func
+        if (func[0] == "a" and func[2] == name) or (func[0] == "n" and func[1] == name):
+            return site.guard
+        found = site.guard if found is None else found
+    return found or ()
