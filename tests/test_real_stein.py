@@ -149,7 +149,8 @@ def test_soft_reboot_trace_from_its_http_entry(stein, seed_chains):
     assert [h["step"] for h in chain["hops"] if (h["caller"], h["callee"], h["kind"], h["site"]) not in got] == []
     assert {h.callee: h.service for h in t.hops}["nova.compute.manager.ComputeManager.reboot_instance"] == "nova-compute"
     # the skeleton (two levels of the driver's own steps, its package's helpers), not the whole call graph:
-    # 130 -> 140 for the helpers (126 -> 131 hops, with the ways to hops below a driver method)
+    # 130 -> 140 for the helpers (126 -> 131 hops, with the ways to hops below a driver method); 138 with the
+    # loads whose result the path goes on with (cinder reading the volume and its attachment)
     assert len(t.hops) < 140
 
 
@@ -175,7 +176,8 @@ def test_every_hop_is_in_the_default_trace_of_the_chain_entry(stein, seed_chains
     # 530 -> 600: 517 -> 579 once a base method reached through super() from an override runs with the
     # subclass's self (nova-network's FlatDHCPManager/VlanManager, cells v1 messages: branches that the
     # defaults use_neutron=True and cells v1 off would rule out, which the trace does not evaluate)
-    assert t.view == "skeleton" and len(t.hops) < 600
+    # 600 -> 630: 584 -> 603 with the loads whose result the path goes on with
+    assert t.view == "skeleton" and len(t.hops) < 630
 
 
 def test_attach_crosses_into_cinder_api_and_cinder_volume(stein, seed_chains):

@@ -30,13 +30,7 @@ CHAINS = {c["id"]: (name, c) for name in SERVICES
 # listed has none
 GRAPH_GAPS: dict[str, list[int]] = {}
 # reference steps the default trace of the entry does not show yet; a chain not listed shows them all
-TRACE_GAPS = {
-    "masakari-notification-show-progress": [2],
-    # 2/3, 12: calls whose subtree has no hop (the skeleton leaves them out)
-    "senlin-cluster-create": [2, 12],
-    "senlin-cluster-scale-out": [3],
-    "senlin-cluster-delete": [2],
-}
+TRACE_GAPS: dict[str, list[int]] = {}
 
 
 def test_the_gap_lists_name_reference_chains():

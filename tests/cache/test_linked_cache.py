@@ -46,8 +46,8 @@ def test_a_hit_is_proven_by_a_forged_answer(tmp_path):
     store = BlobStore(entry.parent)
     (segment,) = [p for p in entry.iterdir() if p.name.startswith("answers-")]
     answers = marshal.loads(store.get(f"{entry.name}/{segment.name}", entry.name))
-    edges, guards, engine = marshal.loads(answers[before.entry])
-    answers[before.entry] = marshal.dumps((edges[1:], guards[1:], engine))
+    edges, guards, engine, uses = marshal.loads(answers[before.entry])
+    answers[before.entry] = marshal.dumps((edges[1:], guards[1:], engine, uses[1:]))
     store.put(f"{entry.name}/{segment.name}", entry.name, marshal.dumps(answers))
     after = api.trace(_load(tmp_path), ENTRY)
     assert len(after.hops) < len(before.hops)

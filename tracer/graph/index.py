@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 from tracer.link.drivers import named_driver
 from tracer.link.models.oslo_db import opens_transaction
 from tracer.link.records import Edge
+from tracer.link.uses import result_uses
 
 if TYPE_CHECKING:
     from tracer.link.edges import Linker
@@ -38,6 +39,7 @@ class Answer(NamedTuple):
     edges: tuple  # tuple[Edge], as the linker made them
     guards: tuple  # the guard of each edge's call site, aligned with ``edges``
     engine: bool  # it builds a taskflow flow: returns its engine, the flow, or its tasks (the linker says)
+    uses: tuple = ()  # per edge, the lines of the calls (0: the return) that go on with its call's result
 
 
 class QueryIndex(Protocol):
@@ -72,7 +74,8 @@ class LiveIndex:
         if fq not in self.l.p.functions:  # an external REST target: nothing inside
             return NO_ANSWER
         edges = self.l.edges(fq)
-        return Answer(edges, self._guards(fq, edges), self._engine(fq))
+        uses = result_uses(self.l.p.functions[fq])
+        return Answer(edges, self._guards(fq, edges), self._engine(fq), tuple(uses.get(e.line, ()) for e in edges))
 
     def function(self, fq: str) -> FunctionInfo | None:
         fn = self.l.p.functions.get(fq)

@@ -118,12 +118,12 @@ def program_part(program, routes: list[Route], backend: Iterable[str], skipped: 
 
 
 def encode_answer(a: Answer) -> bytes:
-    return marshal.dumps((tuple(tuple(e) for e in a.edges), a.guards, a.engine))
+    return marshal.dumps((tuple(tuple(e) for e in a.edges), a.guards, a.engine, a.uses))
 
 
 def decode_answer(blob: bytes) -> Answer:
-    edges, guards, engine = marshal.loads(blob)
-    return Answer(tuple(tuple.__new__(Edge, e) for e in edges), guards, engine)
+    edges, guards, engine, uses = marshal.loads(blob)
+    return Answer(tuple(tuple.__new__(Edge, e) for e in edges), guards, engine, uses)
 
 
 # -- the cache ----------------------------------------------------------------

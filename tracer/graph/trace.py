@@ -20,11 +20,13 @@ from tracer.graph.index import QueryIndex
 from tracer.graph.records import Fold, Hop, HopKey, Trace, TraceOptions, hop_key
 from tracer.link.models.python import MAX_DISPATCH  # the names one getattr dispatch may name
 from tracer.link.records import Edge
+from tracer.link.uses import RETURNED
 
 __all__ = ["Hop", "HopKey", "Trace", "TraceOptions", "Tracer", "hop_key"]
 
 SKELETON_KINDS = frozenset({"rpc-cast", "rpc-call", "flow-task", "driver", "rest"})
 DB_REACH = 3  # calls from a kept function within which database access is shown
+CARRIED_REACH = 3  # calls from a call whose result the path goes on with within which it reaches the database
 ALONE_DB_REACH = 6  # an operation that stays in its service (a GET): calls from the entry to its database access
 DRIVER_LEVELS = 2  # levels of a driver's own methods shown under a driver hop
 MAX_NODES = 20000
@@ -136,6 +138,30 @@ class Tracer:
         keep = marks | g.ancestors(marks)
         return keep | self._database_paths(g, keep)
 
+    def _carried(self, g: _Reached, keep: set[str]) -> set[tuple[str, int, str]]:
+        """Calls whose result the path goes on with and that reach the database within ``CARRIED_REACH``:
+        the data a hop carries (masakari's notification, read before the RPC call that is handed it), the
+        test before one (``if not res: return``) and what a function an RPC call waits on hands back
+        (senlin's action, written before the cast the engine picks it up after).  Each is that call site
+        (caller, line, callee) alone: the same function read elsewhere on the path is not."""
+        waited = {e.target for e in g.edges if e.kind == "rpc-call"}
+        found: set[tuple[str, int, str]] = set()
+        reaches: dict[str, bool] = {}
+        for k in sorted(keep):
+            answer = self.ix.answer(k)
+            followed = set(g.succ.get(k, ()))
+            onward = {e.line for e in answer.edges if e.target in keep and e.target in followed}
+            if k in waited:
+                onward.add(RETURNED)
+            for e, uses in zip(answer.edges, answer.uses):
+                if e.kind != "call" or e.target in keep or e.target not in followed or not onward.intersection(uses):
+                    continue
+                if e.target not in reaches:
+                    reaches[e.target] = bool(self._database_paths(g, {e.target}, CARRIED_REACH, own_only=False))
+                if reaches[e.target]:
+                    found.add((e.source, e.line, e.target))
+        return found
+
     def _database_paths(self, g: _Reached, keep: set[str], reach: int = DB_REACH,
                         own_only: bool = True) -> set[str]:
         """Database access a few calls under a kept function (``_parse_connection_options`` reading the
@@ -179,6 +205,7 @@ class Tracer:
     def trace(self, entry: str, opts: TraceOptions, label: str = "") -> Trace:
         g = self.explore(entry, opts)
         keep = set(g.succ) if opts.full else self._keep(g, entry)
+        carried = set() if opts.full else self._carried(g, keep)
         entry_service = self.ix.service_of(entry)
         hops: list[Hop] = []
         expanded: set[str] = {entry}
@@ -192,7 +219,8 @@ class Tracer:
             from_driver = fq in driver_level
             for e, guard in self.chosen_edges(fq, opts):
                 meta = dict(e.meta)
-                if not self._show(e, keep, from_driver, opts) or meta.get("in_service", service) != service:
+                if not (self._show(e, keep, from_driver, opts) or (e.source, e.line, e.target) in carried) \
+                        or meta.get("in_service", service) != service:
                     continue  # (an edge that only happens in another service: a remotable object's RPC)
                 if meta.get("passed_by") and path.isdisjoint(meta["passed_by"]):
                     continue  # a call through a parameter: only the function a caller on this path handed in
