@@ -74,7 +74,7 @@ class LiveIndex:
         if fq not in self.l.p.functions:  # an external REST target: nothing inside
             return NO_ANSWER
         edges = self.l.edges(fq)
-        uses = result_uses(self.l.p.functions[fq])
+        uses = result_uses(self.l.p.functions[fq], {e.line for e in edges if e.kind == "call"}, {e.line for e in edges})
         return Answer(edges, self._guards(fq, edges), self._engine(fq), tuple(uses.get(e.line, ()) for e in edges))
 
     def function(self, fq: str) -> FunctionInfo | None:
