@@ -176,7 +176,8 @@ class SnapshotCache:
             for name in names:  # another run may be reading them: a vanished segment is only a miss
                 if name != written:  # (the merged segment may be one already there)
                     self.store.remove(name)
-        self._read.add(written or "")
+        if written:
+            self._read.add(written)
         self._held.update(fresh)
 
 

@@ -59,7 +59,7 @@ class Resolver(Attributes, Callers):
         self._fallbacks = [m for m in self.models if type(m).fallback_attribute is not Model.fallback_attribute]
         self._module_setters = [m for m in self.models if type(m).module_attribute is not Model.module_attribute]
         self._specializing = {k: m for m in self.models for k in m.specializes}
-        self._narrowing = [m for m in self.models if m.narrows]
+        self._narrowing = [m for m in self.models if type(m).narrow is not Model.narrow]
         self._calling_models = [m for m in self.models if type(m).calls_into is not Model.calls_into]
         self._decorating = {m for m in self.models if type(m).decorated_param is not Model.decorated_param}
         self._subscripting = {k: m for m in self.models if type(m).subscript is not Model.subscript for k in m.kinds}

@@ -44,7 +44,6 @@ class Model:
     reads_keywords: ClassVar[tuple[str, ...]] = ()  # call-site keywords it looks up
     sees_calls: ClassVar[bool] = False  # asked for edges at every call of a program function too
     specializes: ClassVar[tuple[str, ...]] = ()  # kinds of its values that stand for what a call passes
-    narrows: ClassVar[bool] = False  # reads what a call of a program function returns, at that call (``narrow``)
     tables: ClassVar[tuple[str, ...]] = ()  # attribute names whose keyed entries are one table program-wide
     inert: ClassVar[tuple[str, ...]] = ()  # library callables that never call a function handed to them
     descriptors: ClassVar[tuple[str, ...]] = ()  # dotted suffixes of the library's descriptor classes it reads
@@ -88,7 +87,7 @@ class Model:
         return frozenset({v})
 
     def narrow(self, values: Values, callee: tuple, expr: tuple, scope: str) -> Values:
-        """With ``narrows``: what the call ``expr`` of the program function ``callee`` gives, of the
+        """What the call ``expr`` of the program function ``callee`` gives, of the
         ``values`` it may return (a plugin looked up by a name the configuration gives is that plugin)."""
         return values
 

@@ -55,7 +55,6 @@ class Stevedore(Model):
     name = "stevedore"
     kinds = ("plugin", "extmgr", "cfgmod")
     settled = ("cfgmod",)
-    narrows = True
     calls = PLUGIN_LOADERS + EXTENSION_MANAGERS
     reads_sites = EXTENSION_MANAGERS + ("DriverManager",)
     specializes = ("extmgr",)
@@ -183,25 +182,25 @@ class Stevedore(Model):
 
     # -- a plugin looked up by a configured name -----------------------------------------------------
     @cached_property
-    def _entries(self) -> dict[tuple, tuple[tuple[str, str], ...]]:
+    def _entries(self) -> dict[tuple, frozenset[str]]:
         """Each value an entry point loads (its class, an instance of it, its module, its function) ->
-        the (group, name) entries that name it."""
+        the names of the entry points that load it."""
         out: dict[tuple, set] = {}
-        for group, table in self.p.entry_points.items():
+        for table in self.p.entry_points.values():
             for name, target in table.items():
                 path = target.replace(":", ".")
                 cls = self.r.class_by_path(path)
                 loaded = [("cls", cls), ("inst", cls)] if cls else [("mod", path)] if path in self.p.modules else \
                     [("fn", path)] if path in self.p.functions else []
                 for v in loaded:
-                    out.setdefault(v, set()).add((group, name))
-        return {v: tuple(sorted(entries)) for v, entries in out.items()}
+                    out.setdefault(v, set()).add(name)
+        return {v: frozenset(names) for v, names in out.items()}
 
     def narrow(self, values: Values, callee: tuple, expr: tuple, scope: str) -> Values:
         if not (expr[2] or expr[3]) or self._entries.keys().isdisjoint(values):
             return values
         names = self._configured_names(expr, scope)
-        chosen = {v for v in values if v[0] == "mod" and any(n in names for _, n in self._entries.get(v, ()))}
+        chosen = {v for v in values if v[0] == "mod" and not names.isdisjoint(self._entries.get(v, ()))}
         if not chosen or all(v in chosen for v in values if v in self._entries):
             return values  # no name the configuration gives, or only what it names: nothing was chosen here
         return frozenset({v for v in values if v not in self._entries} | {_configured(v) for v in chosen})
