@@ -14,7 +14,7 @@ from collections import defaultdict
 from tracer.link.exprs import last_name
 from tracer.link.memo import EMPTY
 from tracer.link.program import MODULE_BODY, Function
-from tracer.link.values import BOUND_KINDS, Value, Values, strings
+from tracer.link.values import BOUND_KINDS, Value, Values, ordered, strings
 
 MAX_MIXIN = 3  # subclasses a base's self.m() may stand for
 NONE = ("n", "None")
@@ -26,7 +26,7 @@ class Attributes:
     def _attr_expr(self, expr: tuple, scope: str) -> Values:
         base, attr = expr[1], expr[2]
         out: set[Value] = set()
-        for v in self.eval(base, scope):
+        for v in ordered(self.eval(base, scope)):
             out |= self.attribute(v, attr)
         if not out and attr in DICT_READS and base[0] in ("n", "a") and self.fills(base, scope):
             return frozenset({("ext", f"builtins.dict.{attr}")})  # plugins.get: a dict the program fills
@@ -84,7 +84,7 @@ class Attributes:
         defines ``__get__``), Python hands back what ``__get__`` returns; a model says so for a library's
         descriptor, else the getter's return values."""
         out: set[Value] = set()
-        for v in values:
+        for v in ordered(values):
             getter = self.p.lookup_method(v[1], "__get__") if v[0] == "inst" else None
             if getter is None:
                 out.add(v)
@@ -116,7 +116,7 @@ class Attributes:
         for scope, key in scopes:
             for site in self.p.functions[scope].calls():
                 if site.func == ("n", "getattr") and len(site.args) >= 2 and site.args[1] == ("n", key):
-                    for inner in self.eval(site.args[0], scope):
+                    for inner in ordered(self.eval(site.args[0], scope)):
                         if inner != v:
                             out |= self.attribute(inner, attr)
         return frozenset(out)
@@ -225,7 +225,7 @@ class Attributes:
                 return True
             return any(value[0] in ("c", "a") for value, _ in self.bound_exprs(expr[1], scope))
         if expr[0] == "a":
-            for v in self.eval(expr[1], scope):
+            for v in ordered(self.eval(expr[1], scope)):
                 for k in self.p.mro(v[1]) if v[0] in ("inst", "drv", "cls") else ():
                     table = self.self_assigns(k)
                     if table.get("[]" + expr[2]) or any(x[0] in ("c", "n", "d") for _, x in table.get(expr[2], ())):
@@ -254,7 +254,7 @@ class Attributes:
                 if value[0] in ("c", "a"):
                     out |= self.items(value, where, keys, loose)
         elif tag == "a":
-            for v in self.eval(expr[1], scope):
+            for v in ordered(self.eval(expr[1], scope)):
                 for k in self.p.mro(v[1]) if v[0] in ("inst", "drv", "cls") else ():
                     table = self.self_assigns(k)
                     for method, (key, value) in table.get("[]" + expr[2], ()):
@@ -269,7 +269,7 @@ class Attributes:
                         if value[0] == "d":
                             out |= self._display(value, self.class_scope(k), keys, loose, klass)
         elif tag == "c":
-            for v in self.eval(expr[1], scope):
+            for v in ordered(self.eval(expr[1], scope)):
                 fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
                 for d in fn.defs if fn else ():
                     for ret in d.returns:
@@ -328,7 +328,7 @@ class Attributes:
         if call is None:
             return values
         out: set[Value] = set()
-        for v in values:
+        for v in ordered(values):
             out |= self.call_value(v, call, method)
         return frozenset(out)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tracer.link.exprs import NOT_LITERAL, literal_value
 from tracer.link.program import MODULE_BODY
+from tracer.link.values import ordered
 
 if TYPE_CHECKING:
     from tracer.link.resolve import Resolver
@@ -171,7 +172,7 @@ class Branches:
         if not callees or any(v[0] != "fn" for v in callees):
             return None
         out: set = set()
-        for v in callees:
+        for v in ordered(callees):
             got = self.returns(v[1], depth + 1)
             if got is None:
                 return None

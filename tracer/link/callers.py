@@ -15,7 +15,7 @@ from collections import defaultdict
 from tracer.link.exprs import _Handed, accepts, argument, last_name, site_order
 from tracer.link.memo import EMPTY
 from tracer.link.program import MODULE_BODY, Function
-from tracer.link.values import BOUND_KINDS, Value, Values
+from tracer.link.values import BOUND_KINDS, Value, Values, ordered
 
 MAX_CALLERS = 60
 MAX_SUPER = 24  # subclasses whose override reaches a base method through super() (its self's classes)
@@ -66,7 +66,7 @@ class Callers:
             for cls in sorted(self.p.classes):
                 for d in self.p.classes[cls].facts.decorators:
                     if d[0] in ("n", "a"):
-                        for v in self.eval(d, self.class_scope(cls)):
+                        for v in ordered(self.eval(d, self.class_scope(cls))):
                             if v[0] == "fn" and self.p.functions[v[1]].cls is None:
                                 found.setdefault(v[1], []).append(cls)
             self._decorates = found
@@ -262,7 +262,7 @@ class Callers:
                 continue  # partial(f, a): read by _offset_if_calls
             if not self._names_code(site.args[i], caller):
                 continue
-            for v in self.eval(site.args[i], caller):
+            for v in ordered(self.eval(site.args[i], caller)):
                 if v[1:2] == (fq,) and v[0] in ("fn",) + BOUND_KINDS:
                     later = _Handed(site.args[i + 1:], site.kwargs, site.line, site.col, site.func)
                     out.append((caller, later, 1 if v[0] in BOUND_KINDS else 0))
@@ -334,7 +334,7 @@ class Callers:
         return offset
 
     def _offset_of(self, site, caller: str, fq: str, targets: set[str]) -> int | None:
-        for v in self.eval(site.func, caller):
+        for v in ordered(self.eval(site.func, caller)):
             if v[0] == "fn" and v[1] in targets:
                 return 0
             if v[0] in BOUND_KINDS and v[1] in targets and (v[1] == fq or self._dispatches_to(v, fq)):

@@ -27,7 +27,7 @@ from tracer.link.exprs import _CallExpr, argument, fill_percent, last_name, site
 from tracer.link.memo import Memo
 from tracer.link.models.base import Model, Registry
 from tracer.link.program import MODULE_BODY, Function, Program
-from tracer.link.values import BOUND_KINDS, EMPTY, Value, Values, WILD, ext_matches, strings, templates
+from tracer.link.values import BOUND_KINDS, EMPTY, Value, Values, WILD, ext_matches, ordered, strings, templates
 
 _BUILTINS = frozenset(dir(builtins))
 _CORE_SETTLED = frozenset({"mod", "cls", "inst", "fn", "bound", "str", "cfg"})
@@ -228,7 +228,7 @@ class Resolver(Attributes, Callers):
         """``with x as y``: what ``x.__enter__()`` returns when the program defines it, else ``x`` itself (a
         generator-made context manager's call already gives what it yields)."""
         out: set[Value] = set()
-        for v in self.eval(expr, scope):
+        for v in ordered(self.eval(expr, scope)):
             enter = self.p.lookup_method(v[1], "__enter__") if v[0] in ("inst", "drv") else None
             out |= (self.returns(enter) or {v}) if enter else {v}
         return frozenset(out)
@@ -263,7 +263,7 @@ class Resolver(Attributes, Callers):
         if value[0] != "c":
             return EMPTY
         out: set[Value] = set()
-        for v in self.eval(value[1], scope):
+        for v in ordered(self.eval(value[1], scope)):
             fn = self.p.functions.get(v[1]) if v[0] in ("fn",) + BOUND_KINDS else None
             for d in fn.defs if fn else ():
                 for ret in d.returns:
@@ -286,7 +286,7 @@ class Resolver(Attributes, Callers):
             for bound, where in self.bound_exprs(expr[1], scope):
                 out += self._rows(bound, where, depth + 1)
         elif tag == "c":
-            for v in self.eval(expr[1], scope):
+            for v in ordered(self.eval(expr[1], scope)):
                 fn = self.p.functions.get(v[1]) if v[0] in ("fn",) + BOUND_KINDS else None
                 for d in fn.defs if fn else ():
                     for ret in d.returns:
@@ -333,7 +333,7 @@ class Resolver(Attributes, Callers):
             # a library value read by key (an option's dict default: CONF.x['k'], or a name bound to it); a
             # parameter is not typed through its callers for it
             keys = strings(self.eval(expr[2], scope))
-            for v in self.eval(expr[1], scope):
+            for v in ordered(self.eval(expr[1], scope)):
                 model = self._subscripting.get(v[0])
                 if model is not None:
                     out |= model.subscript(v, keys)
@@ -446,7 +446,7 @@ class Resolver(Attributes, Callers):
     # -- calls -------------------------------------------------------------
     def _call_expr(self, expr: tuple, scope: str) -> Values:
         out: set[Value] = set()
-        for v in self.eval(expr[1], scope):
+        for v in ordered(self.eval(expr[1], scope)):
             out |= self.call_value(v, expr, scope)
         func = expr[1]
         if func[0] == "a" and func[2] in DICT_READS and out <= {("exti", f"builtins.dict.{func[2]}")}:
@@ -500,7 +500,7 @@ class Resolver(Attributes, Callers):
         """A returned value that stands for "what this call passes" (a flow handed to a helper that loads
         the engine) is read at this call, by the model that made it."""
         out: set[Value] = set()
-        for x in values:
+        for x in ordered(values):
             model = self._specializing.get(x[0])
             out |= model.specialize(x, callee, expr, scope) if model else {x}
         return frozenset(out)

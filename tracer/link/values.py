@@ -40,6 +40,15 @@ Values = frozenset
 EMPTY: Values = frozenset()
 
 
+def ordered(values: Values):
+    """The values in an order that does not depend on the hash seed (sorted when there are several).
+
+    Iterate a value set through this wherever the loop asks the memo: the memo's answers inside a
+    cycle depend on the order its queries come in, and a set's order changes with ``PYTHONHASHSEED``.
+    """
+    return sorted(values) if len(values) > 1 else values
+
+
 def ext_matches(dotted: str, suffixes: tuple[str, ...]) -> bool:
     return any(dotted == s or dotted.endswith("." + s) for s in suffixes)
 

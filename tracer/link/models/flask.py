@@ -18,7 +18,7 @@ from functools import cached_property
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
 from tracer.link.records import Route
-from tracer.link.values import strings
+from tracer.link.values import ordered, strings
 
 APPS = ("flask.Blueprint", "flask.Flask", "flask.blueprints.Blueprint", "flask.app.Flask")
 SHORTCUTS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
@@ -61,7 +61,7 @@ class Flask(Model):
                 for prefix in self._prefixes(app, scope) for path in strings(self.r.eval(rule, scope)) for v in verbs]
 
     def _is_app(self, expr: tuple, scope: str) -> bool:
-        for v in self.r.eval(expr, scope):
+        for v in ordered(self.r.eval(expr, scope)):
             if v[0] == "inst" and self.r.is_subclass(v[1], APPS):
                 return True
             if v[0] == "exti" and any(v[1] == a or v[1].endswith("." + a) for a in APPS):

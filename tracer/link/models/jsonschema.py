@@ -11,7 +11,7 @@ from functools import cached_property
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
-from tracer.link.values import Values, ext_matches, strings
+from tracer.link.values import Values, ext_matches, ordered, strings
 
 FORMAT_CHECKERS = ("jsonschema.FormatChecker", "jsonschema._format.FormatChecker")
 REGISTER = ("cls_checks", "checks")
@@ -48,7 +48,7 @@ class Jsonschema(Model):
         return out
 
     def _is_checker(self, expr: tuple, scope: str) -> bool:
-        for v in self.r.eval(expr, scope):
+        for v in ordered(self.r.eval(expr, scope)):
             if v[0] == "ext" and ext_matches(v[1], FORMAT_CHECKERS):
                 return True
             if v[0] == "exti" and ext_matches(v[1], FORMAT_CHECKERS):  # a checker instance

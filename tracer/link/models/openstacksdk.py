@@ -21,7 +21,7 @@ import re
 from functools import cached_property
 
 from tracer.link.models.base import Model
-from tracer.link.values import WILD, Values, ext_matches, strings
+from tracer.link.values import WILD, Values, ext_matches, ordered, strings
 
 PACKAGE = "openstack"  # the SDK's top package
 DESCRIPTION = "openstack.service_description.ServiceDescription"
@@ -72,7 +72,7 @@ class OpenStackSDK(Model):
                     kind = dict(expr[3]).get("service_type") if expr[0] == "c" else None
                     if kind is None or kind[0] != "s":
                         continue
-                    for made in self.r.eval(expr[1], scope):
+                    for made in ordered(self.r.eval(expr[1], scope)):
                         if made[0] == "cls" and self._described(made[1]):
                             for proxy in self._proxies(made[1]):
                                 out.setdefault(proxy, kind[1])

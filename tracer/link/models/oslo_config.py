@@ -19,7 +19,7 @@ from tracer.facts.model import chain_expr
 from tracer.link.exprs import NOT_LITERAL, literal_value, render
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
-from tracer.link.values import WILD, Values, templates
+from tracer.link.values import WILD, Values, ordered, templates
 
 MAX_FITTING = 6  # options a name with an unknown part may stand for
 REGISTERS = ("register_opts", "register_opt", "register_cli_opts", "register_cli_opt")
@@ -195,7 +195,7 @@ class OsloConfig(Model):
             return set().union(set(), *(self.option_list(e, w, depth + 1) for e, w in self.r.bound_exprs(expr[1], scope)))
         if tag == "a":
             out: set = set()
-            for v in self.r.eval(expr[1], scope):
+            for v in ordered(self.r.eval(expr[1], scope)):
                 if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
                     body = f"{v[1]}.{MODULE_BODY}"
                     for e, w in self.r.bound_exprs(expr[2], body):
@@ -225,7 +225,7 @@ class OsloConfig(Model):
         if expr[0] == "n":
             return self.r.bound_exprs(expr[1], scope)
         out = []
-        for v in self.r.eval(expr[1], scope):
+        for v in ordered(self.r.eval(expr[1], scope)):
             if v[0] == "mod" and f"{v[1]}.{MODULE_BODY}" in self.p.functions:
                 out += self.r.bound_exprs(expr[2], f"{v[1]}.{MODULE_BODY}")
         return out

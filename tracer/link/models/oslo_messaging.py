@@ -30,7 +30,7 @@ from tracer.link.models.rpc_services import Binding, RpcServices, Service
 from tracer.link.models.targets import target_pairs
 from tracer.link.records import Edge
 from tracer.link.resolve import argument, last_name
-from tracer.link.values import Values, strings
+from tracer.link.values import Values, ordered, strings
 
 RPC_CLIENT_FACTORIES = ("RPCClient", "get_rpc_client")
 TARGETS = ("Target",)
@@ -203,7 +203,7 @@ class OsloMessaging(Model):
         if element is None or arg[0] != "c":
             return strings(self.r.eval(arg, scope)) if element is None else []
         out: set[str] = set()
-        for v in self.r.eval(arg[1], scope):
+        for v in ordered(self.r.eval(arg[1], scope)):
             fn = self.p.functions.get(v[1]) if v[0] in ("fn", "bound") else None
             for ret in fn.facts.returns if fn else ():
                 if ret[0] != "l" or len(ret[1]) <= element:
@@ -279,7 +279,7 @@ class OsloMessaging(Model):
             return []
         out = []
         for caller, site in self._sends_named.get(fn.name, ()):
-            for v in self.r.eval(site.func, caller):
+            for v in ordered(self.r.eval(site.func, caller)):
                 if v[0] == "verb" and any(e.target == fq for e in self.edges(caller, "", site, v, "exact")):
                     out.append((caller, _Sent((site.args[0],) if site.args else (), site.kwargs, site.line, site.col), 1))
                     break

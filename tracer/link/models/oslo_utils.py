@@ -21,7 +21,7 @@ from tracer.link.exprs import sites_in_order
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
-from tracer.link.values import WILD, Values, ext_matches
+from tracer.link.values import WILD, Values, ext_matches, ordered
 
 IMPORT_OBJECT = ("import_object", "import_object_ns")
 IMPORT_CLASS = ("import_class",)
@@ -92,7 +92,7 @@ class OsloUtils(Model):
             return EMPTY
         out: set = set()
         plain = "inst" if kind == "drv" else "cls"
-        for v in self.r.eval(args[0], scope):
+        for v in ordered(self.r.eval(args[0], scope)):
             if v[0] not in ("str", "cfg"):
                 continue
             if WILD in v[1]:  # "pkg.v%s.client.Client" % major: every class the pattern names

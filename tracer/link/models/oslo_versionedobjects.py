@@ -25,6 +25,7 @@ from functools import cached_property
 
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
+from tracer.link.values import ordered
 
 REMOTABLE = ("remotable", "remotable_classmethod")
 REGISTRY_BASE = "VersionedObjectRegistry"
@@ -82,7 +83,7 @@ class OsloVersionedObjects(Model):
         fn = self.p.functions.get(hook) if hook else None
         for site in fn.calls() if fn else ():
             if site.func == ("n", "setattr") and site.args:
-                for v in self.r.eval(site.args[0], fn.fq):
+                for v in ordered(self.r.eval(site.args[0], fn.fq)):
                     if v[0] == "mod":
                         return v[1]
         return None
@@ -135,7 +136,7 @@ class OsloVersionedObjects(Model):
         out: list[Edge] = []
         messaging = self.model("oslo_messaging")
         for site in fn.calls() if fn else ():
-            for v in self.r.eval(site.func, fn.fq):
+            for v in ordered(self.r.eval(site.func, fn.fq)):
                 if v[0] == "verb":
                     out += messaging.edges(fn.fq, fn.path, site, v, "exact")
         return out

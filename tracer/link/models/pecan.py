@@ -23,7 +23,7 @@ from functools import cached_property
 
 from tracer.link.models.base import Model
 from tracer.link.records import Route
-from tracer.link.values import Values, strings
+from tracer.link.values import Values, ordered, strings
 
 REQUEST = ("pecan.request", "pecan.core.request")
 HOOK_BASES = ("pecan.hooks.PecanHook", "pecan.PecanHook")
@@ -86,7 +86,7 @@ class Pecan(Model):
                         found.setdefault(cls, f"{fn.path}:{a.line}")
         for fq, site in self.sites_named("make_app"):
             if site.args and any(v[0] == "ext" and v[1] in MAKE_APP for v in self.r.eval(site.func, fq)):
-                for v in self.r.eval(site.args[0], fq):
+                for v in ordered(self.r.eval(site.args[0], fq)):
                     cls = v[1] if v[0] in ("inst", "cls") else self.r.class_by_path(v[1]) if v[0] == "str" else None
                     if cls:
                         found.setdefault(cls, f"{self.p.functions[fq].path}:{site.line}")

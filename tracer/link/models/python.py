@@ -22,7 +22,7 @@ import re
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.records import Edge
-from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, strings, templates
+from tracer.link.values import BOUND_KINDS, WILD, Values, ext_matches, ordered, strings, templates
 
 PARTIALS = ("functools.partial",)
 # built-ins and functools that look at or decorate a function, never call it: no callback
@@ -88,7 +88,7 @@ class Python(Model):
         patterns = self._names(expr[2][1], scope) or self._members_tested(expr[2][1], scope)
         out: set = set()
         on_self = self._is_self(expr[2][0], scope)
-        for v in self.r.eval(expr[2][0], scope):
+        for v in ordered(self.r.eval(expr[2][0], scope)):
             for pattern in patterns:
                 if WILD not in pattern:
                     out |= self.r.attribute(v, pattern)

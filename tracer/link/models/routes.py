@@ -23,7 +23,7 @@ from tracer.link.models.routes_connect import connected_routes, first_match
 from tracer.link.program import MODULE_BODY
 from tracer.link.records import Route
 from tracer.link.resolve import last_name, sites_in_order
-from tracer.link.values import WILD
+from tracer.link.values import WILD, ordered
 
 _CONVENTIONS = (
     ("GET", "", "index"), ("POST", "", "create"),
@@ -221,7 +221,7 @@ class RoutesLib(Model):
         for e, s, en in bound.exprs(expr, scope, env):
             if e[0] != "c":
                 continue
-            for v in self.r.eval(e[1], s):
+            for v in ordered(self.r.eval(e[1], s)):
                 if v[0] == "cls" and self._is_controller(v[1]):
                     out.add(v[1])
                 elif v[0] == "cls" and e[2]:
@@ -278,7 +278,7 @@ class RoutesLib(Model):
         if expr[0] != "c":
             return []
         out: set[str] = set()
-        for v in self.r.eval(expr[1], scope):
+        for v in ordered(self.r.eval(expr[1], scope)):
             if v[0] == "cls" and self._is_controller(v[1], wanted):
                 out.add(v[1])
             elif v[0] == "cls" and expr[2]:

@@ -29,7 +29,7 @@ from tracer.link.models.bound import Bound
 from tracer.link.models.targets import target_pairs
 from tracer.link.program import MODULE_BODY
 from tracer.link.resolve import argument, last_name, sites_in_order
-from tracer.link.values import BOUND_KINDS, STRING_KINDS, WILD, strings
+from tracer.link.values import BOUND_KINDS, STRING_KINDS, WILD, ordered, strings
 
 SERVER_FACTORIES = ("get_server", "get_rpc_server")  # oslo.messaging (and the projects' rpc.py wrappers)
 MAX_REACH = 4  # calls followed from a binary= site or a console script's main to a server
@@ -254,7 +254,7 @@ class RpcServices:
         hit = self._classes_built.get(start)
         if hit is None:
             out: set[str] = set()
-            for fq in self._reach(start):
+            for fq in sorted(self._reach(start)):
                 for site in self.p.functions[fq].calls():
                     out.update(v[1] for v in self.r.eval(site.func, fq) if v[0] == "cls")
             hit = self._classes_built[start] = frozenset(out)
@@ -262,7 +262,7 @@ class RpcServices:
 
     def _callees(self, fq: str, site) -> list[str]:
         out = []
-        for v in self.r.eval(site.func, fq):
+        for v in ordered(self.r.eval(site.func, fq)):
             if v[0] in ("fn", "bound", "drvm") and v[1] in self.p.functions:
                 out.append(v[1])
             elif v[0] == "cls" and v[1] in self.p.classes:

@@ -33,7 +33,7 @@ from typing import NamedTuple
 from tracer.link.memo import EMPTY
 from tracer.link.models.base import Model
 from tracer.link.program import MODULE_BODY
-from tracer.link.values import Values, ext_matches, strings
+from tracer.link.values import Values, ext_matches, ordered, strings
 
 PLUGIN_LOADERS = ("stevedore.driver.DriverManager", "stevedore.DriverManager")
 EXTENSION_MANAGERS = ("NamedExtensionManager", "EnabledExtensionManager", "ExtensionManager", "HookManager",
@@ -132,7 +132,7 @@ class Stevedore(Model):
     def any_loaded(self, values) -> frozenset:
         """What the extension managers among ``values`` may load, whatever names their callers pass."""
         out: set = set()
-        for v in values:
+        for v in ordered(values):
             if v[0] == "extmgr" and len(v) > 4:
                 out |= self._loaded(v[1], "*", _loaded_as(v[3], v[4]))
         return frozenset(out)
