@@ -48,8 +48,8 @@ class Attributes:
                 return EMPTY
             model = self.models.ext_attributes.get(v[1])
             return model.ext_attribute(v[1], attr) if model else frozenset({("ext", f"{v[1]}.{attr}")})
-        if kind == "exti":
-            return frozenset({("exti", f"{v[1]}.{attr}")})
+        if kind == "exti":  # x.id.id is x.id: a loop that reads an attribute of its own result ends
+            return frozenset({v if v[1].endswith("." + attr) else ("exti", f"{v[1]}.{attr}")})
         if kind == "inst":
             return self.instance_attr(v, attr)
         if kind == "cls":

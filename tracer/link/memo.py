@@ -22,6 +22,13 @@ class Memo:
     everything that waited on it are memoised together.  So no answer depends on
     the order in which queries happened to be asked.
 
+    Only the outermost head of a cycle goes round.  A head inside it (one that also
+    read an outer query) is computed once per round of the outer head, which starts
+    another round while that inner answer still changes: the answers read its value
+    of the round before, and they hold only when no head of the cycle moved.  (A
+    head going round on its own inside another would redo all of it each time: the
+    cost grows with the power of the nesting.)
+
     An answer with more than ``MAX_VALUES`` values keeps the first ones (sorted) and
     the key is recorded in ``cut``: the caller says so instead of dropping them silently.
     """
@@ -36,6 +43,7 @@ class Memo:
         self._heads_met: set[tuple] = set()
         self._pending: dict[tuple, tuple[frozenset, tuple]] = {}  # answer, the head it waits for
         self._waiting: dict[tuple, list[tuple]] = defaultdict(list)  # head -> keys pending on it
+        self._moved: set[tuple] = set()  # outer heads with an inner head whose answer changed in this round
 
     def reset_active(self) -> None:
         """After an aborted query (recursion limit), forget the half-open keys."""
@@ -44,6 +52,7 @@ class Memo:
         for mapping in (self._depth_of, self._provisional, self._pending, self._waiting):
             mapping.clear()
         self._heads_met.clear()
+        self._moved.clear()
 
     def __call__(self, key: tuple, compute: Callable[[], frozenset]) -> frozenset:
         # one function on purpose: it runs for every query of the interpreter (the common case, a query
@@ -77,11 +86,20 @@ class Memo:
         if len(result) > MAX_VALUES:
             result = frozenset(sorted(result)[:MAX_VALUES])
             self.cut.add(key)
-        if key in self._heads_met:  # the head of a cycle: recompute until its answer stops changing
-            result, low = self._settle(key, compute, result, low, mine)
+        if key in self._heads_met:
+            if low < mine:  # a head inside a larger cycle: the outer head goes round again if it moved
+                self._heads_met.discard(key)
+                if result != self._provisional.get(key, EMPTY):
+                    self._provisional[key] = result
+                    self._moved.add(stack[low])
+            else:  # the outermost head of a cycle: recompute until no answer in it changes
+                result, low = self._settle(key, compute, result, low, mine)
         stack.pop()
         del self._depth_of[key]
         if low < mine:
+            if key in self._moved:  # (an outer query's answer moves with it)
+                self._moved.discard(key)
+                self._moved.add(stack[low])
             self._wait(key, result, low)
         else:
             self.done[key] = result
@@ -90,6 +108,9 @@ class Memo:
                     done = self._pending.pop(k, None)
                     if done is not None and done[0]:  # an empty answer may have read an inner head's first "nothing": asked again
                         self.done[k] = done[0]
+            if not stack:  # the inner heads' answers of the last round
+                self._provisional.clear()
+                self._moved.clear()
         return result
 
     def _settle(self, key: tuple, compute: Callable[[], frozenset], result: frozenset, low: int,
@@ -97,8 +118,9 @@ class Memo:
         """Recompute a cycle head until its answer stops changing (at most ``MAX_ROUNDS`` computations)."""
         rounds = 1
         try:
-            while result != self._provisional.get(key, EMPTY):
-                self._provisional[key] = result  # the head changed: redo what depended on it
+            while result != self._provisional.get(key, EMPTY) or key in self._moved:
+                self._moved.discard(key)
+                self._provisional[key] = result  # the cycle changed: redo what depended on it
                 for k in self._waiting.pop(key, ()):
                     self._pending.pop(k, None)
                 if rounds == MAX_ROUNDS:
@@ -120,6 +142,7 @@ class Memo:
             raise
         self._provisional.pop(key, None)
         self._heads_met.discard(key)
+        self._moved.discard(key)
         return result, low
 
     def _wait(self, key: tuple, result: frozenset, low: int) -> None:
