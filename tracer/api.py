@@ -22,6 +22,7 @@ from tracer.facts.model import SCHEMA_VERSION, ScanFailure
 from tracer.facts.store import BlobStore
 from tracer.graph import views
 from tracer.graph.entry import Entry, find_entry
+from tracer.graph.everything import answer_all
 from tracer.graph.index import LiveIndex
 from tracer.graph.snapshot import FORMAT as SNAPSHOT_FORMAT
 from tracer.graph.snapshot import CachedIndex, Snapshot, SnapshotCache, program_key, program_part
@@ -489,7 +490,10 @@ def _link_all(linker, functions) -> None:
 def summary(ws: Workspace, resolve_all: bool = True) -> dict:
     edges: Counter = Counter()
     unresolved: Counter = Counter()
-    if resolve_all:
+    if resolve_all and isinstance(ws.index, LiveIndex):  # the answers are kept next: make them now, on two cores
+        with _quiet_gc():
+            answer_all(ws.index, ws.program.functions)
+    elif resolve_all:
         _link_all(ws.linker, ws.program.functions)
     for fq in ws.program.functions:
         found, missing = ws.linker.resolve(fq) if resolve_all else ((), ())
