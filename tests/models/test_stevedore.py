@@ -233,6 +233,49 @@ def test_a_function_entry_point_and_a_name_the_data_gives():
     assert lk.r.returns("app.run.by_literal") == frozenset({("fn", "app.flows.create.get_flow")})
 
 
+MODULE_DRIVERS = {
+    "app/backends/sql.py": """
+        def upgrade(version):
+            pass
+        """,
+    "app/backends/files.py": """
+        def upgrade(version):
+            pass
+        """,
+    "app/conf.py": """
+        from oslo_config import cfg
+
+        cfg.StrOpt('backend', default='sql')
+        """,
+    "app/migration.py": """
+        from oslo_config import cfg
+        from stevedore import driver
+
+        CONF = cfg.CONF
+        IMPL = driver.DriverManager('app.backend', CONF.backend).driver
+
+        def upgrade(version):
+            return IMPL.upgrade(version)
+
+        def by_data(name):
+            return driver.DriverManager('app.backend', name).driver.upgrade(1)
+
+        def by_row(row):
+            return driver.DriverManager('app.backend', row.kind).driver.upgrade(1)
+        """,
+}
+
+
+def test_a_driver_manager_whose_entry_point_names_a_module():
+    # .driver is the module: by a configured name its default, by a name from data any of the group's
+    backends = {"sql": "app.backends.sql", "files": "app.backends.files"}
+    lk = link(MODULE_DRIVERS, {"app.backend": backends})
+    assert {e.target for e in lk.edges("app.migration.upgrade")} == {"app.backends.sql.upgrade"}
+    assert {e.target for e in lk.edges("app.migration.by_row")} == {"app.backends.sql.upgrade",
+                                                                     "app.backends.files.upgrade"}
+    assert not lk.edges("app.migration.by_data")  # a parameter: what its callers pass, here none
+
+
 REGISTRY = {
     "app/conf.py": """
         from oslo_config import cfg

@@ -6,7 +6,8 @@ Stage: link.  Must not import libcst or render.
     ("plugin", fq, kind)   a manager whose ``.driver`` is ``(kind, fq)``: a configured driver (``drv``)
                            when the name is an option's default, else a plain instance; for an entry
                            point naming a function, kind "fn", or "call" with ``invoke_on_load`` (then
-                           ``.driver`` is what the function returns).  A name the code does not give
+                           ``.driver`` is what the function returns); for one naming a module, kind
+                           "mod", or "cfgmod" by an option's default.  A name the code does not give
                            (``task.type``) may be any entry point of the group
     ("extmgr", group, names, kind)   an extension manager (Named/Enabled/Extension/Hook): the entry points
                            ``names`` of ``group`` (a sorted tuple; "*" for all; ``("param", fq, i)`` when
@@ -178,6 +179,8 @@ class Stevedore(Model):
                     out.add(("plugin", cls, "drv" if v[0] == "cfg" else "inst"))
                 elif path in self.p.functions:  # a function: .driver is what calling it gives (invoke_on_load)
                     out.add(("plugin", path, "call" if invoked else "fn"))
+                elif path in self.p.modules:  # a module: .driver is the module (a backend of module functions)
+                    out.add(("plugin", path, "cfgmod" if v[0] == "cfg" else "mod"))
         return frozenset(out)
 
     # -- a plugin looked up by a configured name -----------------------------------------------------
