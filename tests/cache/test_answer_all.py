@@ -30,7 +30,7 @@ def test_two_processes_make_the_answers_one_makes(tmp_path, monkeypatch):
     collect = everything._collect
     two = _everything(tmp_path, monkeypatch, "two", _collect=lambda child: handed.append(collect(child)) or handed[-1])
     assert two == one
-    assert handed and handed[0] is not None and handed[0][1]  # the child made the second half's answers
+    assert handed and handed[0] is not None and handed[0][0]  # the child made the second half's answers
     assert sum(len(a.edges) for a in one[1].values()) > 10
 
 

@@ -36,16 +36,8 @@ def answer_all(index: LiveIndex, functions) -> None:
     got = _collect(child)
     if got is None:
         _answer(index, theirs)
-        return
-    resolved, answers, external_calls, cut = got
-    linker = index.l
-    for fq, hit in resolved.items():
-        linker._cache.setdefault(fq, hit)
-    for fq, answer in answers.items():
-        if fq not in index._answers:
-            index._answers[fq] = index.fresh[fq] = answer
-    linker.external_calls += external_calls
-    linker.r.cut.update(cut)
+    else:
+        index.adopt(got)
 
 
 def _middle(index: LiveIndex, names: list[str]) -> int:
@@ -85,12 +77,9 @@ def _start(index: LiveIndex, names: list[str]) -> tuple[int, int] | None:
     code = 1
     try:  # the child: never returns into the caller
         os.close(read)
-        linker = index.l
-        calls, cut = linker.external_calls, set(linker.r.cut)
+        since = index.l.counts()
         _answer(index, names)
-        made = ({fq: linker._cache[fq] for fq in names if fq in linker._cache},
-                {fq: index._answers[fq] for fq in names},
-                linker.external_calls - calls, sorted(linker.r.cut - cut))
+        made = index.handover(names, since)
         with os.fdopen(write, "wb") as out:
             pickle.dump(made, out, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0

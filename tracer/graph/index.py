@@ -77,6 +77,18 @@ class LiveIndex:
         uses = result_uses(self.l.p.functions[fq], {e.line for e in edges if e.kind == "call"}, {e.line for e in edges})
         return Answer(edges, self._guards(fq, edges), self._engine(fq), tuple(uses.get(e.line, ()) for e in edges))
 
+    def handover(self, names: list[str], since: tuple[int, frozenset]) -> tuple:
+        """The answers of ``names`` made here and the linker's part (``Linker.handover``), for ``adopt``."""
+        return {fq: self._answers[fq] for fq in names if fq in self._answers}, self.l.handover(names, since)
+
+    def adopt(self, made: tuple) -> None:
+        """Take what another process's ``handover`` gave, as answers of this run (saved with the rest)."""
+        answers, linked = made
+        for fq, answer in answers.items():
+            if fq not in self._answers:
+                self._answers[fq] = self.fresh[fq] = answer
+        self.l.adopt(linked)
+
     def function(self, fq: str) -> FunctionInfo | None:
         fn = self.l.p.functions.get(fq)
         if fn is None:

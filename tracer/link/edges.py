@@ -86,6 +86,25 @@ class Linker:
             hit = self._cache[fq] = self._resolve(fq)
         return hit
 
+    # -- work split with another process (tracer.graph.everything) ------------------------
+    def counts(self) -> tuple[int, frozenset]:
+        """What ``handover`` counts from: the external calls and the cut queries so far."""
+        return self.external_calls, frozenset(self.r.cut)
+
+    def handover(self, names: list[str], since: tuple[int, frozenset]) -> tuple:
+        """The resolutions of ``names`` made here, and what was counted since ``since``, for ``adopt``."""
+        calls, cut = since
+        return ({fq: self._cache[fq] for fq in names if fq in self._cache}, self.external_calls - calls,
+                sorted(self.r.cut - cut))
+
+    def adopt(self, made: tuple) -> None:
+        """Take what another process's ``handover`` gave (a resolution made here too stays as it is)."""
+        resolved, calls, cut = made
+        for fq, hit in resolved.items():
+            self._cache.setdefault(fq, hit)
+        self.external_calls += calls
+        self.r.cut.update(cut)
+
     def _resolve(self, fq: str) -> tuple[tuple[Edge, ...], tuple[Unresolved, ...]]:
         fn = self.p.functions[fq]
         edges: list[Edge] = []
